@@ -1,0 +1,149 @@
+"""RFC 9457 problem details (application/problem+json) for every API error.
+
+Body: `type` (URI naming the problem), `title` (the HTTP reason), `status`, `detail` (what went
+wrong, for a human), `instance` (the request path), and for invalid input `errors`: one entry
+per fault, each with a JSON Pointer (RFC 6901) to the field at fault, as in RFC 9457 §3.
+"""
+
+from http import HTTPStatus
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import set_rollback
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# Slugs for DRF's own exceptions where its code reads poorly as a URI.
+_SLUGS = {
+    exceptions.ValidationError: "validation-error",
+    exceptions.ParseError: "malformed-request",
+    exceptions.UnsupportedMediaType: "unsupported-media-type",
+}
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is larger than this endpoint accepts."
+    default_code = "payload_too_large"
+
+
+def problem_type(slug: str) -> str:
+    return f"{settings.PROBLEM_TYPE_BASE}{slug}"
+
+
+def problem_body(*, status: int, slug: str, detail: str, instance: str = "", **extra) -> dict:
+    body = {
+        "type": problem_type(slug),
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    return body | extra
+
+
+def exception_handler(exc, context) -> Response | None:
+    """DRF EXCEPTION_HANDLER: every APIException becomes problem+json.
+
+    Anything else is a bug: returning None lets Django log it and answer through
+    `server_error`, which is problem+json on API paths too.
+    """
+    exc = _as_api_exception(exc)
+    if not isinstance(exc, exceptions.APIException):
+        return None
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+
+    slug = _SLUGS.get(type(exc)) or exc.default_code.replace("_", "-")
+    request = context.get("request")
+    instance = request.path if request is not None else ""
+    if isinstance(exc, exceptions.ValidationError):
+        errors = list(_field_errors(exc.detail))
+        detail = "; ".join(_describe(e) for e in errors) or "The request is invalid."
+        body = problem_body(
+            status=exc.status_code, slug=slug, detail=detail, instance=instance, errors=errors
+        )
+    else:
+        body = problem_body(status=exc.status_code, slug=slug, detail=_text(exc.detail), instance=instance)
+    set_rollback()
+    return Response(body, status=exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_response(request, *, status: int, slug: str, detail: str) -> JsonResponse:
+    """A problem+json answer outside DRF (Django's 404/500 handlers, health checks)."""
+    body = problem_body(status=status, slug=slug, detail=detail, instance=request.path)
+    return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _as_api_exception(exc):
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(serializers.as_serializer_error(exc))
+    return exc
+
+
+def _field_errors(detail, path: tuple = ()):
+    """Flatten DRF's nested error structure into RFC 9457 `errors` entries."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            key_path = path if key == api_settings.NON_FIELD_ERRORS_KEY else (*path, key)
+            yield from _field_errors(value, key_path)
+    elif isinstance(detail, list):
+        for index, item in enumerate(detail):
+            # Lists of messages belong to the field; lists of objects are indexed items.
+            item_path = (*path, index) if isinstance(item, dict | list) else path
+            yield from _field_errors(item, item_path)
+    else:
+        yield {
+            "pointer": "#" + "".join(f"/{_escape(part)}" for part in path),
+            "detail": str(detail),
+            "code": getattr(detail, "code", "invalid"),
+        }
+
+
+def _escape(part) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def _describe(error: dict) -> str:
+    field = error["pointer"].removeprefix("#/").replace("/", ".")
+    return f"{field}: {error['detail']}" if field and field != "#" else error["detail"]
+
+
+def _text(detail) -> str:
+    if isinstance(detail, list | dict):
+        return "; ".join(_describe(e) for e in _field_errors(detail))
+    return str(detail)
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    pointer = serializers.CharField(help_text="JSON Pointer (RFC 6901) to the field at fault.")
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """Documents the problem+json body in the OpenAPI schema."""
+
+    type = serializers.URLField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    instance = serializers.CharField(required=False)
+    errors = FieldErrorSerializer(many=True, required=False)

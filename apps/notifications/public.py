@@ -1,0 +1,4 @@
+"""The notifications module's public surface: the only notifications code other modules may import.
+
+Empty until the module's issue fills it; functions here take and return contracts.py types.
+"""

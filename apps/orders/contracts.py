@@ -1,0 +1,1 @@
+"""What other modules may know about orders: frozen, stdlib-only dataclasses. None yet."""

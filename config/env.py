@@ -1,0 +1,58 @@
+"""Environment access for settings: the one place that knows variable names and URL formats.
+
+Every setting that varies between the embedded default and real services is read here, so
+`docker/compose.yaml` and the README can be checked against one list (`VARIABLES`).
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+# Variables the settings read, with what an unset value means. Tests compare the docker
+# compose file against this list, so add a variable here when a setting starts reading it.
+VARIABLES = {
+    "DJANGO_SECRET_KEY": "signing key; required in production",
+    "DJANGO_DEBUG": "true/false; local settings default to true",
+    "DJANGO_ALLOWED_HOSTS": "comma-separated host names; required in production",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "comma-separated origins for the admin behind a proxy",
+    "DATABASE_URL": "PostgreSQL URL; unset = SQLite file var/commerce.sqlite3",
+    "REPORTING_DATABASE_URL": "SQL Server (mssql://) URL; unset = SQLite file var/reporting.sqlite3",
+    "MONGODB_URI": "MongoDB URI for the catalog; unset = in-process mongomock",
+    "REDIS_URL": "Redis URL for the cache; unset = local-memory cache",
+    "CELERY_BROKER_URL": "RabbitMQ (amqp://) or Redis URL; unset = tasks run in-process",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "OTLP/HTTP collector; unset = no trace export",
+    "OTEL_TRACES_EXPORTER": "'console' prints spans; otherwise OTLP when the endpoint is set",
+    "OTEL_SERVICE_NAME": "service.name resource attribute",
+    "LOG_FORMAT": "'json' or 'console'; production defaults to json",
+    "LOG_LEVEL": "root log level, default INFO",
+}
+
+
+def database_from_url(url: str) -> dict:
+    """Parse a database URL into a Django DATABASES entry.
+
+    SQL Server URLs (`mssql://user:pass@host:1433/db`) default to the `mssql-python` driver,
+    which bundles Microsoft's ODBC driver. Give `?driver=ODBC Driver 18 for SQL Server` to use
+    pyodbc with a system ODBC driver instead. Other query parameters become OPTIONS.
+    """
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] == "mssql":
+        options = config.setdefault("OPTIONS", {})
+        if "driver" not in options:
+            options.setdefault("python_driver", "mssql_python")
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    config["CONN_MAX_AGE"] = 60
+    config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def sqlite_url(name: str) -> str:
+    """URL of an embedded-default SQLite file under var/ (created on first use)."""
+    VAR_DIR.mkdir(exist_ok=True)
+    return f"sqlite:///{VAR_DIR / name}"

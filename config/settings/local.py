@@ -1,0 +1,9 @@
+"""Developer machine: the embedded default, or real services when their variables are set."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import LOGGING, MONGODB, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+LOGGING["handlers"]["stdout"]["formatter"] = env("LOG_FORMAT", default="console")
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEMO_CATALOG_ON_START = MONGODB["mock"]
