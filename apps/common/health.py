@@ -50,7 +50,7 @@ def check_broker() -> str:
     from config.celery import app
 
     with app.connection_for_write() as connection:
-        connection.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
+        connection.ensure_connection(max_retries=0, timeout=CHECK_TIMEOUT_SECONDS)
     return broker_backend_name()
 
 

@@ -7,3 +7,4 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 LOGGING["handlers"]["stdout"]["formatter"] = env("LOG_FORMAT", default="console")
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEMO_CATALOG_ON_START = MONGODB["mock"]
+WHITENOISE_AUTOREFRESH = DEBUG  # serve static files from the apps without collectstatic

@@ -1,7 +1,9 @@
 """pytest settings: the stores are whatever the environment configures (see .ci/run)."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES, LOGGING
+from config.settings.base import CACHES, LOGGING, MONGODB
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
@@ -9,3 +11,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["handlers"]["stdout"]["formatter"] = "console"
 # Keep test keys apart from a developer's running stack sharing the same Redis.
 CACHES["default"]["KEY_PREFIX"] = "commerce-test"
+
+if not MONGODB["mock"]:
+    # Never let the suite write to the configured catalog database itself.
+    _uri = urlsplit(MONGODB["host"])
+    _name = _uri.path.lstrip("/") or "commerce"
+    MONGODB = {**MONGODB, "host": urlunsplit(_uri._replace(path=f"/test_{_name}"))}
+WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests

@@ -1,0 +1,72 @@
+# Commerce backend. `make help` lists the commands; the README shows the same ones.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run up migrate seed test check fmt schema deploy-check clean
+
+help: ## List the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements/base.txt requirements/local.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required ($(PYTHON) is $$($(PYTHON) --version))"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements/local.txt
+	touch $@
+
+install: $(BIN)/.installed ## Create .venv and install requirements/local.txt
+
+migrate: install ## Apply migrations to both databases (default and reporting)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) migrate --noinput --database reporting
+
+seed: migrate ## Load the demo shop (products, staff per role, a customer with a token)
+	$(MANAGE) seed_demo
+
+run: seed ## Embedded default: migrate, load demo data, serve on http://$(HOST):$(PORT)
+	@echo
+	@echo "  API docs  http://$(HOST):$(PORT)/api/docs/"
+	@echo "  Schema    http://$(HOST):$(PORT)/api/schema/"
+	@echo "  Admin     http://$(HOST):$(PORT)/admin/   (logins above)"
+	@echo "  Health    http://$(HOST):$(PORT)/healthz  http://$(HOST):$(PORT)/readyz"
+	@echo
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+up: migrate ## Real services (DATABASE_URL, ... set): gunicorn, Celery worker and beat
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
+
+test: check ## Lint, boundaries, migrations, then the test suite
+	$(BIN)/pytest
+
+check: install ## ruff (lint + format), lint-imports, makemigrations --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(MANAGE) makemigrations --check --dry-run
+
+fmt: install ## Fix lint and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+schema: install ## Regenerate contracts/openapi.yaml from the code
+	$(MANAGE) spectacular --validate --fail-on-warn --file contracts/openapi.yaml
+
+deploy-check: install ## manage.py check --deploy with production settings (sample values for unset ones)
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
+	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-shop.example.com}" \
+	DATABASE_URL="$${DATABASE_URL:-postgres://commerce@db:5432/commerce}" \
+	REPORTING_DATABASE_URL="$${REPORTING_DATABASE_URL:-mssql://sa:secret@mssql:1433/reporting}" \
+	MONGODB_URI="$${MONGODB_URI:-mongodb://mongo:27017/commerce}" \
+	REDIS_URL="$${REDIS_URL:-redis://redis:6379/0}" \
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-amqp://guest:guest@rabbitmq:5672//}" \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+clean: ## Remove the venv and the embedded databases
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,39 @@
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from mongoengine.connection import get_db
+from rest_framework.test import APIClient
+
+from apps.common.health import broker_backend_name, cache_backend_name, mongo_backend_name
+
+
+def pytest_report_header(config):
+    """Say which real service or stand-in each store used, so nobody mistakes one for the other."""
+    databases = " + ".join(f"{alias}={connections[alias].vendor}" for alias in settings.DATABASES)
+    stores = f"{databases} / {mongo_backend_name()} / {cache_backend_name()} / {broker_backend_name()}"
+    return [f"stores (databases / catalog / cache / broker): {stores}"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache_and_catalog():
+    """Each test starts with an empty cache and catalog (PostgreSQL is rolled back by pytest-django)."""
+    _clear_cache()
+    yield
+    _clear_cache()
+    db = get_db()
+    for name in db.list_collection_names():
+        db.drop_collection(name)
+
+
+def _clear_cache():
+    # delete_pattern keeps to our key prefix; FLUSHDB would wipe a shared Redis database.
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()

@@ -1,0 +1,28 @@
+import factory
+from django.contrib.auth.models import Group
+
+from apps.accounts.models import User
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    password = factory.django.Password(PASSWORD)
+    is_active = True
+
+
+class StaffFactory(UserFactory):
+    """A staff member in one role group: `StaffFactory(role="finance")`."""
+
+    email = factory.Sequence(lambda n: f"staff{n}@example.com")
+    is_staff = True
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs) -> None:
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
