@@ -55,7 +55,7 @@ fmt: install ## Fix lint and formatting
 	$(BIN)/ruff format .
 
 schema: install ## Regenerate contracts/openapi.yaml from the code
-	$(MANAGE) spectacular --validate --fail-on-warn --file contracts/openapi.yaml
+	$(MANAGE) spectacular --api-version v1 --validate --fail-on-warn --file contracts/openapi.yaml
 
 deploy-check: install ## manage.py check --deploy with production settings (sample values for unset ones)
 	DJANGO_SETTINGS_MODULE=config.settings.production \

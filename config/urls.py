@@ -11,7 +11,7 @@ api_v1 = [
 
 urlpatterns = [
     path("api/v1/", include((api_v1, "v1"))),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),

@@ -133,13 +133,15 @@ def _text(detail) -> str:
 
 
 class FieldErrorSerializer(serializers.Serializer):
+    """One invalid field of the request."""
+
     pointer = serializers.CharField(help_text="JSON Pointer (RFC 6901) to the field at fault.")
     detail = serializers.CharField()
     code = serializers.CharField()
 
 
 class ProblemSerializer(serializers.Serializer):
-    """Documents the problem+json body in the OpenAPI schema."""
+    """RFC 9457 problem details: every API error has this body (application/problem+json)."""
 
     type = serializers.URLField()
     title = serializers.CharField()

@@ -9,16 +9,20 @@ pytestmark = pytest.mark.django_db(databases=["default", "reporting"])
 def expected_backends() -> dict:
     databases = ", ".join(f"{alias}={_vendor(alias)}" for alias in settings.DATABASES)
     cache = "redis" if "redis" in settings.CACHES["default"]["BACKEND"] else "locmem"
-    broker = settings.CELERY_BROKER_URL.split("://")[0] if settings.CELERY_BROKER_URL else "in-process (no broker)"
+    broker = (
+        settings.CELERY_BROKER_URL.split("://")[0] if settings.CELERY_BROKER_URL else "in-process (no broker)"
+    )
     mongo = "mongomock" if settings.MONGODB["mock"] else "mongodb"
     return {"database": databases, "cache": cache, "broker": broker, "mongo": mongo}
 
 
 def _vendor(alias: str) -> str:
     engine = settings.DATABASES[alias]["ENGINE"]
-    return {"django.db.backends.postgresql": "postgresql", "django.db.backends.sqlite3": "sqlite", "mssql": "microsoft"}[
-        engine
-    ]
+    return {
+        "django.db.backends.postgresql": "postgresql",
+        "django.db.backends.sqlite3": "sqlite",
+        "mssql": "microsoft",
+    }[engine]
 
 
 def test_healthz_answers_without_touching_stores(client, django_assert_num_queries):

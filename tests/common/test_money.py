@@ -16,7 +16,12 @@ def test_arithmetic_stays_in_minor_units():
 
 @pytest.mark.parametrize(
     ("amount", "currency", "text"),
-    [(1999, "EUR", "19.99 EUR"), (1999, "JPY", "1999 JPY"), (1999, "KWD", "1.999 KWD"), (-5, "USD", "-0.05 USD")],
+    [
+        (1999, "EUR", "19.99 EUR"),
+        (1999, "JPY", "1999 JPY"),
+        (1999, "KWD", "1.999 KWD"),
+        (-5, "USD", "-0.05 USD"),
+    ],
 )
 def test_renders_with_the_currency_exponent(amount, currency, text):
     assert str(Money(amount, currency)) == text

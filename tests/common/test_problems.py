@@ -39,16 +39,23 @@ def test_malformed_json_is_a_400_problem(api_client):
 
 
 def test_wrong_content_type_is_a_415_problem(api_client):
-    response = api_client.post("/api/v1/test/cart", "email=a@b.c", content_type="application/x-www-form-urlencoded")
+    response = api_client.post(
+        "/api/v1/test/cart", "email=a@b.c", content_type="application/x-www-form-urlencoded"
+    )
 
     assert response.status_code == 415
     assert response["Content-Type"] == PROBLEM
     assert response.json()["type"] == BASE + "unsupported-media-type"
-    assert response.json()["detail"] == 'Unsupported media type "application/x-www-form-urlencoded" in request.'
+    assert (
+        response.json()["detail"] == 'Unsupported media type "application/x-www-form-urlencoded" in request.'
+    )
 
 
 def test_field_errors_point_at_each_field_at_fault(api_client):
-    payload = {"email": "not-an-email", "lines": [{"sku": "OK-1", "quantity": 1}, {"sku": "TOO-LONG-SKU", "quantity": 0}]}
+    payload = {
+        "email": "not-an-email",
+        "lines": [{"sku": "OK-1", "quantity": 1}, {"sku": "TOO-LONG-SKU", "quantity": 0}],
+    }
 
     response = api_client.post("/api/v1/test/cart", payload, format="json")
 

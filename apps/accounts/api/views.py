@@ -1,5 +1,5 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny
@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from apps.accounts.api.serializers import TokenRequestSerializer, TokenSerializer
+from apps.accounts.api.serializers import TokenObtainSerializer, TokenSerializer
 from apps.accounts.services import token_issue
 from apps.common.openapi import problem_responses
 
@@ -23,13 +23,16 @@ class TokenObtainView(APIView):
 
     @extend_schema(
         operation_id="auth_token_obtain",
-        request=TokenRequestSerializer,
-        responses={200: TokenSerializer, **problem_responses(400, 401, 415, 429)},
+        request=TokenObtainSerializer,
+        responses={
+            200: OpenApiResponse(TokenSerializer, description="The account's API token."),
+            **problem_responses(400, 401, 415, 429),
+        },
         auth=[],
         tags=["auth"],
     )
     def post(self, request):
-        credentials = TokenRequestSerializer(data=request.data)
+        credentials = TokenObtainSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
         user = authenticate(request, **credentials.validated_data)
         if user is None:
