@@ -19,6 +19,7 @@ VARIABLES = {
     "DJANGO_SECRET_KEY": "signing key; required in production",
     "DJANGO_DEBUG": "true/false; local settings default to true",
     "DJANGO_ALLOWED_HOSTS": "comma-separated host names; required in production",
+    "DJANGO_SECURE_SSL_REDIRECT": "production: redirect http to https (default true; the local compose stack turns it off)",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "comma-separated origins for the admin behind a proxy",
     "DATABASE_URL": "PostgreSQL URL; unset = SQLite file var/commerce.sqlite3",
     "REPORTING_DATABASE_URL": "SQL Server (mssql://) URL; unset = SQLite file var/reporting.sqlite3",
@@ -38,18 +39,47 @@ def database_from_url(url: str) -> dict:
 
     SQL Server URLs (`mssql://user:pass@host:1433/db`) default to the `mssql-python` driver,
     which bundles Microsoft's ODBC driver. Give `?driver=ODBC Driver 18 for SQL Server` to use
-    pyodbc with a system ODBC driver instead. Other query parameters become OPTIONS.
+    pyodbc with a system ODBC driver instead. mssql-django's own OPTIONS pass through; any
+    other parameter (`?TrustServerCertificate=yes`) goes into the connection string.
+    For other engines, query parameters become OPTIONS.
     """
     config = environ.Env.db_url_config(url)
     if config["ENGINE"] == "mssql":
-        options = config.setdefault("OPTIONS", {})
-        if "driver" not in options:
-            options.setdefault("python_driver", "mssql_python")
+        config["OPTIONS"] = _mssql_options(config.get("OPTIONS", {}))
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     config["CONN_MAX_AGE"] = 60
     config["CONN_HEALTH_CHECKS"] = True
     return config
+
+
+# OPTIONS keys mssql-django reads itself; everything else is a connection-string keyword.
+_MSSQL_OPTIONS = {
+    "driver",
+    "dsn",
+    "python_driver",
+    "isolation_level",
+    "host_is_server",
+    "unicode_results",
+    "collation",
+    "connection_timeout",
+    "connection_retries",
+    "connection_retry_backoff_time",
+    "query_timeout",
+    "setencoding",
+    "return_rows_bulk_insert",
+    "extra_params",
+}
+
+
+def _mssql_options(options: dict) -> dict:
+    known = {key: value for key, value in options.items() if key in _MSSQL_OPTIONS}
+    extra = [f"{key}={value}" for key, value in options.items() if key not in _MSSQL_OPTIONS]
+    if extra:
+        known["extra_params"] = ";".join(filter(None, [known.get("extra_params"), *extra]))
+    if "driver" not in known:
+        known.setdefault("python_driver", "mssql_python")
+    return known
 
 
 def sqlite_url(name: str) -> str:

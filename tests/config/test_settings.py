@@ -60,6 +60,18 @@ def test_sql_server_urls_can_choose_pyodbc_with_a_system_driver():
     assert config["OPTIONS"] == {"driver": "ODBC Driver 18 for SQL Server"}
 
 
+def test_sql_server_connection_keywords_go_into_the_connection_string():
+    config = database_from_url(
+        "mssql://sa:pw@mssql:1433/reporting?TrustServerCertificate=yes&query_timeout=30"
+    )
+
+    assert config["OPTIONS"] == {
+        "python_driver": "mssql_python",
+        "query_timeout": 30,
+        "extra_params": "TrustServerCertificate=yes",
+    }
+
+
 def test_postgres_urls_get_a_connect_timeout():
     config = database_from_url("postgres://u@127.0.0.1:5432/commerce")
 
