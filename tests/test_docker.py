@@ -52,7 +52,7 @@ def test_app_services_set_only_variables_the_code_reads(compose, service):
     known = set(VARIABLES) | variables_read_by_process_files() | {"DJANGO_SETTINGS_MODULE"}
 
     assert set(environment) - known == set()
-    assert PRODUCTION_REQUIRED <= set(environment)
+    assert set(environment) >= PRODUCTION_REQUIRED
     assert environment["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
 
 
