@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class EventsConfig(AppConfig):
     name = "apps.events"
     label = "events"
     verbose_name = "Event backbone"
+
+    def ready(self) -> None:
+        # Importing every app's handlers.py runs its @subscribe decorators: web, worker and beat
+        # all know the same subscriptions.
+        autodiscover_modules("handlers")

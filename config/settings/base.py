@@ -4,6 +4,8 @@ Nothing set in the environment = the embedded default (SQLite, mongomock, local-
 in-process tasks). Each real service is switched on by its own variable (see config/env.py).
 """
 
+from datetime import timedelta
+
 import structlog
 from django.core.exceptions import ImproperlyConfigured
 
@@ -118,7 +120,27 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 30
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_DEFAULT_QUEUE = "commerce"
+# py-amqp waits for RabbitMQ to confirm each publish: a relayed event is on the broker, not in flight.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+CELERY_BEAT_SCHEDULE = {
+    # The safety net under the after-commit nudge: a lost nudge delays an event, never loses it.
+    "events-relay-sweep": {"task": "events.relay", "schedule": 5.0},
+    "events-purge": {"task": "events.purge", "schedule": 3600.0},
+}
+
+# --- Event backbone (apps.events) -----------------------------------------------------
+
+# Seconds before each retry of a failed handler (jittered ±20 %); then the dead letter.
+EVENTS_RETRY_SCHEDULE = (5, 30, 120, 600, 1800, 7200, 21600)
+# Retries due within this many seconds get a timed relay nudge; later ones wait for the sweep.
+EVENTS_RETRY_NUDGE_MAX_SECONDS = 60
+EVENTS_RELAY_BATCH_SIZE = 200
+EVENTS_RELAY_TIME_BUDGET = timedelta(seconds=10)
+EVENTS_OUTBOX_RETENTION = timedelta(days=7)
+# Longer than any redelivery can arrive: an inbox row is what makes a late duplicate harmless.
+EVENTS_INBOX_RETENTION = timedelta(days=30)
+EVENTS_SCHEMA_DIR = BASE_DIR / "contracts" / "events"
 
 # --- API ----------------------------------------------------------------------------------
 

@@ -18,3 +18,8 @@ if not MONGODB["mock"]:
     _name = _uri.path.lstrip("/") or "commerce"
     MONGODB = {**MONGODB, "host": urlunsplit(_uri._replace(path=f"/test_{_name}"))}
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
+
+# Short retries so failure paths finish in seconds; a queue of their own for test workers.
+EVENTS_RETRY_SCHEDULE = (0.2, 0.4, 0.6)
+CELERY_TASK_DEFAULT_QUEUE = "commerce-test"
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.events.probe"]  # noqa: F405

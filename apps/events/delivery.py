@@ -1,0 +1,126 @@
+"""Run one handler on one event: once (inbox), retried on failure, dead-lettered when exhausted."""
+
+import random
+import traceback
+from datetime import datetime, timedelta
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from opentelemetry import context, propagate, trace
+
+from apps.events import metrics, registry
+from apps.events.models import DeadLetter, InboxEntry, OutboxEvent
+from apps.events.outbox import nudge_relay
+from apps.events.schemas import SchemaViolation, validate_data
+
+logger = structlog.get_logger(__name__)
+tracer = trace.get_tracer(__name__)
+JITTER = 0.2  # ±20 %, so handlers failing together do not retry in lockstep
+
+
+def deliver(
+    envelope: dict,
+    handler_name: str,
+    *,
+    attempt: int = 1,
+    first_failed_at: str | None = None,
+    replay: int = 0,
+) -> str:
+    """Process the event with the handler. Returns the outcome: processed, duplicate, retry_scheduled
+    or dead_lettered. A failure schedules a retry in the outbox, or dead-letters when none is left."""
+    log = logger.bind(
+        event_id=envelope["id"], event_type=envelope["type"], handler=handler_name, attempt=attempt
+    )
+    subscription = registry.subscription(handler_name)
+    if subscription is None:
+        return _dead_letter(
+            envelope, handler_name, LookupError(f"no handler named {handler_name}"), attempt, first_failed_at
+        )
+    parent = context.attach(propagate.extract(envelope))  # continue the trace of the request that caused it
+    try:
+        with tracer.start_as_current_span(f"events.handle {envelope['type']}") as span:
+            span.set_attributes(
+                {"event.id": envelope["id"], "event.handler": handler_name, "event.attempt": attempt}
+            )
+            validate_data(envelope)
+            with metrics.handler_duration.labels(handler_name).time():
+                processed = _process_once(envelope, subscription)
+    except SchemaViolation as exc:
+        log.warning("event_schema_violation", error=str(exc))
+        return _dead_letter(envelope, handler_name, exc, attempt, first_failed_at)
+    except Exception as exc:
+        first = first_failed_at or timezone.now().isoformat()
+        if attempt > len(subscription.retry_schedule):
+            log.error("event_dead_lettered", error=str(exc))
+            return _dead_letter(envelope, handler_name, exc, attempt, first)
+        delay = subscription.retry_schedule[attempt - 1] * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311
+        log.warning("event_handler_failed", error=str(exc), retry_in=round(delay, 3))
+        _schedule_retry(
+            envelope, handler_name, attempt=attempt + 1, replay=replay, first_failed_at=first, delay=delay
+        )
+        return _outcome(handler_name, "retry_scheduled")
+    finally:
+        context.detach(parent)
+    log.info("event_handled" if processed else "event_already_handled")
+    return _outcome(handler_name, "processed" if processed else "duplicate")
+
+
+def _outcome(handler: str, outcome: str) -> str:
+    metrics.handler_outcomes.labels(handler, outcome).inc()
+    return outcome
+
+
+def _schedule_retry(
+    envelope: dict, handler: str, *, attempt: int, replay: int, first_failed_at: str, delay: float
+) -> None:
+    # get_or_create: a redelivered message that fails again must not schedule the attempt twice.
+    OutboxEvent.objects.get_or_create(
+        event_id=envelope["id"],
+        handler=handler,
+        attempt=attempt,
+        replay=replay,
+        defaults={
+            "type": envelope["type"],
+            "subject": envelope["subject"],
+            "envelope": envelope,
+            "first_failed_at": datetime.fromisoformat(first_failed_at),
+            "available_at": timezone.now() + timedelta(seconds=delay),
+        },
+    )
+    # Short waits get a timed nudge; long ones are left to the sweep (a broker-held ETA message
+    # would outlive RabbitMQ's consumer_timeout).
+    if delay <= settings.EVENTS_RETRY_NUDGE_MAX_SECONDS:
+        nudge_relay(countdown=delay)
+
+
+def _process_once(envelope: dict, subscription: registry.Subscription) -> bool:
+    """Inbox row and handler effects commit together, or neither does."""
+    with transaction.atomic():
+        _, created = InboxEntry.objects.get_or_create(event_id=envelope["id"], handler=subscription.name)
+        if created:
+            subscription.func(envelope)
+    return created
+
+
+def _dead_letter(
+    envelope: dict, handler: str, exc: Exception, attempts: int, first_failed_at: str | None
+) -> str:
+    now = timezone.now()
+    fields = {
+        "event_type": envelope["type"],
+        "envelope": envelope,
+        "error": f"{type(exc).__name__}: {exc}",
+        "traceback": "".join(traceback.format_exception(exc)),
+        "attempts": attempts,
+        "last_failed_at": now,
+    }
+    first = datetime.fromisoformat(first_failed_at) if first_failed_at else now
+    DeadLetter.objects.update_or_create(
+        event_id=envelope["id"],
+        handler=handler,
+        defaults={**fields, "replayed_at": None},
+        create_defaults={**fields, "first_failed_at": first},
+    )
+    return _outcome(handler, "dead_lettered")

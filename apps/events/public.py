@@ -1,0 +1,15 @@
+"""The event backbone's surface for business modules.
+
+Declare:   order_created = domain_signal("orders.OrderCreated.v1")          (signals.py)
+Send:      order_created.send(sender=Order, subject=..., aggregate_version=..., data=...)
+           inside the service's transaction.atomic()                          (services.py)
+Subscribe: @subscribe("orders.OrderCreated.v1") def handle(envelope): ...     (handlers.py)
+Project:   apply_if_newer(Model, lookup=..., version=..., values=...)         (order-tolerant)
+"""
+
+from apps.events.outbox import OutsideTransaction, domain_signal
+from apps.events.projections import apply_if_newer
+from apps.events.registry import subscribe
+from apps.events.selectors import Backlog, outbox_backlog
+
+__all__ = ["Backlog", "OutsideTransaction", "apply_if_newer", "domain_signal", "outbox_backlog", "subscribe"]

@@ -1,0 +1,76 @@
+"""Publish committed outbox rows to the broker: one dispatch task per (event, handler)."""
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from opentelemetry import trace
+
+from apps.events import metrics, registry
+from apps.events.models import OutboxEvent
+
+logger = structlog.get_logger(__name__)
+tracer = trace.get_tracer(__name__)
+
+
+def relay_batch(*, batch_size: int) -> int:
+    """Claim up to batch_size pending rows (oldest first), publish them, mark them published.
+
+    Publishing happens while the rows are locked, before commit: if the commit then fails the
+    rows stay pending and are published again (at-least-once; the inbox absorbs the repeat).
+    Committing first and publishing after would lose events whenever the publish failed.
+    SKIP LOCKED lets several relays run at once without waiting on each other.
+    """
+    from apps.events.tasks import dispatch
+
+    with transaction.atomic(), tracer.start_as_current_span("events.relay_batch") as span:
+        batch = list(
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(published_at__isnull=True, available_at__lte=timezone.now())
+            .order_by("id")[:batch_size]
+        )
+        for event in batch:
+            for handler in _handlers(event):
+                first_failed_at = event.first_failed_at.isoformat() if event.first_failed_at else None
+                dispatch.apply_async(
+                    args=(event.envelope, handler, event.attempt, first_failed_at, event.replay)
+                )
+            metrics.events_relayed.labels(event.type).inc()
+        if batch:
+            OutboxEvent.objects.filter(pk__in=[event.pk for event in batch]).update(
+                published_at=timezone.now()
+            )
+        span.set_attribute("events.count", len(batch))
+    return len(batch)
+
+
+def _handlers(event: OutboxEvent) -> list[str]:
+    """A retry or replay row targets one handler; a new event goes to every subscriber."""
+    if event.handler:
+        return [event.handler]
+    names = [subscription.name for subscription in registry.subscribers(event.type)]
+    if not names:
+        metrics.events_unrouted.labels(event.type).inc()
+        logger.info("event_without_subscribers", event_type=event.type, event_id=str(event.event_id))
+    return names
+
+
+def relay_pending() -> int:
+    """Relay batches until the backlog is drained or the time budget is spent."""
+    deadline = timezone.now() + settings.EVENTS_RELAY_TIME_BUDGET
+    total = 0
+    while True:
+        published = relay_batch(batch_size=settings.EVENTS_RELAY_BATCH_SIZE)
+        total += published
+        if published < settings.EVENTS_RELAY_BATCH_SIZE or timezone.now() >= deadline:
+            return total
+
+
+def purge_published() -> tuple[int, int]:
+    """Delete published outbox rows and inbox rows past their retention; returns both counts."""
+    from apps.events.models import InboxEntry
+
+    now = timezone.now()
+    outbox, _ = OutboxEvent.objects.filter(published_at__lt=now - settings.EVENTS_OUTBOX_RETENTION).delete()
+    inbox, _ = InboxEntry.objects.filter(processed_at__lt=now - settings.EVENTS_INBOX_RETENTION).delete()
+    return outbox, inbox
