@@ -96,7 +96,7 @@ def test_event_data_must_be_json_shaped():
 def test_event_types_must_follow_the_naming_convention():
     from apps.events.public import domain_signal
 
-    with pytest.raises(ValueError, match="must look like 'module.EventName.v1'"):
+    with pytest.raises(ValueError, match=r"must look like 'module\.EventName\.v1'"):
         domain_signal("OrderCreated")
 
 
