@@ -121,8 +121,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = 30
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "commerce"
-# py-amqp waits for RabbitMQ to confirm each publish: a relayed event is on the broker, not in flight.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # py-amqp waits for RabbitMQ to confirm each publish: a relayed event is on the broker, not in flight.
+    "confirm_publish": True,
+    # Publishing gives up after ~0.2 s when the broker is unreachable (kombu's default is ~6 s):
+    # a web request's after-commit nudge must not hang on an outage the outbox already covers.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BEAT_SCHEDULE = {
     # The safety net under the after-commit nudge: a lost nudge delays an event, never loses it.
     "events-relay-sweep": {"task": "events.relay", "schedule": 5.0},

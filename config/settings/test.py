@@ -23,3 +23,5 @@ WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
 EVENTS_RETRY_SCHEDULE = (0.2, 0.4, 0.6)
 CELERY_TASK_DEFAULT_QUEUE = "commerce-test"
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.events.probe"]  # noqa: F405
+# Test workers run beat in-process (-B): sweep often so a lost nudge costs a second, not five.
+CELERY_BEAT_SCHEDULE = {"events-relay-sweep": {"task": "events.relay", "schedule": 1.0}}

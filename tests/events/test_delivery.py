@@ -187,3 +187,22 @@ def test_projections_keep_the_newest_version_whatever_the_arrival_order(versions
     assert (report.status, report.aggregate_version) == final
     assert written[0] is True
     assert written.count(True) == len({v for i, v in enumerate(versions) if v > max(versions[:i], default=0)})
+
+
+def test_without_a_broker_events_are_handled_in_process_after_commit(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """The embedded default (`make run`): no broker, so the relay and handlers run eagerly."""
+    from config.celery import app as celery_app
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        subject = thing_do(note="embedded")
+
+    event_id = OutboxEvent.objects.get(subject=subject).event_id
+    assert sorted(Effect.objects.filter(event_id=event_id).values_list("handler", flat=True)) == [
+        "record",
+        "record_again",
+    ]
+    assert OutboxEvent.objects.get(subject=subject).published_at is not None
