@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run up migrate seed test check fmt schema deploy-check clean
+.PHONY: help install run up migrate seed test check fmt schema deploy-check bench-outbox clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ deploy-check: install ## manage.py check --deploy with production settings (samp
 	REDIS_URL="$${REDIS_URL:-redis://redis:6379/0}" \
 	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-amqp://guest:guest@rabbitmq:5672//}" \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+bench-outbox: install ## Outbox relay+dispatch vs raw Celery, and event latency (needs PostgreSQL, RabbitMQ, Redis)
+	$(BIN)/python bench/outbox.py
 
 clean: ## Remove the venv and the embedded databases
 	rm -rf $(VENV) var staticfiles

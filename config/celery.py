@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -18,3 +18,14 @@ def _start_telemetry(**kwargs) -> None:
     from config.telemetry import configure_telemetry
 
     configure_telemetry(component="worker")
+
+
+@task_postrun.connect
+def _close_unusable_connections(task=None, **kwargs) -> None:
+    # With CELERY_DB_REUSE_MAX set, Celery keeps connections; drop broken or expired ones the
+    # way Django does at the end of a request. Not for eager tasks: they run inside a request.
+    if task is not None and task.request.is_eager:
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from opentelemetry import context, propagate, trace
 
@@ -96,12 +96,21 @@ def _schedule_retry(
 
 
 def _process_once(envelope: dict, subscription: registry.Subscription) -> bool:
-    """Inbox row and handler effects commit together, or neither does."""
-    with transaction.atomic():
-        _, created = InboxEntry.objects.get_or_create(event_id=envelope["id"], handler=subscription.name)
-        if created:
+    """Inbox row and handler effects commit together, or neither does.
+
+    The inbox INSERT comes first: a concurrent duplicate blocks on the unique key until this
+    transaction ends, then fails; a duplicate that arrives later fails at once. Either way the
+    handler does not run twice, and no read or savepoint is spent on the common case.
+    """
+    try:
+        with transaction.atomic():
+            InboxEntry.objects.create(event_id=envelope["id"], handler=subscription.name)
             subscription.func(envelope)
-    return created
+    except IntegrityError:
+        if InboxEntry.objects.filter(event_id=envelope["id"], handler=subscription.name).exists():
+            return False
+        raise  # the handler's own integrity error: a failure like any other
+    return True
 
 
 def _dead_letter(

@@ -29,13 +29,15 @@ def relay_batch(*, batch_size: int) -> int:
             .filter(published_at__isnull=True, available_at__lte=timezone.now())
             .order_by("id")[:batch_size]
         )
-        for event in batch:
-            for handler in _handlers(event):
+        with dispatch.app.producer_or_acquire() as producer:  # one broker channel for the batch
+            for event in batch:
                 first_failed_at = event.first_failed_at.isoformat() if event.first_failed_at else None
-                dispatch.apply_async(
-                    args=(event.envelope, handler, event.attempt, first_failed_at, event.replay)
-                )
-            metrics.events_relayed.labels(event.type).inc()
+                for handler in _handlers(event):
+                    dispatch.apply_async(
+                        args=(event.envelope, handler, event.attempt, first_failed_at, event.replay),
+                        producer=producer,
+                    )
+                metrics.events_relayed.labels(event.type).inc()
         if batch:
             OutboxEvent.objects.filter(pk__in=[event.pk for event in batch]).update(
                 published_at=timezone.now()

@@ -1,0 +1,201 @@
+"""Outbox relay + dispatch throughput and commit-to-handler latency, beside raw Celery.
+
+    make bench-outbox        (or: .venv/bin/python bench/outbox.py --rounds 3)
+
+Needs PostgreSQL, RabbitMQ and Redis on localhost (the variables below override). It uses a
+database of its own (commerce_bench) and a queue of its own, starts one Celery worker
+(prefork, 2 processes), and measures, interleaved in rounds so machine noise hits both alike:
+
+  raw     N no-op Celery tasks published from here until the worker has consumed them all;
+  outbox  N committed outbox rows, one relay nudge, until the handler has run for every one
+          (relay claims with SKIP LOCKED, publishes one dispatch task per event with publisher
+          confirms, the worker records the inbox row and the handler's row in one transaction).
+
+Then a steady load: events committed through the real path (domain signal in a transaction,
+after-commit nudge) at a fixed rate, and the time from each event's creation to its handler.
+Prints numbers; asserts nothing.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_bench")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/2")
+os.environ.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+os.environ.setdefault("LOG_FORMAT", "console")
+
+
+def ensure_database() -> None:
+    import psycopg
+    from psycopg import sql
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def start_worker() -> subprocess.Popen:
+    command = [
+        sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", "prefork", "--concurrency", "2",
+        "--queues", "commerce-bench", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--loglevel", "WARNING",
+    ]  # fmt: skip
+    worker = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), start_new_session=True)
+    from config.celery import app
+
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if time.monotonic() > deadline or worker.poll() is not None:
+            raise SystemExit("the bench worker did not start")
+    return worker
+
+
+def wait_until(predicate, *, timeout: float = 300, interval: float = 0.02) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out: is the worker still running?")
+        time.sleep(interval)
+
+
+def receipts_after(last_id: int) -> int:
+    """Cheap to poll (a primary-key range): the load generator shares the cores it measures."""
+    from bench.probe.models import Receipt
+
+    return Receipt.objects.filter(pk__gt=last_id).count()
+
+
+def last_receipt_id() -> int:
+    from bench.probe.models import Receipt
+
+    return Receipt.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def raw_celery(n: int) -> float:
+    from django.core.cache import cache
+
+    from bench.probe.tasks import noop, sentinel
+
+    key = f"bench:sentinel:{uuid.uuid4()}"
+    started = time.perf_counter()
+    for _ in range(n):
+        noop.apply_async()
+    sentinel.apply_async(args=(key,))
+    wait_until(lambda: cache.get(key))
+    return n / (time.perf_counter() - started)
+
+
+def outbox_burst(n: int) -> float:
+    from apps.events.envelope import build_envelope
+    from apps.events.models import OutboxEvent
+    from apps.events.outbox import nudge_relay
+
+    envelopes = [
+        build_envelope(event_type="benchprobe.Pinged.v1", subject=str(i), data={"i": i}, aggregate_version=1)
+        for i in range(n)
+    ]
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(event_id=e["id"], type=e["type"], subject=e["subject"], envelope=e) for e in envelopes
+    )
+    last_id = last_receipt_id()
+    started = time.perf_counter()
+    nudge_relay()
+    wait_until(lambda: receipts_after(last_id) == n)
+    return n / (time.perf_counter() - started)
+
+
+def steady(rate: int, seconds: int) -> tuple[float, float, float, float]:
+    from django.db import transaction
+
+    from apps.events.models import OutboxEvent
+    from bench.probe.models import Receipt
+    from bench.probe.signals import pinged
+
+    run = uuid.uuid4().hex[:8]
+    count = rate * seconds
+    last_id = last_receipt_id()
+    started = time.perf_counter()
+    for i in range(count):
+        delay = started + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        with transaction.atomic():
+            pinged.send(sender=None, subject=f"{run}-{i}", aggregate_version=1, data={"i": i})
+    achieved = count / (time.perf_counter() - started)
+    created = {
+        str(row.event_id): datetime.fromisoformat(row.envelope["time"]).timestamp()
+        for row in OutboxEvent.objects.filter(subject__startswith=f"{run}-")
+    }
+    wait_until(lambda: receipts_after(last_id) == count, interval=0.1)
+    latencies = sorted(
+        (handled_at - created[str(event_id)]) * 1000
+        for event_id, handled_at in Receipt.objects.filter(pk__gt=last_id).values_list(
+            "event_id", "handled_at"
+        )
+    )
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return achieved, p50, p99, latencies[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=2000, help="events (and no-op tasks) per burst")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rate", type=int, default=200, help="events/s for the latency run")
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from config.celery import app
+
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    app.control.purge()
+    print("Machine: 2 cores shared by PostgreSQL, RabbitMQ, Redis, the worker (prefork, 2 processes)")
+    print("and this load generator. Broker:", os.environ["CELERY_BROKER_URL"].split("@")[-1])
+    worker = start_worker()
+    try:
+        raw_celery(200), outbox_burst(200)  # warm-up: connections, imports, caches
+        ratios = []
+        print(f"\n{'round':>5}  {'raw Celery no-op':>18}  {'outbox relay+dispatch':>22}  {'ratio':>6}")
+        for round_number in range(1, args.rounds + 1):
+            raw = raw_celery(args.events)
+            outbox = outbox_burst(args.events)
+            ratios.append(outbox / raw)
+            print(
+                f"{round_number:>5}  {raw:>12,.0f} tasks/s  {outbox:>15,.0f} events/s  {outbox / raw:>6.0%}"
+            )
+        print(f"median ratio: {statistics.median(ratios):.0%} of raw Celery (target >= 50%)")
+
+        achieved, p50, p99, worst = steady(args.rate, args.seconds)
+        print(
+            f"\nsteady load: {achieved:,.0f} events/s for {args.seconds} s through the real path "
+            f"(domain signal in a transaction, after-commit nudge)"
+        )
+        print(
+            f"event created -> handler ran: p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms (target p99 <= 250 ms)"
+        )
+    finally:
+        os.killpg(worker.pid, 15)
+        worker.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BenchProbeConfig(AppConfig):
+    name = "bench.probe"
+    label = "benchprobe"

@@ -1,0 +1,3 @@
+from apps.events.public import domain_signal
+
+pinged = domain_signal("benchprobe.Pinged.v1")
