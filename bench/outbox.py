@@ -49,7 +49,7 @@ def ensure_database() -> None:
 def start_worker() -> subprocess.Popen:
     command = [
         sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", "prefork", "--concurrency", "2",
-        "--queues", "commerce-bench", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--queues", "commerce-bench,commerce-bench.relay", "--without-gossip", "--without-mingle", "--without-heartbeat",
         "--loglevel", "WARNING",
     ]  # fmt: skip
     worker = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), start_new_session=True)

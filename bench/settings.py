@@ -1,9 +1,13 @@
 """Settings for bench/outbox.py: the project's settings plus a probe module, on its own queue."""
 
+from kombu import Queue
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import INSTALLED_APPS, LOGGING
 
 INSTALLED_APPS = [*INSTALLED_APPS, "bench.probe"]
 CELERY_TASK_DEFAULT_QUEUE = "commerce-bench"
+CELERY_TASK_QUEUES = (Queue("commerce-bench"), Queue("commerce-bench.relay"))
+CELERY_TASK_ROUTES = {"events.relay": {"queue": "commerce-bench.relay"}}
 CELERY_BEAT_SCHEDULE: dict = {}  # the bench nudges; no sweep to blur the numbers
 LOGGING["root"]["level"] = "WARNING"  # a log line per task would be part of what is measured

@@ -7,7 +7,7 @@ from django.utils import timezone
 from opentelemetry import trace
 
 from apps.events import metrics, registry
-from apps.events.models import OutboxEvent
+from apps.events.models import InboxEntry, OutboxEvent
 
 logger = structlog.get_logger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -70,8 +70,6 @@ def relay_pending() -> int:
 
 def purge_published() -> tuple[int, int]:
     """Delete published outbox rows and inbox rows past their retention; returns both counts."""
-    from apps.events.models import InboxEntry
-
     now = timezone.now()
     outbox, _ = OutboxEvent.objects.filter(published_at__lt=now - settings.EVENTS_OUTBOX_RETENTION).delete()
     inbox, _ = InboxEntry.objects.filter(processed_at__lt=now - settings.EVENTS_INBOX_RETENTION).delete()

@@ -10,9 +10,15 @@ from apps.events.outbox import RELAY_NUDGE_KEY
 
 @shared_task(name="events.relay", ignore_result=True)
 def relay() -> int:
-    """Publish pending outbox rows. Nudged after commits and swept by beat."""
-    cache.delete(RELAY_NUDGE_KEY)  # commits from now on may nudge again
-    return relay_module.relay_pending()
+    """Publish pending outbox rows. Nudged after commits and swept by beat.
+
+    While the nudge key is set, commits do not enqueue another relay: one runs at a time and
+    batches grow with the load. A commit between our last claim and the key's deletion did not
+    nudge, so one more pass after the deletion picks it up.
+    """
+    published = relay_module.relay_pending()
+    cache.delete(RELAY_NUDGE_KEY)
+    return published + relay_module.relay_pending()
 
 
 @shared_task(name="events.dispatch", ignore_result=True)

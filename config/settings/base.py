@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import structlog
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from config.env import BASE_DIR, database_from_url, env, sqlite_url
 
@@ -125,6 +126,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 30
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "commerce"
+# The relay gets a queue of its own: behind a backlog of handler tasks, a nudge would wait as
+# long as the backlog takes, and every event committed meanwhile with it.
+CELERY_TASK_QUEUES = (Queue("commerce"), Queue("commerce.relay"))
+CELERY_TASK_ROUTES = {"events.relay": {"queue": "commerce.relay"}}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # py-amqp waits for RabbitMQ to confirm each publish: a relayed event is on the broker, not in flight.
     "confirm_publish": True,

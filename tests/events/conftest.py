@@ -56,7 +56,7 @@ class Worker:
         }
         command = [
             sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", "solo",
-            "--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle",
+            "--queues", ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES), "--without-gossip", "--without-mingle",
             "--without-heartbeat", "--loglevel", "INFO", "--beat", "--schedule", str(self.directory / "beat"),
         ]  # fmt: skip
         self.offset = self.log.stat().st_size if self.log.exists() else 0
