@@ -136,3 +136,20 @@ def test_backlog_counts_due_and_scheduled_rows():
 
     assert (backlog.pending, backlog.scheduled) == (1, 1)
     assert timedelta(minutes=5) <= backlog.oldest_pending_age < timedelta(minutes=6)
+
+
+def test_the_outbox_is_vacuumed_early_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("autovacuum settings exist on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'events_outboxevent'")
+        (options,) = cursor.fetchone()
+
+    assert set(options) == {
+        "autovacuum_vacuum_scale_factor=0.0",
+        "autovacuum_vacuum_threshold=5000",
+        "autovacuum_analyze_scale_factor=0.0",
+        "autovacuum_analyze_threshold=5000",
+    }
