@@ -7,6 +7,7 @@ from apps.common.views import api_not_found, healthz, readyz
 # Storefront and staff API, version 1. Each module contributes its api/urls.py.
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
+    path("", include("apps.catalog.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,26 +1,73 @@
 """The catalog's MongoDB documents. Private to apps.catalog: others use catalog.public."""
 
 from django.utils import timezone
-from mongoengine import BooleanField, DateTimeField, Document, IntField, StringField
+from mongoengine import (
+    BooleanField,
+    DateTimeField,
+    DictField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentListField,
+    IntField,
+    ListField,
+    StringField,
+    URLField,
+)
 
 
 class Product(Document):
-    sku = StringField(required=True, unique=True, max_length=64)
+    """A sellable SKU. `available` = `on_hand` - `reserved`, kept by the same atomic updates,
+    so "is there enough?" is one indexed, conditional update (`available >= qty`)."""
+
+    sku = StringField(required=True, max_length=64)
     name = StringField(required=True, max_length=200)
     description = StringField(default="")
     category = StringField(required=True, max_length=64)
-    price_amount = IntField(required=True, min_value=0)  # minor units
-    currency = StringField(required=True, min_length=3, max_length=3)
-    stock_on_hand = IntField(required=True, min_value=0, default=0)
-    stock_reserved = IntField(required=True, min_value=0, default=0)
+    attributes = DictField()
+    images = ListField(URLField())
     active = BooleanField(default=True)
+    price_amount = IntField(required=True, min_value=0)  # minor units
+    compare_at_amount = IntField(min_value=0, null=True)  # the "was" price, if any
+    currency = StringField(required=True, min_length=3, max_length=3)
+    on_hand = IntField(required=True, min_value=0, default=0)
+    reserved = IntField(required=True, min_value=0, default=0)
+    available = IntField(required=True, min_value=0, default=0)
     version = IntField(required=True, default=1)
     created_at = DateTimeField(required=True, default=timezone.now)
     updated_at = DateTimeField(required=True, default=timezone.now)
 
     meta = {
         "collection": "products",
-        # Indexes are created at deploy time (issue: catalog), never on first request.
+        # Created at deploy time by `manage.py catalog_ensure_indexes`, never on a request.
         "auto_create_index": False,
-        "indexes": [{"fields": ["sku"], "unique": True}, "category", "price_amount"],
+        "indexes": [
+            {"fields": ["sku"], "unique": True},
+            {"fields": ["active", "category", "sku"]},
+            {"fields": ["active", "price_amount"]},
+            {"fields": ["$name", "$description"], "default_language": "english"},
+        ],
+    }
+
+
+class ReservedLine(EmbeddedDocument):
+    sku = StringField(required=True)
+    quantity = IntField(required=True, min_value=1)
+
+
+class Reservation(Document):
+    """Stock held for one order. `applied` lists the lines whose stock was actually taken, so a
+    reservation interrupted half-way can still be undone exactly."""
+
+    order_ref = StringField(required=True, max_length=100)
+    lines = EmbeddedDocumentListField(ReservedLine)
+    applied = ListField(StringField())
+    status = StringField(required=True, choices=("pending", "held", "committed", "released"))
+    expires_at = DateTimeField(required=True)
+    created_at = DateTimeField(required=True, default=timezone.now)
+    updated_at = DateTimeField(required=True, default=timezone.now)
+
+    meta = {
+        "collection": "reservations",
+        "auto_create_index": False,
+        "indexes": [{"fields": ["order_ref"], "unique": True}, {"fields": ["status", "expires_at"]}],
     }

@@ -144,7 +144,13 @@ CELERY_BEAT_SCHEDULE = {
     # The safety net under the after-commit nudge: a lost nudge delays an event, never loses it.
     "events-relay-sweep": {"task": "events.relay", "schedule": 5.0},
     "events-purge": {"task": "events.purge", "schedule": 3600.0},
+    "catalog-expire-reservations": {"task": "catalog.expire_reservations", "schedule": 60.0},
 }
+
+# --- Catalog -------------------------------------------------------------------------------
+
+# catalog.StockLow.v1 is published when a change leaves this many units or fewer available.
+CATALOG_STOCK_LOW_THRESHOLD = 5
 
 # --- Event backbone (apps.events) -----------------------------------------------------
 

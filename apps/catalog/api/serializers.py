@@ -1,0 +1,78 @@
+import base64
+import binascii
+import json
+
+from rest_framework import serializers
+
+from apps.catalog.selectors import ProductFilters, categories
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="Integer minor units (cents for EUR).")
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+
+
+class ProductSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    category = serializers.CharField()
+    attributes = serializers.DictField()
+    images = serializers.ListField(child=serializers.URLField())
+    price = MoneySerializer()
+    compare_at_price = MoneySerializer(allow_null=True)
+    available = serializers.IntegerField(help_text="Units that can be ordered now.")
+    in_stock = serializers.BooleanField()
+    version = serializers.IntegerField(help_text="Changes with every update; also the ETag.")
+    updated_at = serializers.DateTimeField()
+
+
+class ProductPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last one.")
+    results = ProductSerializer(many=True)
+
+
+def encode_cursor(last_sku: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": last_sku}).encode()).decode()
+
+
+class ProductQuerySerializer(serializers.Serializer):
+    category = serializers.CharField(required=False, max_length=64)
+    min_price = serializers.IntegerField(required=False, min_value=0, help_text="Minor units.")
+    max_price = serializers.IntegerField(required=False, min_value=0, help_text="Minor units.")
+    in_stock = serializers.BooleanField(required=False, allow_null=True, default=None)
+    q = serializers.CharField(required=False, max_length=100, help_text="Text in the name or description.")
+    cursor = serializers.CharField(required=False, max_length=500)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
+
+    def validate_category(self, value: str) -> str:
+        if value not in categories():
+            raise serializers.ValidationError(f"Unknown category {value!r}.", code="unknown_category")
+        return value
+
+    def validate_cursor(self, value: str) -> str:
+        try:
+            after = json.loads(base64.urlsafe_b64decode(value.encode()))["after"]
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            raise serializers.ValidationError(
+                "Not a cursor this API gave out.", code="invalid_cursor"
+            ) from None
+        if not isinstance(after, str):
+            raise serializers.ValidationError("Not a cursor this API gave out.", code="invalid_cursor")
+        return after
+
+    def validate(self, attrs):
+        low, high = attrs.get("min_price"), attrs.get("max_price")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"max_price": "Must not be below min_price."})
+        return attrs
+
+    def filters(self) -> ProductFilters:
+        data = self.validated_data
+        return ProductFilters(
+            category=data.get("category"),
+            min_price=data.get("min_price"),
+            max_price=data.get("max_price"),
+            in_stock=data.get("in_stock"),
+            search=data.get("q"),
+        )

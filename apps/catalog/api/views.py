@@ -1,0 +1,68 @@
+from django.utils.http import urlencode
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.catalog.api.serializers import (
+    ProductPageSerializer,
+    ProductQuerySerializer,
+    ProductSerializer,
+    encode_cursor,
+)
+from apps.catalog.selectors import product_detail, product_page
+from apps.common.openapi import problem_responses
+
+
+class ProductListView(APIView):
+    """Active products in SKU order, filtered; cursor-paginated."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="products_list",
+        parameters=[ProductQuerySerializer],
+        responses={200: ProductPageSerializer, **problem_responses(400)},
+        tags=["catalog"],
+    )
+    def get(self, request):
+        query = ProductQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = product_page(
+            filters=query.filters(),
+            after_sku=query.validated_data.get("cursor"),
+            limit=query.validated_data["limit"],
+        )
+        next_url = None
+        if page["last_sku"] is not None:
+            params = {k: v for k, v in request.query_params.items() if k != "cursor"}
+            next_url = request.build_absolute_uri(
+                f"{request.path}?{urlencode({**params, 'cursor': encode_cursor(page['last_sku'])})}"
+            )
+        return Response(ProductPageSerializer({"next": next_url, "results": page["results"]}).data)
+
+
+class ProductDetailView(APIView):
+    """One active product with its price and availability. Supports If-None-Match."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="products_retrieve",
+        parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)],
+        responses={
+            200: ProductSerializer,
+            304: OpenApiResponse(description="Not modified since the ETag given in If-None-Match."),
+            **problem_responses(404),
+        },
+        tags=["catalog"],
+    )
+    def get(self, request, sku: str):
+        payload = product_detail(sku=sku)
+        if payload is None:
+            raise exceptions.NotFound(f"No product with SKU {sku!r}.")
+        etag = f'"{payload["sku"]}:{payload["version"]}"'
+        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(ProductSerializer(payload).data, headers={"ETag": etag})

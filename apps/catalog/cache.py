@@ -1,0 +1,85 @@
+"""Cache-aside for catalog reads, in Redis (django-redis).
+
+Product details live under one key per SKU, deleted on every write to that product. List pages
+live under a generation number that every write bumps, so all list pages go stale at once
+without anyone enumerating them. A hot miss is computed by one caller while the others wait
+briefly for its result (a short lock key). Any cache error degrades to computing from MongoDB.
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import structlog
+from django.core.cache import cache
+
+logger = structlog.get_logger(__name__)
+
+DETAIL_TTL = 300
+LIST_TTL = 60
+LOCK_TTL = 5
+WAIT_FOR_OTHERS = 1.0  # seconds a caller waits for another's computation before doing it itself
+MISSING = "__missing__"  # cached "no such product": a flood of unknown SKUs stays off MongoDB
+
+_LIST_GENERATION = "catalog:list:generation"
+
+
+def detail_key(sku: str) -> str:
+    return f"catalog:product:{sku}"
+
+
+def list_key(fingerprint: str) -> str:
+    return (
+        f"catalog:list:{_safe(lambda: cache.get_or_set(_LIST_GENERATION, 1, timeout=None), 0)}:{fingerprint}"
+    )
+
+
+def get_or_compute(key: str, compute: Callable[[], Any], *, ttl: int) -> Any:
+    """The cached value, or compute() once across concurrent callers and cache it."""
+    value = _safe(lambda: cache.get(key))
+    if value is not None:
+        return value
+    lock = f"{key}:lock"
+    if _safe(lambda: cache.add(lock, 1, timeout=LOCK_TTL), default=True):
+        try:
+            value = compute()
+            _safe(lambda: cache.set(key, value, timeout=ttl))
+            return value
+        finally:
+            _safe(lambda: cache.delete(lock))
+    deadline = time.monotonic() + WAIT_FOR_OTHERS
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        value = _safe(lambda: cache.get(key))
+        if value is not None:
+            return value
+    return compute()  # the other caller is slow or gone: do not wait longer than a miss costs
+
+
+def get_many(keys: Iterable[str]) -> dict[str, Any]:
+    return _safe(lambda: cache.get_many(list(keys)), default={})
+
+
+def set_many(values: dict[str, Any], *, ttl: int) -> None:
+    _safe(lambda: cache.set_many(values, timeout=ttl))
+
+
+def invalidate(skus: Iterable[str]) -> None:
+    """After any write: the products' detail entries go, and every list page with them."""
+    _safe(lambda: cache.delete_many([detail_key(sku) for sku in skus]))
+    _safe(_bump_list_generation)
+
+
+def _bump_list_generation() -> None:
+    try:
+        cache.incr(_LIST_GENERATION)
+    except ValueError:  # not there yet (or evicted): any new number retires the old pages
+        cache.set(_LIST_GENERATION, int(time.time() * 1000), timeout=None)
+
+
+def _safe(operation: Callable[[], Any], default: Any = None) -> Any:
+    try:
+        return operation()
+    except Exception as exc:  # Redis down or slow: serve from MongoDB, never fail the read
+        logger.warning("catalog_cache_unavailable", error=str(exc))
+        return default

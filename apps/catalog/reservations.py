@@ -1,0 +1,156 @@
+"""Stock reservations for orders: all-or-nothing, idempotent per order_ref, never oversold.
+
+Every stock change is one conditional update on one product (`available >= qty`), atomic on
+MongoDB and mongomock alike; lines are taken in SKU order and given back if a later line fails.
+"""
+
+from collections import Counter
+from datetime import timedelta
+
+from django.utils import timezone
+from mongoengine import NotUniqueError
+
+from apps.catalog import cache
+from apps.catalog.contracts import (
+    LineFailure,
+    ReservationFailed,
+    ReservationMismatch,
+    ReservationState,
+    StockLine,
+)
+from apps.catalog.documents import Product, Reservation, ReservedLine
+from apps.catalog.services import announce_if_low
+
+
+def stock_reserve(*, order_ref: str, lines: list[StockLine], ttl: timedelta) -> ReservationState:
+    """Hold stock for every line, or for none (ReservationFailed). Calling again with the same
+    order_ref and lines returns the existing reservation instead of taking stock twice."""
+    wanted = _merged(lines)
+    reservation = Reservation(
+        order_ref=order_ref,
+        lines=[ReservedLine(sku=sku, quantity=qty) for sku, qty in wanted.items()],
+        status="pending",
+        expires_at=timezone.now() + ttl,
+    )
+    try:
+        reservation.save(force_insert=True)
+    except NotUniqueError:
+        existing = Reservation.objects.get(order_ref=order_ref)
+        if {line.sku: line.quantity for line in existing.lines} != wanted:
+            raise ReservationMismatch(order_ref) from None
+        return _state(existing)
+
+    failures = []
+    for sku, quantity in wanted.items():
+        if _take(sku, quantity):
+            Reservation.objects(pk=reservation.pk).update_one(push__applied=sku)
+        else:
+            failures.append(_why_not(sku, quantity))
+            break  # all-or-nothing: no point holding the rest
+    if failures:
+        _finish(order_ref, from_statuses=("pending",), to_status="released", give_back=True)
+        Reservation.objects(pk=reservation.pk).delete()  # the order may try again after a restock
+        raise ReservationFailed(failures)
+    Reservation.objects(pk=reservation.pk, status="pending").update_one(
+        set__status="held", set__updated_at=timezone.now()
+    )
+    _after_stock_change(wanted)
+    return _state(Reservation.objects.get(pk=reservation.pk))
+
+
+def stock_commit(*, order_ref: str) -> ReservationState:
+    """The order is paid or shipped: held units leave stock for good. Idempotent."""
+    if _finish(order_ref, from_statuses=("held",), to_status="committed", give_back=False):
+        reservation = Reservation.objects.get(order_ref=order_ref)
+        for line in reservation.lines:
+            _move_stock({"sku": line.sku}, reserved=-line.quantity, on_hand=-line.quantity)
+        _after_stock_change({line.sku: line.quantity for line in reservation.lines})
+    return _state(_get(order_ref))
+
+
+def stock_release(*, order_ref: str) -> ReservationState:
+    """The order is cancelled or failed: held units become available again. Idempotent."""
+    _finish(order_ref, from_statuses=("held",), to_status="released", give_back=True)
+    return _state(_get(order_ref))
+
+
+def reservations_expire() -> int:
+    """Release reservations past their expiry, including ones a crash left half-made."""
+    expired = Reservation.objects(status__in=("held", "pending"), expires_at__lt=timezone.now()).only(
+        "order_ref"
+    )
+    return sum(
+        _finish(r.order_ref, from_statuses=("held", "pending"), to_status="released", give_back=True)
+        for r in expired
+    )
+
+
+def _take(sku: str, quantity: int) -> bool:
+    condition = {"sku": sku, "active": True, "available": {"$gte": quantity}}
+    return _move_stock(condition, available=-quantity, reserved=quantity)
+
+
+def _move_stock(condition: dict, *, available: int = 0, reserved: int = 0, on_hand: int = 0) -> bool:
+    """One atomic update of a product's stock counters; False when `condition` matched nothing.
+    Raw: mongoengine would validate a negative $inc against the fields' min_value."""
+    result = Product._get_collection().update_one(
+        condition,
+        {
+            "$inc": {"available": available, "reserved": reserved, "on_hand": on_hand, "version": 1},
+            "$set": {"updated_at": timezone.now()},
+        },
+    )
+    return result.modified_count == 1
+
+
+def _finish(order_ref: str, *, from_statuses: tuple[str, ...], to_status: str, give_back: bool) -> bool:
+    """Move the reservation on; only the caller whose status update matched touches stock."""
+    moved = Reservation.objects(order_ref=order_ref, status__in=from_statuses).modify(
+        set__status=to_status, set__updated_at=timezone.now(), new=False
+    )
+    if moved is None:
+        return False
+    if give_back:
+        quantities = {line.sku: line.quantity for line in moved.lines}
+        for sku in moved.applied:
+            _move_stock({"sku": sku}, available=quantities[sku], reserved=-quantities[sku])
+        cache.invalidate(moved.applied)
+    return True
+
+
+def _after_stock_change(quantities: dict[str, int]) -> None:
+    cache.invalidate(quantities)
+    for product in Product.objects(sku__in=list(quantities)):
+        announce_if_low(product)
+
+
+def _why_not(sku: str, quantity: int) -> LineFailure:
+    product = Product.objects(sku=sku).only("active", "available").first()
+    if product is None:
+        return LineFailure(sku, quantity, 0, "unknown_sku")
+    if not product.active:
+        return LineFailure(sku, quantity, 0, "inactive")
+    return LineFailure(sku, quantity, product.available, "insufficient_stock")
+
+
+def _merged(lines: list[StockLine]) -> dict[str, int]:
+    if not lines:
+        raise ValueError("a reservation needs at least one line")
+    if any(line.quantity < 1 for line in lines):
+        raise ValueError("quantities must be >= 1")
+    totals = Counter()
+    for line in lines:
+        totals[line.sku] += line.quantity
+    return dict(sorted(totals.items()))  # SKU order: concurrent reservations meet in one order
+
+
+def _get(order_ref: str) -> Reservation:
+    reservation = Reservation.objects(order_ref=order_ref).first()
+    if reservation is None:
+        raise LookupError(f"no reservation for {order_ref}")
+    return reservation
+
+
+def _state(reservation: Reservation) -> ReservationState:
+    lines = tuple(StockLine(line.sku, line.quantity) for line in reservation.lines)
+    return ReservationState(order_ref=reservation.order_ref, status=reservation.status, lines=lines)

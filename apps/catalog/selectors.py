@@ -1,0 +1,110 @@
+"""Catalog reads, cache first. Payloads are plain dicts: what the API and public.py shape."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from mongoengine.queryset.visitor import Q
+
+from apps.catalog import cache
+from apps.catalog.documents import Product
+
+
+def product_payload(product: Product) -> dict:
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "description": product.description,
+        "category": product.category,
+        "attributes": dict(product.attributes),
+        "images": list(product.images),
+        "price": {"amount": product.price_amount, "currency": product.currency},
+        "compare_at_price": (
+            {"amount": product.compare_at_amount, "currency": product.currency}
+            if product.compare_at_amount is not None
+            else None
+        ),
+        "available": product.available,
+        "in_stock": product.available > 0,
+        "active": product.active,
+        "version": product.version,
+        "updated_at": product.updated_at.isoformat(),
+    }
+
+
+def product_detail(*, sku: str) -> dict | None:
+    """The active product's payload, or None. Cached, including the "no such product" answer."""
+
+    def load():
+        product = Product.objects(sku=sku, active=True).first()
+        return product_payload(product) if product else cache.MISSING
+
+    payload = cache.get_or_compute(cache.detail_key(sku), load, ttl=cache.DETAIL_TTL)
+    return None if payload == cache.MISSING else payload
+
+
+def product_details(*, skus: list[str]) -> dict[str, dict]:
+    """Payloads for many SKUs (inactive ones included, for pricing): cache, then one query."""
+    keys = {cache.detail_key(sku): sku for sku in set(skus)}
+    found = {keys[k]: v for k, v in cache.get_many(keys).items() if v != cache.MISSING}
+    missing = [sku for sku in keys.values() if sku not in found]
+    if missing:
+        loaded = {p.sku: product_payload(p) for p in Product.objects(sku__in=missing)}
+        cache.set_many(
+            {cache.detail_key(sku): payload for sku, payload in loaded.items() if payload["active"]},
+            ttl=cache.DETAIL_TTL,
+        )
+        found |= loaded
+    return found
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    category: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    in_stock: bool | None = None
+    search: str | None = None  # case-insensitive substring of name or description (same on
+    # MongoDB and mongomock; $text search would need a real server)
+
+
+def product_page(*, filters: ProductFilters, after_sku: str | None, limit: int) -> dict:
+    """One page in SKU order (stable under inserts): {"results": [...], "last_sku": ... or None}."""
+    fingerprint = hashlib.sha256(
+        json.dumps([filters.__dict__, after_sku, limit], sort_keys=True).encode()
+    ).hexdigest()[:32]
+
+    def load():
+        query = Product.objects(active=True, **_conditions(filters))
+        if filters.search:
+            query = query.filter(Q(name__icontains=filters.search) | Q(description__icontains=filters.search))
+        if after_sku is not None:
+            query = query.filter(sku__gt=after_sku)
+        rows = list(query.order_by("sku").limit(limit + 1))
+        page = [product_payload(p) for p in rows[:limit]]
+        return {"results": page, "last_sku": page[-1]["sku"] if len(rows) > limit else None}
+
+    return cache.get_or_compute(cache.list_key(fingerprint), load, ttl=cache.LIST_TTL)
+
+
+def categories() -> list[str]:
+    return cache.get_or_compute(
+        "catalog:categories",
+        lambda: sorted(Product.objects(active=True).distinct("category")),
+        ttl=cache.LIST_TTL,
+    )
+
+
+def _conditions(filters: ProductFilters) -> dict:
+    conditions: dict = {}
+    if filters.category:
+        conditions["category"] = filters.category
+    if filters.min_price is not None:
+        conditions["price_amount__gte"] = filters.min_price
+    if filters.max_price is not None:
+        conditions["price_amount__lte"] = filters.max_price
+    if filters.in_stock is True:
+        conditions["available__gt"] = 0
+    elif filters.in_stock is False:
+        conditions["available"] = 0
+    return conditions
