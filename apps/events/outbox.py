@@ -55,6 +55,8 @@ def nudge_relay(*, countdown: float | None = None) -> None:
     """
     from apps.events.tasks import relay  # tasks import this module
 
+    if countdown is not None and relay.app.conf.task_always_eager:
+        return  # in-process tasks cannot wait: the retry waits for the next commit's nudge
     try:
         if countdown is None and not cache.add(RELAY_NUDGE_KEY, 1, timeout=RELAY_NUDGE_TTL):
             return  # a relay is already on its way and will see this event

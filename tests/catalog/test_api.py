@@ -147,7 +147,8 @@ def test_every_write_path_invalidates_what_it_changed(api_client, shelf):
         assert listed["available"] == detail["available"] and listed["price"] == detail["price"]
         return detail["price"]["amount"], detail["available"], detail["version"]
 
-    price, available, version = seen()  # both cached from here on
+    assert seen()[:2] == (4900, 3)  # both cached from here on
+    version = seen()[2]
     product_upsert(product=ProductInput("K-1", "Cast iron skillet", "kitchen", 4500, "EUR", on_hand=3))
     assert seen()[:2] == (4500, 3)
     stock_reserve(order_ref="o-1", lines=[StockLine("K-1", 2)], ttl=timedelta(minutes=5))
