@@ -71,3 +71,22 @@ class Reservation(Document):
         "auto_create_index": False,
         "indexes": [{"fields": ["order_ref"], "unique": True}, {"fields": ["status", "expires_at"]}],
     }
+
+
+class StockAdjustment(Document):
+    """Audit trail of manual stock changes made by staff: who, when, how much, why."""
+
+    sku = StringField(required=True)
+    delta = IntField(required=True)
+    reason = StringField(required=True, max_length=500)
+    actor_id = IntField(required=True)
+    actor_email = StringField(required=True)
+    on_hand_after = IntField(required=True)
+    created_at = DateTimeField(required=True, default=timezone.now)
+
+    meta = {
+        "collection": "stock_adjustments",
+        "auto_create_index": False,
+        "indexes": [{"fields": ["sku", "-created_at"]}],
+        "ordering": ["-created_at"],
+    }

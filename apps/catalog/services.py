@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.catalog import cache
 from apps.catalog.contracts import ProductInput
-from apps.catalog.documents import Product
+from apps.catalog.documents import Product, StockAdjustment
 from apps.catalog.signals import product_price_changed, stock_low
 from apps.common.money import Money
 
@@ -46,6 +46,41 @@ def product_upsert(*, product: ProductInput) -> Product:
     return saved
 
 
+def product_save(
+    *,
+    sku: str,
+    name: str,
+    description: str,
+    category: str,
+    price_amount: int,
+    compare_at_amount: int | None,
+    currency: str,
+    active: bool,
+    create: bool,
+) -> Product:
+    """Staff create or edit a product's description and price. Stock changes only through
+    stock_adjust (audited) and reservations. Raises Product.DoesNotExist / NotUniqueError."""
+    Money(price_amount, currency)
+    fields = {
+        "name": name, "description": description, "category": category, "price_amount": price_amount,
+        "compare_at_amount": compare_at_amount, "currency": currency, "active": active,
+    }  # fmt: skip
+    if create:
+        product = Product(sku=sku, on_hand=0, reserved=0, available=0, **fields)
+        product.save(force_insert=True)
+        before = None
+    else:
+        before = Product.objects.get(sku=sku)
+        Product.objects(sku=sku).update_one(
+            inc__version=1, set__updated_at=timezone.now(), **{f"set__{k}": v for k, v in fields.items()}
+        )
+        product = Product.objects.get(sku=sku)
+    cache.invalidate([sku])
+    if before and (before.price_amount, before.currency) != (product.price_amount, product.currency):
+        _announce_price(product, old_amount=before.price_amount)
+    return product
+
+
 def announce_if_low(product: Product) -> None:
     """StockLow when a change leaves availability at or under the threshold (setting)."""
     if product.available <= settings.CATALOG_STOCK_LOW_THRESHOLD:
@@ -74,3 +109,39 @@ def _announce_price(product: Product, *, old_amount: int) -> None:
                 "new_price": {"amount": product.price_amount, "currency": product.currency},
             },
         )
+
+
+class StockAdjustmentRefused(ValueError):
+    """The adjustment would leave fewer units on hand than are reserved (or than zero)."""
+
+
+def stock_adjust(*, sku: str, delta: int, reason: str, actor_id: int, actor_email: str) -> Product:
+    """Staff count the shelf: add or remove units, with a reason, recorded in the audit trail.
+
+    One conditional update: removing units needs that many available, so reserved units stay
+    covered however many orders are reserving at the same moment.
+    """
+    if delta == 0 or not reason.strip():
+        raise ValueError("an adjustment needs a non-zero delta and a reason")
+    condition = {"sku": sku} if delta > 0 else {"sku": sku, "available": {"$gte": -delta}}
+    moved = Product._get_collection().update_one(
+        condition,
+        {
+            "$inc": {"on_hand": delta, "available": delta, "version": 1},
+            "$set": {"updated_at": timezone.now()},
+        },
+    )
+    if moved.modified_count != 1:
+        raise StockAdjustmentRefused(f"cannot remove {-delta} units from {sku}: fewer are available")
+    product = Product.objects.get(sku=sku)
+    StockAdjustment(
+        sku=sku,
+        delta=delta,
+        reason=reason.strip(),
+        actor_id=actor_id,
+        actor_email=actor_email,
+        on_hand_after=product.on_hand,
+    ).save()
+    cache.invalidate([sku])
+    announce_if_low(product)
+    return product

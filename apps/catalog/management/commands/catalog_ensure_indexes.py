@@ -1,13 +1,13 @@
 from django.core.management.base import BaseCommand
 
-from apps.catalog.documents import Product, Reservation
+from apps.catalog.documents import Product, Reservation, StockAdjustment
 
 
 class Command(BaseCommand):
     help = "Create the catalog's MongoDB indexes (run at deploy time; requests never create them)."
 
     def handle(self, *args, **options):
-        for document in (Product, Reservation):
+        for document in (Product, Reservation, StockAdjustment):
             document.ensure_indexes()
             names = sorted(document._get_collection().index_information())
             self.stdout.write(f"{document._get_collection_name()}: {', '.join(names)}")
