@@ -14,3 +14,6 @@ class ProductAdminEntry(models.Model):
         verbose_name_plural = "products"
         default_permissions = ("view", "add", "change")
         permissions = [("adjust_stock", "Can adjust stock")]
+
+    def __str__(self) -> str:
+        return "product"
