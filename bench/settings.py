@@ -11,3 +11,6 @@ CELERY_TASK_QUEUES = (Queue("commerce-bench"), Queue("commerce-bench.relay"))
 CELERY_TASK_ROUTES = {"events.relay": {"queue": "commerce-bench.relay"}}
 CELERY_BEAT_SCHEDULE: dict = {}  # the bench nudges; no sweep to blur the numbers
 LOGGING["root"]["level"] = "WARNING"  # a log line per task would be part of what is measured
+ROOT_URLCONF = "bench.urls"
+# With mongomock (no MONGODB_URI) each gunicorn worker starts its own in-memory catalog.
+DEMO_CATALOG_ON_START = MONGODB["mock"]  # noqa: F405

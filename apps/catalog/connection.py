@@ -18,3 +18,8 @@ def connect_catalog() -> None:
         # connect=False: the socket opens on first use, after gunicorn/Celery fork.
         options.update(connect=False, serverSelectionTimeoutMS=2000)
     mongoengine.connect(host=settings.MONGODB["host"], **options)
+    if settings.MONGODB["mock"]:
+        # The in-memory stand-in starts empty with every process: its "deploy" is now.
+        from django.core.management import call_command
+
+        call_command("catalog_ensure_indexes", verbosity=0)

@@ -11,6 +11,7 @@ from apps.catalog.documents import Product
 
 
 def product_payload(product: Product) -> dict:
+    """The storefront's view of a product (documented by api.serializers.ProductSerializer)."""
     return {
         "sku": product.sku,
         "name": product.name,
@@ -26,35 +27,42 @@ def product_payload(product: Product) -> dict:
         ),
         "available": product.available,
         "in_stock": product.available > 0,
-        "active": product.active,
         "version": product.version,
         "updated_at": product.updated_at.isoformat(),
     }
 
 
-def product_detail(*, sku: str) -> dict | None:
-    """The active product's payload, or None. Cached, including the "no such product" answer."""
+def _detail_entry(product: Product) -> tuple[int, str]:
+    # Cached as the response body itself: a hit is one Redis GET and no serialization.
+    return product.version, json.dumps(product_payload(product), separators=(",", ":"))
+
+
+def product_detail_json(*, sku: str) -> tuple[int, str] | None:
+    """(version, JSON body) of the active product, or None. Cached, "no such product" included."""
 
     def load():
         product = Product.objects(sku=sku, active=True).first()
-        return product_payload(product) if product else cache.MISSING
+        return _detail_entry(product) if product else cache.MISSING
 
-    payload = cache.get_or_compute(cache.detail_key(sku), load, ttl=cache.DETAIL_TTL)
-    return None if payload == cache.MISSING else payload
+    entry = cache.get_or_compute(cache.detail_key(sku), load, ttl=cache.DETAIL_TTL)
+    return None if entry == cache.MISSING else tuple(entry)
 
 
 def product_details(*, skus: list[str]) -> dict[str, dict]:
-    """Payloads for many SKUs (inactive ones included, for pricing): cache, then one query."""
+    """Payloads plus `active` for many SKUs (inactive ones too, for pricing): cache, then one query."""
     keys = {cache.detail_key(sku): sku for sku in set(skus)}
-    found = {keys[k]: v for k, v in cache.get_many(keys).items() if v != cache.MISSING}
+    found = {
+        keys[key]: json.loads(entry[1]) | {"active": True}  # only active products are cached
+        for key, entry in cache.get_many(keys).items()
+        if entry != cache.MISSING
+    }
     missing = [sku for sku in keys.values() if sku not in found]
     if missing:
-        loaded = {p.sku: product_payload(p) for p in Product.objects(sku__in=missing)}
+        products = list(Product.objects(sku__in=missing))
         cache.set_many(
-            {cache.detail_key(sku): payload for sku, payload in loaded.items() if payload["active"]},
-            ttl=cache.DETAIL_TTL,
+            {cache.detail_key(p.sku): _detail_entry(p) for p in products if p.active}, ttl=cache.DETAIL_TTL
         )
-        found |= loaded
+        found |= {p.sku: product_payload(p) | {"active": p.active} for p in products}
     return found
 
 

@@ -161,3 +161,13 @@ def test_prices_for_many_skus_in_one_call():
         3,
     )
     assert prices["B"].active is False
+
+
+def test_indexes_are_created_by_the_deploy_command(capsys):
+    from django.core.management import call_command
+
+    call_command("catalog_ensure_indexes")
+
+    out = capsys.readouterr().out
+    assert "products: " in out and "sku_1" in out
+    assert "reservations: " in out and "order_ref_1" in out

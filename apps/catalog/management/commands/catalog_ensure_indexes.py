@@ -9,5 +9,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for document in (Product, Reservation, StockAdjustment):
             document.ensure_indexes()
-            names = sorted(document._get_collection().index_information())
-            self.stdout.write(f"{document._get_collection_name()}: {', '.join(names)}")
+            if options["verbosity"]:
+                names = sorted(document._get_collection().index_information())
+                self.stdout.write(f"{document._get_collection_name()}: {', '.join(names)}")
