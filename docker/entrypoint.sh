@@ -3,7 +3,7 @@
 set -eu
 case "${1:-web}" in
   web)     exec gunicorn config.wsgi:application --config docker/gunicorn.conf.py ;;
-  worker)  exec celery --app config worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" --without-gossip --without-mingle ;;
+  worker)  exec celery --app config worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-4}" --without-gossip --without-mingle ;;
   beat)    exec celery --app config beat --loglevel INFO --schedule /tmp/celerybeat-schedule ;;
   migrate) python manage.py migrate --noinput && python manage.py migrate --noinput --database reporting \
              && exec python manage.py catalog_ensure_indexes ;;
