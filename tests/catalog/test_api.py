@@ -172,3 +172,11 @@ def test_a_cache_outage_degrades_to_mongodb(api_client, shelf, settings):
 
     assert (detail.status_code, detail.json()["sku"]) == (200, "K-1")
     assert skus(listed) == ["K-1", "K-2"]
+
+
+def test_a_new_category_can_be_filtered_on_at_once(api_client, shelf):
+    assert api_client.get("/api/v1/products?category=garden").status_code == 400  # caches the category list
+
+    product_upsert(product=ProductInput("G-1", "Trowel", "garden", 1500, "EUR", on_hand=4))
+
+    assert skus(api_client.get("/api/v1/products?category=garden")) == ["G-1"]
