@@ -97,7 +97,7 @@ def product_page(*, filters: ProductFilters, after_sku: str | None, limit: int) 
 
 def categories() -> list[str]:
     return cache.get_or_compute(
-        "catalog:categories",
+        cache.list_key("categories"),  # stale with the list pages: a new category is usable at once
         lambda: sorted(Product.objects(active=True).distinct("category")),
         ttl=cache.LIST_TTL,
     )
