@@ -64,7 +64,8 @@ def nudge_relay(*, countdown: float | None = None) -> None:
     except Exception as exc:
         metrics.relay_nudges_failed.inc()
         logger.warning("relay_nudge_failed", error=str(exc))
-        try:
-            cache.delete(RELAY_NUDGE_KEY)
-        except Exception:  # cache down as well: the key expires by itself
-            logger.debug("relay_nudge_key_not_cleared")
+        if countdown is None:  # the key we set announces a relay that is not coming
+            try:
+                cache.delete(RELAY_NUDGE_KEY)
+            except Exception:  # cache down as well: the key expires by itself
+                logger.debug("relay_nudge_key_not_cleared")
