@@ -44,16 +44,7 @@ def test_readyz_reaches_every_configured_store(client):
     assert all(check["ok"] for check in body["checks"].values())
 
 
-def test_readyz_is_503_and_names_an_unreachable_cache(client, settings):
-    # A real Redis client against a closed port: the failure is real, not mocked.
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        }
-    }
-
+def test_readyz_is_503_and_names_an_unreachable_cache(client, unreachable_cache):
     response = client.get("/readyz")
 
     assert response.status_code == 503
