@@ -41,8 +41,7 @@ def product_upsert(*, product: ProductInput) -> Product:
     )
     saved = Product.objects.get(sku=product.sku)
     cache.invalidate([product.sku])
-    if before and (before.price_amount, before.currency) != (saved.price_amount, saved.currency):
-        _announce_price(saved, old_amount=before.price_amount)
+    _announce_if_repriced(before, saved)
     return saved
 
 
@@ -76,8 +75,7 @@ def product_save(
         )
         product = Product.objects.get(sku=sku)
     cache.invalidate([sku])
-    if before and (before.price_amount, before.currency) != (product.price_amount, product.currency):
-        _announce_price(product, old_amount=before.price_amount)
+    _announce_if_repriced(before, product)
     return product
 
 
@@ -97,7 +95,11 @@ def announce_if_low(product: Product) -> None:
             )
 
 
-def _announce_price(product: Product, *, old_amount: int) -> None:
+def _announce_if_repriced(before: Product | None, product: Product) -> None:
+    """ProductPriceChanged when an existing product's price (or currency) changed."""
+    if before is None or (before.price_amount, before.currency) == (product.price_amount, product.currency):
+        return
+    old_amount = before.price_amount
     with transaction.atomic():
         product_price_changed.send(
             sender=Product,
