@@ -31,6 +31,11 @@ VARIABLES = {
     "OTEL_SERVICE_NAME": "service.name resource attribute",
     "LOG_FORMAT": "'json' or 'console'; production defaults to json",
     "LOG_LEVEL": "root log level, default INFO",
+    "SANDBOX_WEBHOOK_SECRET": "HMAC secret of the sandbox payment provider's callbacks",
+    "STRIPE_API_KEY": "Stripe secret key; unset = the stripe provider is off",
+    "STRIPE_WEBHOOK_SECRET": "Stripe webhook signing secret (whsec_...); required with STRIPE_API_KEY",
+    "STRIPE_API_BASE": "Stripe API address; default https://api.stripe.com (tests point it at a stand-in)",
+    "ORDERS_CAPTURE_POLICY": "'immediate' (capture right after placement, default) or 'on_shipment'",
 }
 
 

@@ -41,7 +41,7 @@ class LineFailure:
 @dataclass(frozen=True, slots=True)
 class ReservationState:
     order_ref: str
-    status: str  # "pending" (being made by a concurrent call), "held", "committed", "released"
+    status: str  # "pending" (being made by a concurrent call), "held", "committed", "released", "returned"
     lines: tuple[StockLine, ...]
 
 

@@ -61,7 +61,7 @@ class Reservation(Document):
     order_ref = StringField(required=True, max_length=100)
     lines = EmbeddedDocumentListField(ReservedLine)
     applied = ListField(StringField())
-    status = StringField(required=True, choices=("pending", "held", "committed", "released"))
+    status = StringField(required=True, choices=("pending", "held", "committed", "released", "returned"))
     expires_at = DateTimeField(required=True)
     created_at = DateTimeField(required=True, default=timezone.now)
     updated_at = DateTimeField(required=True, default=timezone.now)

@@ -69,8 +69,14 @@ def stock_commit(*, order_ref: str) -> ReservationState:
 
 
 def stock_release(*, order_ref: str) -> ReservationState:
-    """The order is cancelled or failed: held units become available again. Idempotent."""
-    _finish(order_ref, from_statuses=("held",), to_status="released", give_back=True)
+    """The order is cancelled or failed: its units become available again, whether they were
+    still held or already committed (those go back on hand). Idempotent."""
+    released = _finish(order_ref, from_statuses=("held",), to_status="released", give_back=True)
+    if not released and _finish(order_ref, from_statuses=("committed",), to_status="returned", give_back=False):
+        reservation = Reservation.objects.get(order_ref=order_ref)
+        for line in reservation.lines:
+            _move_stock({"sku": line.sku}, available=line.quantity, on_hand=line.quantity)
+        _after_stock_change({line.sku: line.quantity for line in reservation.lines})
     return _state(_get(order_ref))
 
 

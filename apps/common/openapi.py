@@ -1,15 +1,16 @@
 """OpenAPI helpers so every endpoint documents its problem+json errors the same way."""
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from apps.common.problems import PROBLEM_CONTENT_TYPE, ProblemSerializer
 
 _DESCRIPTIONS = {
     400: "Invalid input: `errors` points at each field at fault.",
     401: "Missing or invalid credentials.",
+    402: "The payment was declined: `decline_code` says why.",
     403: "Authenticated but not allowed.",
     404: "No such resource.",
-    409: "Conflicts with the resource's current state.",
+    409: "Conflicts with the resource's current state, or the same Idempotency-Key is still in flight.",
     415: "Content-Type is not application/json.",
     422: "Idempotency-Key reused with a different request.",
     429: "Too many requests; see Retry-After.",
@@ -23,3 +24,18 @@ def problem_responses(*statuses: int) -> dict:
         (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=_DESCRIPTIONS[code])
         for code in statuses
     }
+
+
+# `parameters=[IDEMPOTENCY_KEY]` on endpoints decorated with apps.common.idempotency.idempotent.
+IDEMPOTENCY_KEY = OpenApiParameter(
+    name="Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=True,
+    type=str,
+    description=(
+        "1 to 255 printable ASCII characters, unique per intended operation (a UUID will do). "
+        "A retry with the same key and body within 24 hours gets the first answer again, with "
+        "`Idempotent-Replayed: true`, and has no further effect. The same key with a different "
+        "body is a 422; while the first request is still running, a 409 with Retry-After."
+    ),
+)

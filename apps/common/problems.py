@@ -33,6 +33,18 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+class Problem(exceptions.APIException):
+    """A domain failure as problem+json: `raise Problem(status=409, slug="illegal-transition",
+    detail=..., current_status="shipped")`; extra keywords become extension members."""
+
+    def __init__(self, *, status: int, slug: str, detail: str, retry_after: int | None = None, **extensions):
+        self.status_code = status
+        self.slug = slug
+        self.extensions = extensions
+        self.wait = retry_after
+        super().__init__(detail)
+
+
 def problem_type(slug: str) -> str:
     return f"{settings.PROBLEM_TYPE_BASE}{slug}"
 
@@ -65,7 +77,7 @@ def exception_handler(exc, context) -> Response | None:
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
 
-    slug = _SLUGS.get(type(exc)) or exc.default_code.replace("_", "-")
+    slug = getattr(exc, "slug", None) or _SLUGS.get(type(exc)) or exc.default_code.replace("_", "-")
     request = context.get("request")
     instance = request.path if request is not None else ""
     if isinstance(exc, exceptions.ValidationError):
@@ -75,7 +87,10 @@ def exception_handler(exc, context) -> Response | None:
             status=exc.status_code, slug=slug, detail=detail, instance=instance, errors=errors
         )
     else:
-        body = problem_body(status=exc.status_code, slug=slug, detail=_text(exc.detail), instance=instance)
+        extensions = getattr(exc, "extensions", {})
+        body = problem_body(
+            status=exc.status_code, slug=slug, detail=_text(exc.detail), instance=instance, **extensions
+        )
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
@@ -133,9 +148,12 @@ def _text(detail) -> str:
 
 
 class FieldErrorSerializer(serializers.Serializer):
-    """One invalid field of the request."""
+    """One fault in the request: a body field (`pointer`) or a header (`header`)."""
 
-    pointer = serializers.CharField(help_text="JSON Pointer (RFC 6901) to the field at fault.")
+    pointer = serializers.CharField(
+        required=False, help_text="JSON Pointer (RFC 6901) to the field at fault."
+    )
+    header = serializers.CharField(required=False, help_text="Request header at fault.")
     detail = serializers.CharField()
     code = serializers.CharField()
 

@@ -33,6 +33,7 @@ class OutboxEvent(models.Model):
             # The relay scans only pending rows, in id order.
             models.Index(fields=["id"], condition=Q(published_at__isnull=True), name="events_outbox_pending"),
             models.Index(fields=["published_at"], name="events_outbox_published"),
+            models.Index(fields=["subject"], name="events_outbox_subject"),  # an order's events, for staff
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,14 @@ Project:   apply_if_newer(Model, lookup=..., version=..., values=...)         (o
 from apps.events.outbox import OutsideTransaction, domain_signal
 from apps.events.projections import apply_if_newer
 from apps.events.registry import subscribe
-from apps.events.selectors import Backlog, outbox_backlog
+from apps.events.selectors import Backlog, events_about, outbox_backlog
 
-__all__ = ["Backlog", "OutsideTransaction", "apply_if_newer", "domain_signal", "outbox_backlog", "subscribe"]
+__all__ = [
+    "Backlog",
+    "OutsideTransaction",
+    "apply_if_newer",
+    "domain_signal",
+    "events_about",
+    "outbox_backlog",
+    "subscribe",
+]

@@ -26,6 +26,16 @@ def outbox_backlog() -> Backlog:
     )
 
 
+def events_about(subject: str, *, limit: int = 50) -> list[dict]:
+    """The most recent events about one aggregate (its `subject`), oldest first, for staff screens.
+    Only what the outbox still holds (published rows are purged after EVENTS_OUTBOX_RETENTION)."""
+    rows = OutboxEvent.objects.filter(subject=subject, handler="").order_by("-id")[:limit]
+    return [
+        {"id": str(row.event_id), "type": row.type, "time": row.created_at, "published_at": row.published_at}
+        for row in reversed(rows)
+    ]
+
+
 def dead_letters_with_status() -> QuerySet[DeadLetter]:
     """Dead letters annotated with `settled`: the handler has since processed the event."""
     processed = InboxEntry.objects.filter(event_id=OuterRef("event_id"), handler=OuterRef("handler"))

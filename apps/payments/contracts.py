@@ -1,1 +1,53 @@
-"""What other modules may know about payments: frozen, stdlib-only dataclasses. None yet."""
+"""What other modules may know about payments. Stdlib only."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSummary:
+    id: str
+    order_id: str
+    provider: str
+    status: str  # requires_authorization, authorized, captured, partially_refunded, refunded, voided, failed
+    currency: str
+    amount: int
+    amount_authorized: int
+    amount_captured: int
+    amount_refunded: int
+    failure_code: str
+    failure_message: str
+    version: int
+
+
+class PaymentError(Exception):
+    """Base of the payments module's expected failures."""
+
+
+class PaymentDeclined(PaymentError):
+    """The provider said no (card declined, insufficient funds, capture refused)."""
+
+    def __init__(self, code: str, message: str, payment_id: str | None = None):
+        self.code = code
+        self.message = message
+        self.payment_id = payment_id
+        super().__init__(f"{code}: {message}")
+
+
+class ProviderUnavailable(PaymentError):
+    """The provider did not answer; the same request may be retried with the same key."""
+
+
+class UnknownProvider(PaymentError):
+    """No provider of that name is enabled."""
+
+
+class PaymentStateConflict(PaymentError):
+    """The payment's status does not allow this operation (or a concurrent update won)."""
+
+    def __init__(self, message: str, status: str):
+        self.status = status
+        super().__init__(message)
+
+
+class AmountInvalid(PaymentError):
+    """An amount outside what the payment allows (e.g. a refund above what is left)."""

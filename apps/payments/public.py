@@ -1,4 +1,94 @@
 """The payments module's public surface: the only payments code other modules may import.
 
-Empty until the module's issue fills it; functions here take and return contracts.py types.
+Failures raise the exceptions in contracts.py (PaymentDeclined, ProviderUnavailable,
+UnknownProvider, PaymentStateConflict, AmountInvalid); LookupError for an unknown payment.
 """
+
+from apps.payments import services
+from apps.payments.contracts import PaymentSummary
+from apps.payments.models import Payment
+from apps.payments.providers import enabled_providers
+
+__all__ = [
+    "enabled_providers",
+    "payment_authorize",
+    "payment_capture",
+    "payment_get",
+    "payment_refund",
+    "payment_release",
+    "payment_void",
+    "payments_get",
+]
+
+
+def payment_authorize(
+    *, order_id: str, amount: int, currency: str, provider: str, payment_method: str, idempotency_key: str
+) -> PaymentSummary:
+    """Create and authorize a payment intent (manual capture). Idempotent per idempotency_key."""
+    return summary(
+        services.payment_authorize(
+            order_id=order_id,
+            amount=amount,
+            currency=currency,
+            provider=provider,
+            payment_method=payment_method,
+            idempotency_key=idempotency_key,
+        )
+    )
+
+
+def payment_capture(*, payment_id: str, idempotency_key: str, amount: int | None = None) -> PaymentSummary:
+    return summary(
+        services.payment_capture(payment_id=payment_id, idempotency_key=idempotency_key, amount=amount)
+    )
+
+
+def payment_refund(
+    *, payment_id: str, amount: int, idempotency_key: str, reason: str = "", actor: str = ""
+) -> PaymentSummary:
+    return summary(
+        services.payment_refund(
+            payment_id=payment_id, amount=amount, idempotency_key=idempotency_key, reason=reason, actor=actor
+        )
+    )
+
+
+def payment_void(*, payment_id: str, idempotency_key: str) -> PaymentSummary:
+    return summary(services.payment_void(payment_id=payment_id, idempotency_key=idempotency_key))
+
+
+def payment_release(*, payment_id: str, idempotency_key: str, reason: str = "") -> PaymentSummary:
+    """Void or refund whatever the payment still holds (order cancelled). Idempotent."""
+    return summary(
+        services.payment_release(payment_id=payment_id, idempotency_key=idempotency_key, reason=reason)
+    )
+
+
+def payment_get(*, payment_id: str) -> PaymentSummary:
+    """LookupError when there is no such payment."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        raise LookupError(f"no payment {payment_id}")
+    return summary(payment)
+
+
+def payments_get(*, payment_ids: list[str]) -> dict[str, PaymentSummary]:
+    """Summaries by payment id, one query (order lists in the admin)."""
+    return {str(p.pk): summary(p) for p in Payment.objects.filter(pk__in=payment_ids)}
+
+
+def summary(payment: Payment) -> PaymentSummary:
+    return PaymentSummary(
+        id=str(payment.pk),
+        order_id=str(payment.order_id),
+        provider=payment.provider,
+        status=payment.status,
+        currency=payment.currency,
+        amount=payment.amount,
+        amount_authorized=payment.amount_authorized,
+        amount_captured=payment.amount_captured,
+        amount_refunded=payment.amount_refunded,
+        failure_code=payment.failure_code,
+        failure_message=payment.failure_message,
+        version=payment.version,
+    )

@@ -145,12 +145,35 @@ CELERY_BEAT_SCHEDULE = {
     "events-relay-sweep": {"task": "events.relay", "schedule": 5.0},
     "events-purge": {"task": "events.purge", "schedule": 3600.0},
     "catalog-expire-reservations": {"task": "catalog.expire_reservations", "schedule": 60.0},
+    "common-purge-idempotency-keys": {"task": "common.purge_idempotency_keys", "schedule": 3600.0},
 }
 
 # --- Catalog -------------------------------------------------------------------------------
 
 # catalog.StockLow.v1 is published when a change leaves this many units or fewer available.
 CATALOG_STOCK_LOW_THRESHOLD = 5
+
+# --- Payments and orders ------------------------------------------------------------------
+
+# Providers by name with their constructor options; a payment chooses one of these.
+PAYMENTS_PROVIDERS = {
+    "sandbox": {"webhook_secret": env("SANDBOX_WEBHOOK_SECRET", default="sandbox-webhook-secret")},
+}
+if env("STRIPE_API_KEY", default=None):
+    PAYMENTS_PROVIDERS["stripe"] = {
+        "api_key": env("STRIPE_API_KEY"),
+        "webhook_secret": env("STRIPE_WEBHOOK_SECRET"),
+        "api_base": env("STRIPE_API_BASE", default="https://api.stripe.com"),
+    }
+
+# "immediate": a handler captures right after OrderCreated; "on_shipment": shipping captures.
+ORDERS_CAPTURE_POLICY = env("ORDERS_CAPTURE_POLICY", default="immediate")
+if ORDERS_CAPTURE_POLICY not in ("immediate", "on_shipment"):
+    raise ImproperlyConfigured("ORDERS_CAPTURE_POLICY must be 'immediate' or 'on_shipment'")
+# Stock is held this long while an order is being placed; a crash mid-placement frees it after.
+ORDERS_RESERVATION_TTL = timedelta(minutes=15)
+ORDERS_MAX_QUANTITY_PER_LINE = 1000
+ORDERS_MAX_LINES = 100
 
 # --- Event backbone (apps.events) -----------------------------------------------------
 
@@ -198,6 +221,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
+
+# Idempotency-Key (apps/common/idempotency.py): how long an answer is replayed, and how long an
+# unfinished claim holds off retries before they assume its process died and take it over.
+IDEMPOTENCY_TTL = timedelta(hours=24)
+IDEMPOTENCY_IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
 
 # Base of the `type` URI in problem+json bodies; each problem type has a slug after it.
 PROBLEM_TYPE_BASE = "https://problems.commerce.example/"

@@ -1,0 +1,202 @@
+"""Storefront and staff order endpoints: parse, call one service, answer with OrderSerializer."""
+
+from contextlib import contextmanager
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.idempotency import idempotent
+from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
+from apps.common.pagination import CursorPagination
+from apps.common.problems import Problem
+from apps.orders import services
+from apps.orders.api.serializers import (
+    OrderCancelSerializer,
+    OrderCreateSerializer,
+    OrderSerializer,
+    OrderShipSerializer,
+)
+from apps.orders.contracts import (
+    Actor,
+    ConcurrentUpdate,
+    Customer,
+    IllegalTransition,
+    LineRequest,
+    OrderError,
+    OrderRejected,
+    OutOfStock,
+)
+from apps.orders.selectors import order_visible_to, orders_visible_to
+from apps.payments.contracts import PaymentDeclined, PaymentError, PaymentStateConflict, ProviderUnavailable
+
+TAGS = ["orders"]
+
+
+class OrderListCreateView(APIView):
+    @extend_schema(
+        operation_id="orders_create",
+        summary="Place an order",
+        request=OrderCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: OpenApiResponse(OrderSerializer, description="Placed: payment authorized, stock committed."),
+            **problem_responses(400, 401, 402, 409, 415, 422, 503),
+        },
+        tags=TAGS,
+    )
+    @idempotent
+    def post(self, request):
+        payload = OrderCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        with domain_problems():
+            order = services.order_create(
+                customer=Customer(request.user.pk, request.user.email),
+                idempotency_key=request.headers["Idempotency-Key"],
+                lines=[LineRequest(line["sku"], line["quantity"]) for line in data["lines"]],
+                shipping_address=data["shipping_address"],
+                payment_provider=data["payment"]["provider"],
+                payment_method=data["payment"]["method"],
+            )
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="orders_list",
+        summary="Your orders, newest first",
+        responses={200: OrderSerializer(many=True), **problem_responses(401)},
+        tags=TAGS,
+    )
+    def get(self, request):
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(orders_visible_to(request.user), request, view=self)
+        return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+
+
+class OrderDetailView(APIView):
+    @extend_schema(
+        operation_id="orders_retrieve",
+        summary="One of your orders",
+        responses={200: OrderSerializer, **problem_responses(401, 404)},
+        tags=TAGS,
+    )
+    def get(self, request, order_id):
+        return Response(OrderSerializer(_order(request, order_id)).data)
+
+
+class OrderCancelView(APIView):
+    @extend_schema(
+        operation_id="orders_cancel",
+        summary="Cancel an order while it has not shipped",
+        description="Customers cancel their own orders; staff need the `orders.cancel_order` permission. "
+        "The payment is voided (or refunded if captured) and the stock returned.",
+        request=OrderCancelSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: OrderSerializer, **problem_responses(400, 401, 403, 404, 409, 415, 422)},
+        tags=TAGS,
+    )
+    @idempotent
+    def post(self, request, order_id):
+        payload = OrderCancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        order = _order(request, order_id)
+        is_staff_action = order.customer_id != request.user.pk
+        if is_staff_action and not request.user.has_perm("orders.cancel_order"):
+            raise exceptions.PermissionDenied(
+                "Cancelling another customer's order needs orders.cancel_order."
+            )
+        with domain_problems():
+            services.order_cancel(
+                order=order,
+                actor=Actor.of(request.user, staff=is_staff_action),
+                reason=payload.validated_data["reason"],
+            )
+        return Response(OrderSerializer(order).data)
+
+
+class OrderShipView(APIView):
+    @extend_schema(
+        operation_id="orders_ship",
+        summary="Mark an order shipped (staff: orders.ship_order)",
+        description="A placed order whose payment is not captured yet is captured first.",
+        request=OrderShipSerializer,
+        responses={200: OrderSerializer, **problem_responses(400, 401, 402, 403, 404, 409, 415, 503)},
+        tags=TAGS,
+    )
+    def post(self, request, order_id):
+        if not request.user.has_perm("orders.ship_order"):
+            raise exceptions.PermissionDenied("Shipping needs the orders.ship_order permission.")
+        payload = OrderShipSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        order = _order(request, order_id)
+        with domain_problems():
+            services.order_ship(
+                order=order, actor=Actor.of(request.user, staff=True), **payload.validated_data
+            )
+        return Response(OrderSerializer(order).data)
+
+
+def _order(request, order_id):
+    order = order_visible_to(request.user, order_id)
+    if order is None:
+        raise exceptions.NotFound("No such order.")
+    return order
+
+
+@contextmanager
+def domain_problems():
+    """Turn the orders and payments modules' expected failures into problem+json answers."""
+    try:
+        yield
+    except (OrderError, PaymentError) as exc:
+        problem = as_problem(exc)
+        if problem is None:
+            raise
+        raise problem from exc
+
+
+def as_problem(exc: Exception) -> Problem | None:
+    match exc:
+        case OrderRejected():
+            return Problem(
+                status=400, slug="validation-error", detail=str(exc), errors=_line_errors(exc.problems)
+            )
+        case OutOfStock():
+            return Problem(
+                status=409, slug="out-of-stock", detail=str(exc), errors=_line_errors(exc.problems)
+            )
+        case IllegalTransition():
+            return Problem(status=409, slug="illegal-transition", detail=str(exc), current_status=exc.status)
+        case ConcurrentUpdate():
+            return Problem(status=409, slug="concurrent-update", detail=str(exc), current_status=exc.status)
+        case PaymentDeclined():
+            return Problem(
+                status=402,
+                slug="payment-declined",
+                detail=f"Payment declined: {exc.message}",
+                decline_code=exc.code,
+            )
+        case ProviderUnavailable():
+            return Problem(
+                status=503,
+                slug="payment-provider-unavailable",
+                retry_after=5,
+                detail="The payment provider did not answer; nothing was charged. Retry with the same Idempotency-Key.",
+            )
+        case PaymentStateConflict():
+            return Problem(
+                status=409, slug="payment-state-conflict", detail=str(exc), payment_status=exc.status
+            )
+    return None
+
+
+def _line_errors(problems) -> list[dict]:
+    errors = []
+    for p in problems:
+        pointer = "#/lines" if p.index < 0 else f"#/lines/{p.index}/{p.field}"
+        error = {"pointer": pointer, "detail": p.detail, "code": p.code}
+        if p.available is not None:
+            error["available"] = p.available
+        errors.append(error)
+    return errors

@@ -1,0 +1,300 @@
+"""Order writes: placement with compensation, and every status change through _transition."""
+
+import secrets
+import uuid
+
+import structlog
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.catalog.contracts import ReservationFailed, StockLine
+from apps.catalog.public import prices_for, stock_commit, stock_release, stock_reserve
+from apps.orders import signals
+from apps.orders.contracts import (
+    SYSTEM,
+    Actor,
+    ConcurrentUpdate,
+    Customer,
+    IllegalTransition,
+    LineProblem,
+    LineRequest,
+    OrderRejected,
+    OutOfStock,
+)
+from apps.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from apps.orders.transitions import TRANSITIONS
+from apps.payments.contracts import PaymentError
+from apps.payments.public import payment_authorize, payment_capture, payment_void
+
+logger = structlog.get_logger(__name__)
+
+ORDER_IDS = uuid.UUID("5b0f8d52-7d55-4c4e-9a43-6a3c1f0e2d11")  # uuid5 namespace of order ids
+NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+
+
+def order_create(
+    *,
+    customer: Customer,
+    idempotency_key: str,
+    lines: list[LineRequest],
+    shipping_address: dict,
+    payment_provider: str,
+    payment_method: str,
+) -> Order:
+    """Place an order: price, reserve stock, authorize payment, then insert the order, its lines,
+    its first status row and OrderCreated in one transaction. Whatever fails after a side effect
+    undoes it: the authorization is voided, the reservation released."""
+    order_id = uuid.uuid5(ORDER_IDS, f"{customer.id}:{idempotency_key}")
+    priced = _priced_lines(lines)
+    # A fresh reservation per attempt: a retry after a failure must not find the released one.
+    reservation_ref = f"{order_id}.{secrets.token_hex(4)}"
+    _reserve(reservation_ref, lines)
+    try:
+        payment = payment_authorize(
+            order_id=str(order_id),
+            amount=sum(line.line_total for line in priced),
+            currency=priced[0].currency,
+            provider=payment_provider,
+            payment_method=payment_method,
+            idempotency_key=f"order:{order_id}",
+        )
+        order = _insert(order_id, customer, priced, shipping_address, payment, reservation_ref)
+    except BaseException:
+        stock_release(order_ref=reservation_ref)
+        raise
+    if order.reservation_ref != reservation_ref:  # the same request had already placed it
+        stock_release(order_ref=reservation_ref)
+        return order
+    _commit_stock(order)
+    return order
+
+
+def order_ship(*, order: Order, carrier: str, tracking_number: str, actor: Actor) -> Order:
+    """Mark shipped with carrier and tracking. An order not captured yet is captured first
+    (the on_shipment policy, or an immediate capture still on its way): nothing ships unpaid."""
+    if order.status == OrderStatus.PLACED:
+        payment_capture(payment_id=str(order.payment_id), idempotency_key=f"capture:{order.pk}")
+        _transition(order, "pay", actor=SYSTEM, reason="captured on shipment")
+    return _transition(
+        order,
+        "ship",
+        actor=actor,
+        reason=f"{carrier} {tracking_number}",
+        carrier=carrier,
+        tracking_number=tracking_number,
+    )
+
+
+def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """Cancel; the OrderCancelled handler then voids or refunds the payment and restocks."""
+    return _transition(order, "cancel", actor=actor, reason=reason)
+
+
+def order_deliver(*, order: Order, actor: Actor) -> Order:
+    return _transition(order, "deliver", actor=actor)
+
+
+def order_mark_paid(*, order: Order) -> Order:
+    return _transition(order, "pay", actor=SYSTEM, reason="payment captured")
+
+
+def order_mark_refunded(*, order: Order) -> Order:
+    return _transition(order, "refund", actor=SYSTEM, reason="payment fully refunded")
+
+
+def _transition(order: Order, action: str, *, actor: Actor, reason: str = "", **changes) -> Order:
+    """The one place an order changes status: guarded by TRANSITIONS, optimistic on `version`,
+    audited, announced."""
+    transition = TRANSITIONS[action]
+    if order.status not in transition.sources:
+        raise IllegalTransition(action, order.status)
+    previous = order.status
+    changes |= {"status": transition.target, "updated_at": timezone.now()}
+    with transaction.atomic():
+        updated = Order.objects.filter(pk=order.pk, version=order.version).update(
+            version=F("version") + 1, **changes
+        )
+        if not updated:
+            current = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
+            raise ConcurrentUpdate(current or "gone")
+        for field, value in changes.items():
+            setattr(order, field, value)
+        order.version += 1
+        OrderStatusChange.objects.create(
+            order=order, from_status=previous, to_status=order.status, actor=actor.label, reason=reason[:500]
+        )
+        transition.signal.send(**_event(order, reason=reason, **_shipping(order, action)))
+    return order
+
+
+class _Priced:
+    __slots__ = ("currency", "line_total", "name", "quantity", "sku", "unit_price")
+
+    def __init__(self, sku: str, name: str, unit_price: int, currency: str, quantity: int):
+        self.sku, self.name, self.unit_price, self.currency, self.quantity = (
+            sku,
+            name,
+            unit_price,
+            currency,
+            quantity,
+        )
+        self.line_total = unit_price * quantity
+
+
+def _priced_lines(lines: list[LineRequest]) -> list[_Priced]:
+    prices = prices_for(skus=[line.sku for line in lines])
+    problems, priced = [], []
+    for index, line in enumerate(lines):
+        price = prices.get(line.sku)
+        if price is None or not price.active:
+            why = "unknown" if price is None else "not for sale"
+            problems.append(LineProblem(index, "sku", f"SKU {line.sku} is {why}.", "unknown_sku"))
+            continue
+        priced.append(_Priced(line.sku, price.name, price.price_amount, price.currency, line.quantity))
+    currencies = {p.currency for p in priced}
+    if len(currencies) > 1:
+        problems.append(
+            LineProblem(
+                -1,
+                "lines",
+                f"All lines must be in one currency, not {', '.join(sorted(currencies))}.",
+                "mixed_currencies",
+            )
+        )
+    if problems:
+        raise OrderRejected(problems)
+    return priced
+
+
+def _reserve(reservation_ref: str, lines: list[LineRequest]) -> None:
+    try:
+        stock_reserve(
+            order_ref=reservation_ref,
+            lines=[StockLine(line.sku, line.quantity) for line in lines],
+            ttl=settings.ORDERS_RESERVATION_TTL,
+        )
+    except ReservationFailed as failed:
+        index = {line.sku: i for i, line in enumerate(lines)}
+        problems = [
+            LineProblem(
+                index[f.sku],
+                "quantity",
+                f"Only {f.available} of {f.sku} available, {f.requested} asked."
+                if f.reason == "insufficient_stock"
+                else f"SKU {f.sku} is not for sale.",
+                f.reason,
+                f.available,
+            )
+            for f in failed.failures
+        ]
+        if all(f.reason == "insufficient_stock" for f in failed.failures):
+            raise OutOfStock(problems) from None
+        raise OrderRejected(problems) from None
+
+
+def _insert(
+    order_id, customer: Customer, priced: list[_Priced], address: dict, payment, reservation_ref: str
+) -> Order:
+    order = Order(
+        id=order_id,
+        number=_new_number(),
+        customer_id=customer.id,
+        customer_email=customer.email,
+        currency=priced[0].currency,
+        total_amount=sum(p.line_total for p in priced),
+        item_count=sum(p.quantity for p in priced),
+        shipping_address=address,
+        payment_id=payment.id,
+        payment_provider=payment.provider,
+        payment_status=payment.status,
+        payment_version=payment.version,
+        reservation_ref=reservation_ref,
+    )
+    try:
+        with transaction.atomic():
+            order.save(force_insert=True)
+            lines = OrderLine.objects.bulk_create(
+                OrderLine(
+                    order=order,
+                    sku=p.sku,
+                    name=p.name,
+                    unit_price=p.unit_price,
+                    quantity=p.quantity,
+                    line_total=p.line_total,
+                )
+                for p in priced
+            )
+            order._prefetched_objects_cache = {"lines": lines}  # the response needs no SELECT for them
+            OrderStatusChange.objects.create(
+                order=order,
+                to_status=order.status,
+                actor=f"customer {customer.id} <{customer.email}>",
+                reason="placed",
+            )
+            signals.order_created.send(**_event(order, lines=[_line_data(p) for p in priced]))
+    except IntegrityError:
+        existing = Order.objects.filter(pk=order_id).first()
+        if existing is None:
+            _void_quietly(payment.id, order_id)
+            raise
+        return existing  # placed by an earlier run of this same request; keep its payment
+    except BaseException:
+        _void_quietly(payment.id, order_id)
+        raise
+    return order
+
+
+def _void_quietly(payment_id, order_id) -> None:
+    try:
+        payment_void(payment_id=str(payment_id), idempotency_key=f"void:{order_id}")
+    except PaymentError:
+        logger.exception("order_compensation_void_failed", payment_id=str(payment_id), order_id=str(order_id))
+
+
+def _commit_stock(order: Order) -> None:
+    """Held stock leaves for good. A failure here is repaired by the OrderCreated handler."""
+    try:
+        stock_commit(order_ref=order.reservation_ref)
+    except Exception:
+        logger.exception("order_stock_commit_deferred", order_id=str(order.pk))
+
+
+def _new_number() -> str:
+    """Year-month plus 8 random Crockford characters (40 bits): short to read out, never a count."""
+    tail = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+    return f"{timezone.now():%y%m}-{tail[:4]}-{tail[4:]}"
+
+
+def _line_data(p: _Priced) -> dict:
+    return {
+        "sku": p.sku,
+        "name": p.name,
+        "unit_price": p.unit_price,
+        "quantity": p.quantity,
+        "line_total": p.line_total,
+    }
+
+
+def _shipping(order: Order, action: str) -> dict:
+    return {"carrier": order.carrier, "tracking_number": order.tracking_number} if action == "ship" else {}
+
+
+def _event(order: Order, **extra) -> dict:
+    data = {
+        "order_id": str(order.pk),
+        "number": order.number,
+        "customer_id": order.customer_id,
+        "status": order.status,
+        "currency": order.currency,
+        "total_amount": order.total_amount,
+        "item_count": order.item_count,
+        "payment_id": str(order.payment_id) if order.payment_id else None,
+    }
+    return {
+        "sender": Order,
+        "subject": str(order.pk),
+        "aggregate_version": order.version,
+        "data": data | extra,
+    }

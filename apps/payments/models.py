@@ -1,0 +1,121 @@
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class PaymentStatus(models.TextChoices):
+    """Modelled on Stripe's PaymentIntent; `authorized` is Stripe's requires_capture."""
+
+    REQUIRES_AUTHORIZATION = "requires_authorization"
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    VOIDED = "voided"
+    FAILED = "failed"
+
+
+class Payment(models.Model):
+    """One payment intent for one order: authorized once, captured at most once, refunded in parts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order_id = models.UUIDField(db_index=True)  # a plain value: orders are another module's
+    provider = models.CharField(max_length=30)
+    provider_ref = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    payment_method = models.CharField(max_length=255)
+    # Sent to the provider with the authorization; a retry of the same request reuses the intent.
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    status = models.CharField(
+        max_length=30, choices=PaymentStatus.choices, default=PaymentStatus.REQUIRES_AUTHORIZATION
+    )
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField(help_text="Requested, in minor units.")
+    amount_authorized = models.BigIntegerField(default=0)
+    amount_captured = models.BigIntegerField(default=0)
+    amount_refunded = models.BigIntegerField(default=0)
+    failure_code = models.CharField(max_length=100, blank=True, default="")
+    failure_message = models.CharField(max_length=500, blank=True, default="")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("capture_payment", "Can capture payment"),
+            ("refund_payment", "Can refund payment"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    amount__gte=0, amount_authorized__gte=0, amount_captured__gte=0, amount_refunded__gte=0
+                ),
+                name="payments_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_captured__lte=F("amount_authorized")),
+                name="payments_captured_le_authorized",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__lte=F("amount_captured")), name="payments_refunded_le_captured"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.id} ({self.status})"
+
+
+class Capture(models.Model):
+    """The one capture of a payment; what it leaves uncaptured goes back to the customer."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="capture")
+    amount = models.BigIntegerField()
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payments_capture_positive")]
+
+    def __str__(self) -> str:
+        return f"capture of {self.amount} ({self.payment_id})"
+
+
+class Refund(models.Model):
+    """One refund, partial or full; their sum never exceeds the captured amount (see Payment)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField()
+    provider_ref = models.CharField(max_length=255, blank=True, default="")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    created_by = models.CharField(max_length=254, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payments_refund_positive")]
+
+    def __str__(self) -> str:
+        return f"refund of {self.amount} ({self.payment_id})"
+
+
+class ProviderEvent(models.Model):
+    """A provider callback we applied: the unique row makes a redelivered callback harmless."""
+
+    provider = models.CharField(max_length=30)
+    event_id = models.CharField(max_length=255)
+    kind = models.CharField(max_length=30)
+    provider_ref = models.CharField(max_length=255)
+    occurred_at = models.DateTimeField()
+    applied = models.BooleanField(help_text="False when it was older news than the payment's state.")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="payments_provider_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id} ({self.kind})"

@@ -1,0 +1,75 @@
+"""The one interface every payment provider implements.
+
+Providers are stateless adapters: the payment's state lives in our `Payment` row. Every call
+that moves money carries an idempotency key the provider honours, so a retry after a timeout
+can never charge twice.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class ProviderError(Exception):
+    """Base of everything a provider call may raise."""
+
+
+class Declined(ProviderError):
+    """The provider refused: a final answer about this payment method or operation."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}")
+
+
+class Unavailable(ProviderError):
+    """No answer (timeout, connection error, 5xx): the outcome is unknown, retry with the same key."""
+
+
+class InvalidWebhook(ProviderError):
+    """A webhook whose signature or body does not check out."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    """A provider callback, normalized.
+
+    kind: "authorized", "captured", "voided", "failed" or "refunded".
+    amount: for "captured" the amount captured, for "refunded" the total refunded so far.
+    """
+
+    event_id: str
+    kind: str
+    provider_ref: str
+    amount: int
+    occurred_at: datetime
+    failure_code: str = ""
+
+
+class PaymentProvider(ABC):
+    name: str
+
+    @abstractmethod
+    def authorize(
+        self, *, amount: int, currency: str, payment_method: str, idempotency_key: str, metadata: dict
+    ) -> str:
+        """Authorize (manual capture) `amount`; returns the provider's reference for the payment."""
+
+    @abstractmethod
+    def capture(self, *, provider_ref: str, amount: int, idempotency_key: str) -> None:
+        """Capture `amount` (≤ authorized); the rest of the authorization is released."""
+
+    @abstractmethod
+    def void(self, *, provider_ref: str, idempotency_key: str) -> None:
+        """Cancel an uncaptured authorization."""
+
+    @abstractmethod
+    def refund(self, *, provider_ref: str, amount: int, idempotency_key: str) -> str:
+        """Refund part or all of what was captured; returns the provider's refund reference."""
+
+    @abstractmethod
+    def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent | None:
+        """Verify and parse a callback; None for event types we do not act on.
+        Raises InvalidWebhook when the signature or body is wrong."""

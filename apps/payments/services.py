@@ -1,0 +1,315 @@
+"""Payment writes. Provider calls happen outside database transactions, except where a row lock
+must keep two staff actions from moving the same money twice (capture, refund: see _locked)."""
+
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.payments import signals
+from apps.payments.contracts import (
+    AmountInvalid,
+    PaymentDeclined,
+    PaymentStateConflict,
+    ProviderUnavailable,
+    UnknownProvider,
+)
+from apps.payments.models import Capture, Payment, PaymentStatus, ProviderEvent, Refund
+from apps.payments.providers import get_provider
+from apps.payments.providers.base import Declined, PaymentProvider, Unavailable, WebhookEvent
+
+S = PaymentStatus
+PROVIDER_UNAVAILABLE = "provider_unavailable"
+
+
+def payment_authorize(
+    *, order_id: str, amount: int, currency: str, provider: str, payment_method: str, idempotency_key: str
+) -> Payment:
+    """Create a payment intent and authorize it. The same idempotency_key again returns the same
+    payment (or the same decline), and a retry after a provider timeout reuses the provider's intent."""
+    adapter = _provider(provider)
+    payment = _payment_for_key(
+        idempotency_key,
+        order_id=order_id,
+        provider=provider,
+        payment_method=payment_method,
+        currency=currency,
+        amount=amount,
+    )
+    if payment.status == S.FAILED:
+        raise PaymentDeclined(payment.failure_code, payment.failure_message, str(payment.pk))
+    if payment.status != S.REQUIRES_AUTHORIZATION:
+        return payment
+    try:
+        provider_ref = adapter.authorize(
+            amount=amount,
+            currency=currency,
+            payment_method=payment_method,
+            idempotency_key=idempotency_key,
+            metadata={"order_id": str(order_id), "payment_id": str(payment.pk)},
+        )
+    except Declined as declined:
+        with transaction.atomic():
+            _update(
+                payment, status=S.FAILED, failure_code=declined.code, failure_message=declined.message[:500]
+            )
+            signals.payment_failed.send(**_event(payment, failure_code=declined.code))
+        raise PaymentDeclined(declined.code, declined.message, str(payment.pk)) from None
+    except Unavailable as exc:
+        _update(payment, failure_code=PROVIDER_UNAVAILABLE, failure_message=str(exc)[:500])
+        raise ProviderUnavailable(str(exc)) from None
+    with transaction.atomic():
+        _update(
+            payment, status=S.AUTHORIZED, provider_ref=provider_ref, amount_authorized=amount, failure_code=""
+        )
+        signals.payment_authorized.send(**_event(payment))
+    return payment
+
+
+def payment_capture(*, payment_id, idempotency_key: str, amount: int | None = None) -> Payment:
+    """Capture `amount` (default: all authorized) once; the rest of the authorization is released.
+    Capturing again with the same key is a no-op. A refused capture is recorded on the payment."""
+    try:
+        return _capture(payment_id, idempotency_key, amount)
+    except PaymentDeclined as declined:
+        Payment.objects.filter(pk=payment_id).update(
+            failure_code=declined.code, failure_message=declined.message[:500], updated_at=timezone.now()
+        )
+        raise
+
+
+def _capture(payment_id, idempotency_key: str, amount: int | None) -> Payment:
+    with _locked(payment_id) as payment:
+        existing = Capture.objects.filter(payment=payment).first()
+        if existing is not None and existing.idempotency_key == idempotency_key:
+            return payment
+        _require(payment, S.AUTHORIZED, action="capture")
+        amount = payment.amount_authorized if amount is None else amount
+        if not 0 < amount <= payment.amount_authorized:
+            raise AmountInvalid(f"capture between 1 and {payment.amount_authorized} {payment.currency}")
+        _call(
+            payment,
+            "capture",
+            provider_ref=payment.provider_ref,
+            amount=amount,
+            idempotency_key=idempotency_key,
+        )
+        _update(payment, status=S.CAPTURED, amount_captured=amount, failure_code="", failure_message="")
+        Capture.objects.create(payment=payment, amount=amount, idempotency_key=idempotency_key)
+        signals.payment_captured.send(**_event(payment, captured=amount))
+    return payment
+
+
+def payment_refund(
+    *, payment_id, amount: int, idempotency_key: str, reason: str = "", actor: str = ""
+) -> Payment:
+    """Refund part or all of what is captured and not yet refunded. The same key again is a no-op."""
+    with _locked(payment_id) as payment:
+        if Refund.objects.filter(idempotency_key=idempotency_key, payment=payment).exists():
+            return payment
+        _require(payment, S.CAPTURED, S.PARTIALLY_REFUNDED, action="refund")
+        refundable = payment.amount_captured - payment.amount_refunded
+        if not 0 < amount <= refundable:
+            raise AmountInvalid(
+                f"refund between 1 and {refundable} {payment.currency} (captured and not yet refunded)"
+            )
+        ref = _call(
+            payment,
+            "refund",
+            provider_ref=payment.provider_ref,
+            amount=amount,
+            idempotency_key=idempotency_key,
+        )
+        _record_refund(
+            payment, amount=amount, provider_ref=ref, key=idempotency_key, reason=reason, actor=actor
+        )
+    return payment
+
+
+def payment_void(*, payment_id, idempotency_key: str) -> Payment:
+    """Cancel an authorization that was not captured. Idempotent."""
+    with _locked(payment_id) as payment:
+        if payment.status in (S.VOIDED, S.FAILED):
+            return payment
+        _require(payment, S.AUTHORIZED, S.REQUIRES_AUTHORIZATION, action="void")
+        if payment.provider_ref:
+            _call(payment, "void", provider_ref=payment.provider_ref, idempotency_key=idempotency_key)
+        _update(payment, status=S.VOIDED)
+        signals.payment_voided.send(**_event(payment))
+    return payment
+
+
+def payment_release(*, payment_id, idempotency_key: str, reason: str = "") -> Payment:
+    """Give the customer's money back, whatever state it is in: void an authorization, refund what
+    was captured and is not refunded yet. Idempotent; used when an order is cancelled."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status in (S.AUTHORIZED, S.REQUIRES_AUTHORIZATION):
+        return payment_void(payment_id=payment_id, idempotency_key=idempotency_key)
+    if payment.status in (S.CAPTURED, S.PARTIALLY_REFUNDED):
+        remaining = payment.amount_captured - payment.amount_refunded
+        return payment_refund(
+            payment_id=payment_id,
+            amount=remaining,
+            idempotency_key=idempotency_key,
+            reason=reason or "cancelled",
+        )
+    return payment
+
+
+def provider_event_apply(*, provider: str, event: WebhookEvent) -> bool:
+    """Apply a verified provider callback once. Moves the payment forward only: an event older than
+    the payment's state (they arrive out of order) is recorded and changes nothing."""
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update()
+            .filter(provider=provider, provider_ref=event.provider_ref)
+            .first()
+        )
+        applied = payment is not None and _apply(payment, event)
+        try:
+            with transaction.atomic():
+                ProviderEvent.objects.create(
+                    provider=provider,
+                    event_id=event.event_id,
+                    kind=event.kind,
+                    provider_ref=event.provider_ref,
+                    occurred_at=event.occurred_at,
+                    applied=applied,
+                )
+        except IntegrityError:
+            transaction.set_rollback(True)  # seen before: undo what _apply just did
+            return False
+    return applied
+
+
+def _apply(payment: Payment, event: WebhookEvent) -> bool:
+    if event.kind == "authorized" and payment.status == S.REQUIRES_AUTHORIZATION:
+        _update(
+            payment, status=S.AUTHORIZED, amount_authorized=event.amount or payment.amount, failure_code=""
+        )
+        signals.payment_authorized.send(**_event(payment))
+    elif event.kind == "captured" and payment.status == S.AUTHORIZED:
+        amount = min(event.amount or payment.amount_authorized, payment.amount_authorized)
+        _update(payment, status=S.CAPTURED, amount_captured=amount)
+        Capture.objects.create(
+            payment=payment, amount=amount, idempotency_key=f"{payment.provider}:{event.event_id}"
+        )
+        signals.payment_captured.send(**_event(payment, captured=amount))
+    elif event.kind == "voided" and payment.status in (S.REQUIRES_AUTHORIZATION, S.AUTHORIZED):
+        _update(payment, status=S.VOIDED)
+        signals.payment_voided.send(**_event(payment))
+    elif event.kind == "failed" and payment.status == S.REQUIRES_AUTHORIZATION:
+        _update(payment, status=S.FAILED, failure_code=event.failure_code or "failed")
+        signals.payment_failed.send(**_event(payment, failure_code=payment.failure_code))
+    elif (
+        event.kind == "refunded"
+        and payment.status in (S.CAPTURED, S.PARTIALLY_REFUNDED)
+        and event.amount > payment.amount_refunded
+    ):
+        # The provider reports the running total: record only what we have not heard of yet.
+        delta = min(event.amount, payment.amount_captured) - payment.amount_refunded
+        _record_refund(
+            payment,
+            amount=delta,
+            provider_ref="",
+            key=f"{payment.provider}:{event.event_id}",
+            reason="refunded at the provider",
+            actor=payment.provider,
+        )
+    else:
+        return False
+    return True
+
+
+def _record_refund(
+    payment: Payment, *, amount: int, provider_ref: str, key: str, reason: str, actor: str
+) -> None:
+    total = payment.amount_refunded + amount
+    status = S.REFUNDED if total == payment.amount_captured else S.PARTIALLY_REFUNDED
+    _update(payment, status=status, amount_refunded=total)
+    Refund.objects.create(
+        payment=payment,
+        amount=amount,
+        provider_ref=provider_ref,
+        idempotency_key=key,
+        reason=reason[:500],
+        created_by=actor[:254],
+    )
+    signals.payment_refunded.send(
+        **_event(payment, refunded=amount, amount_refunded=total, fully_refunded=status == S.REFUNDED)
+    )
+
+
+def _payment_for_key(idempotency_key: str, **fields) -> Payment:
+    try:
+        with transaction.atomic():
+            return Payment.objects.create(idempotency_key=idempotency_key, **fields)
+    except IntegrityError:
+        return Payment.objects.get(idempotency_key=idempotency_key)
+
+
+@contextmanager
+def _locked(payment_id):
+    """The payment, row-locked for the transaction: concurrent captures and refunds of one payment
+    queue here instead of both reaching the provider. Provider calls time out (10 s), bounding the wait."""
+    with transaction.atomic():
+        try:
+            yield Payment.objects.select_for_update().get(pk=payment_id)
+        except Payment.DoesNotExist:
+            raise LookupError(f"no payment {payment_id}") from None
+
+
+def _update(payment: Payment, **changes) -> None:
+    """Optimistic locking: the write applies only to the version we read; a lost race is a conflict."""
+    changes["updated_at"] = timezone.now()
+    updated = Payment.objects.filter(pk=payment.pk, version=payment.version).update(
+        version=F("version") + 1, **changes
+    )
+    if not updated:
+        raise PaymentStateConflict(
+            "The payment was changed by another request; reload and retry.", payment.status
+        )
+    for field, value in changes.items():
+        setattr(payment, field, value)
+    payment.version += 1
+
+
+def _require(payment: Payment, *allowed: str, action: str) -> None:
+    if payment.status not in allowed:
+        raise PaymentStateConflict(f"A {payment.status} payment cannot {action}.", payment.status)
+
+
+def _call(payment: Payment, operation: str, **kwargs):
+    try:
+        return getattr(_provider(payment.provider), operation)(**kwargs)
+    except Declined as declined:
+        raise PaymentDeclined(declined.code, declined.message, str(payment.pk)) from None
+    except Unavailable as exc:
+        raise ProviderUnavailable(str(exc)) from None
+
+
+def _provider(name: str) -> PaymentProvider:
+    try:
+        return get_provider(name)
+    except LookupError:
+        raise UnknownProvider(name) from None
+
+
+def _event(payment: Payment, **extra) -> dict:
+    data = {
+        "payment_id": str(payment.pk),
+        "order_id": str(payment.order_id),
+        "provider": payment.provider,
+        "status": payment.status,
+        "currency": payment.currency,
+        "amount_authorized": payment.amount_authorized,
+        "amount_captured": payment.amount_captured,
+        "amount_refunded": payment.amount_refunded,
+    }
+    return {
+        "sender": Payment,
+        "subject": str(payment.pk),
+        "aggregate_version": payment.version,
+        "data": data | extra,
+    }
