@@ -72,7 +72,9 @@ def stock_release(*, order_ref: str) -> ReservationState:
     """The order is cancelled or failed: its units become available again, whether they were
     still held or already committed (those go back on hand). Idempotent."""
     released = _finish(order_ref, from_statuses=("held",), to_status="released", give_back=True)
-    if not released and _finish(order_ref, from_statuses=("committed",), to_status="returned", give_back=False):
+    if not released and _finish(
+        order_ref, from_statuses=("committed",), to_status="returned", give_back=False
+    ):
         reservation = Reservation.objects.get(order_ref=order_ref)
         for line in reservation.lines:
             _move_stock({"sku": line.sku}, available=line.quantity, on_hand=line.quantity)

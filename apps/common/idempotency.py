@@ -123,13 +123,14 @@ def _claim(scope: dict[str, str], fingerprint: str) -> IdempotencyKey | Response
         "expires_at": now + settings.IDEMPOTENCY_TTL,
     }
     try:
-        # Concurrent first requests meet at the unique constraint: one inserts, the others read it.
+        # Insert first: a new key (the usual case) costs one statement. Concurrent first requests
+        # meet at the unique constraint: one inserts, the others read what it inserted.
         with transaction.atomic():
-            record, created = IdempotencyKey.objects.get_or_create(**scope, defaults=fresh)
+            return IdempotencyKey.objects.create(**scope, **fresh)
     except IntegrityError:
-        raise IdempotencyKeyInFlight() from None  # inserted and released between our insert and read
-    if created:
-        return record
+        record = IdempotencyKey.objects.filter(**scope).first()
+    if record is None:
+        raise IdempotencyKeyInFlight()  # inserted and released between our insert and read
     if record.expires_at <= now:
         return _take_over(record, fresh)  # an expired key is free again, whatever body it had
     if record.fingerprint != fingerprint:

@@ -13,6 +13,6 @@ def order_request(*lines: tuple[str, int], method: str = "pm_sandbox_ok", provid
     """The body of POST /api/v1/orders for (sku, quantity) lines."""
     return {
         "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in lines],
-        "shipping_address": ADDRESS,
+        "shipping_address": dict(ADDRESS),
         "payment": {"provider": provider, "method": method},
     }
