@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from apps.common.money import Money
 from apps.events.public import events_about
@@ -25,6 +26,8 @@ from apps.orders.models import Order, OrderLine, OrderStatusChange
 from apps.orders.transitions import allowed_actions
 from apps.payments.contracts import PaymentError
 from apps.payments.public import payment_get, payment_refund
+
+BR = mark_safe("<br>")
 
 
 class ShipForm(forms.Form):
@@ -55,15 +58,26 @@ class RefundForm(forms.Form):
         return amount
 
 
-class LineInline(admin.TabularInline):
-    model = OrderLine
-    fields = ["sku", "name", "unit_price_display", "quantity", "line_total_display"]
-    readonly_fields = fields
+class OrderPartInline(admin.TabularInline):
+    """Lines and history are part of the order: whoever may view the order sees them."""
+
     extra = 0
     can_delete = False
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("orders.view_order")
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class LineInline(OrderPartInline):
+    model = OrderLine
+    fields = ["sku", "name", "unit_price_display", "quantity", "line_total_display"]
+    readonly_fields = fields
 
     @admin.display(description="unit price")
     def unit_price_display(self, line: OrderLine) -> str:
@@ -74,16 +88,11 @@ class LineInline(admin.TabularInline):
         return str(Money(line.line_total, line.order.currency))
 
 
-class StatusHistoryInline(admin.TabularInline):
+class StatusHistoryInline(OrderPartInline):
     model = OrderStatusChange
     verbose_name_plural = "status history"
     fields = ["created_at", "from_status", "to_status", "actor", "reason"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Order)
@@ -175,7 +184,7 @@ class OrderAdmin(admin.ModelAdmin):
             f"{a.get('postal_code')} {a.get('city')}",
             a.get("country"),
         ]
-        return format_html_join(format_html("<br>"), "{}", ((p,) for p in parts if p and p.strip()))
+        return format_html_join(BR, "{}", ((p,) for p in parts if p and p.strip()))
 
     @admin.display(description="payment")
     def payment_summary(self, order: Order) -> str:
@@ -199,7 +208,7 @@ class OrderAdmin(admin.ModelAdmin):
         if not rows:
             return "—"
         return format_html_join(
-            format_html("<br>"),
+            BR,
             "{} · {} · {}",
             (
                 (

@@ -19,6 +19,9 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("payments.view_payment")
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 

@@ -198,7 +198,9 @@ def test_a_failure_after_authorization_voids_it_and_releases_the_stock(customer)
 
     ProductFactory(sku="MUG", on_hand=10)
     with connection.cursor() as cursor:  # a real database refusal of the order insert
-        cursor.execute("ALTER TABLE orders_order ADD CONSTRAINT test_refuse CHECK (total_amount < 0) NOT VALID")
+        cursor.execute(
+            "ALTER TABLE orders_order ADD CONSTRAINT test_refuse CHECK (total_amount < 0) NOT VALID"
+        )
 
     with pytest.raises(IntegrityError):
         order_create(
@@ -258,7 +260,11 @@ def test_mixed_currencies_are_400(customer_client):
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"pointer": "#/lines", "detail": "All lines must be in one currency, not EUR, USD.", "code": "mixed_currencies"}
+        {
+            "pointer": "#/lines",
+            "detail": "All lines must be in one currency, not EUR, USD.",
+            "code": "mixed_currencies",
+        }
     ]
     _nothing_left_behind("MUG", 10)
 
@@ -301,7 +307,9 @@ def test_bad_input_is_a_400_pointing_at_the_field_and_writes_nothing(customer_cl
     assert place(customer_client, ("MUG", 1), key="bad").status_code == 201
 
 
-@pytest.mark.parametrize(("headers", "code"), [({}, "required"), ({"HTTP_IDEMPOTENCY_KEY": "k" * 256}, "invalid")])
+@pytest.mark.parametrize(
+    ("headers", "code"), [({}, "required"), ({"HTTP_IDEMPOTENCY_KEY": "k" * 256}, "invalid")]
+)
 def test_a_missing_or_oversized_idempotency_key_is_400(customer_client, headers, code):
     from tests.factories.orders import order_request
 
@@ -318,6 +326,8 @@ def test_a_missing_or_oversized_idempotency_key_is_400(customer_client, headers,
 def test_placing_an_order_needs_a_token(api_client):
     from tests.factories.orders import order_request
 
-    response = api_client.post("/api/v1/orders", order_request(("MUG", 1)), format="json", HTTP_IDEMPOTENCY_KEY="k")
+    response = api_client.post(
+        "/api/v1/orders", order_request(("MUG", 1)), format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
 
     assert response.status_code == 401

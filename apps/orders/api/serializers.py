@@ -107,3 +107,9 @@ class OrderSerializer(serializers.ModelSerializer):
 
     def get_allowed_actions(self, order: Order) -> list[str]:
         return [a for a in allowed_actions(order.status) if a in ("cancel", "ship", "deliver")]
+
+
+class OrderPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page (older orders), or null.")
+    previous = serializers.URLField(allow_null=True)
+    results = OrderSerializer(many=True)

@@ -2,7 +2,7 @@
 
 from contextlib import contextmanager
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,7 @@ from apps.orders import services
 from apps.orders.api.serializers import (
     OrderCancelSerializer,
     OrderCreateSerializer,
+    OrderPageSerializer,
     OrderSerializer,
     OrderShipSerializer,
 )
@@ -65,7 +66,11 @@ class OrderListCreateView(APIView):
     @extend_schema(
         operation_id="orders_list",
         summary="Your orders, newest first",
-        responses={200: OrderSerializer(many=True), **problem_responses(401)},
+        parameters=[
+            OpenApiParameter("cursor", str, description="Opaque cursor from `next` or `previous`."),
+            OpenApiParameter("limit", int, description="Page size, at most 100 (default 20)."),
+        ],
+        responses={200: OrderPageSerializer, **problem_responses(401)},
         tags=TAGS,
     )
     def get(self, request):

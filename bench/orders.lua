@@ -1,0 +1,50 @@
+-- POST the bodies in BENCH_BODIES (one JSON document a line, taken in turn) with the token in
+-- BENCH_TOKEN and a fresh Idempotency-Key per request: "<BENCH_RUN>-<thread>-<counter>".
+-- Like reconnect.lua, each connection is closed every 50th request. The first non-2xx answer
+-- is printed as "first error: <status> <body>".
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("thread_number", #threads)
+end
+
+function init(args)
+  prefix = os.getenv("BENCH_RUN") .. "-" .. thread_number .. "-"
+  token = "Token " .. os.getenv("BENCH_TOKEN")
+  bodies = {}
+  for line in string.gmatch(os.getenv("BENCH_BODIES"), "[^\n]+") do
+    table.insert(bodies, line)
+  end
+  sent = 0
+  first_error = nil
+end
+
+function request()
+  sent = sent + 1
+  local headers = {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = token,
+    ["Idempotency-Key"] = prefix .. sent,
+  }
+  if sent % 50 == 0 then
+    headers["Connection"] = "close"
+  end
+  return wrk.format("POST", nil, headers, bodies[sent % #bodies + 1])
+end
+
+function response(status, headers, body)
+  if first_error == nil and (status < 200 or status > 299) then
+    first_error = status .. " " .. string.sub(body, 1, 600)
+  end
+end
+
+function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    local error = thread:get("first_error")
+    if error ~= nil then
+      io.write("first error: " .. error .. "\n")
+      return
+    end
+  end
+end

@@ -1,0 +1,149 @@
+"""The orders back office through Django's test client (the browser test drives the same pages)."""
+
+import pytest
+from django.test import Client
+
+from apps.orders.models import Order
+from apps.payments.models import Payment, Refund
+from tests.factories.accounts import StaffFactory
+from tests.factories.catalog import ProductFactory
+from tests.orders.conftest import drain_outbox, place
+
+pytestmark = pytest.mark.django_db
+LIST = "/admin/orders/order/"
+
+
+def _staff(role: str) -> Client:
+    client = Client()
+    client.force_login(StaffFactory(role=role))
+    return client
+
+
+@pytest.fixture
+def order(customer_client) -> Order:
+    ProductFactory(sku="MUG", price_amount=1250, on_hand=10)
+    ProductFactory(sku="TEA", price_amount=500, on_hand=10)
+    place(customer_client, ("MUG", 2), ("TEA", 1))
+    return Order.objects.get()
+
+
+@pytest.mark.parametrize("term", ["number", "customer_email", "TEA"], ids=["by number", "by email", "by sku"])
+def test_support_finds_an_order_by_number_email_or_sku(order, term):
+    ProductFactory(sku="OTHER")
+    query = getattr(order, term, term)
+
+    response = _staff("support").get(LIST, {"q": query})
+
+    assert response.status_code == 200
+    assert [o.pk for o in response.context["cl"].result_list] == [order.pk]
+
+
+def test_the_list_filters_by_status_and_payment_status(order):
+    drain_outbox()  # captured: the order is paid
+
+    paid = _staff("support").get(LIST, {"status__exact": "paid", "payment_status__exact": "captured"})
+    placed = _staff("support").get(LIST, {"status__exact": "placed"})
+
+    assert [o.pk for o in paid.context["cl"].result_list] == [order.pk]
+    assert list(placed.context["cl"].result_list) == []
+
+
+def test_the_order_page_shows_lines_payment_history_and_events(order):
+    drain_outbox()
+
+    page = _staff("support").get(f"{LIST}{order.pk}/change/").content.decode()
+
+    assert order.number in page
+    assert "12.50 EUR" in page and "25.00 EUR" in page  # the MUG line: unit price and total
+    assert "captured via sandbox · authorized 30.00 EUR · captured 30.00 EUR · refunded 0.00 EUR" in page
+    assert "orders.OrderCreated.v1 · published" in page or "orders.OrderCreated.v1 · pending" in page
+    assert "orders.OrderPaid.v1" in page
+    assert "Ada Lovelace<br>12 Analytical Row<br>N1 9GU London<br>GB" in page
+
+
+def test_fulfilment_ships_from_the_admin_with_a_confirmation_page(order):
+    client = _staff("fulfilment")
+    form = client.get(f"{LIST}{order.pk}/ship/")
+
+    done = client.post(
+        f"{LIST}{order.pk}/ship/", {"carrier": "DHL", "tracking_number": "JD0001"}, follow=True
+    )
+
+    assert form.status_code == 200 and b"Ship order" in form.content
+    assert done.redirect_chain[-1][0] == f"{LIST}{order.pk}/change/"
+    assert f"Order {order.number} shipped." in [str(m) for m in done.context["messages"]]
+    order.refresh_from_db()
+    assert (order.status, order.carrier, order.tracking_number) == ("shipped", "DHL", "JD0001")
+
+
+def test_an_illegal_admin_action_is_an_error_message_not_a_crash(order):
+    client = _staff("support")
+    client.post(f"{LIST}{order.pk}/cancel/", {"reason": "fraud"})
+
+    again = client.post(f"{LIST}{order.pk}/cancel/", {"reason": "fraud"}, follow=True)
+
+    assert f"Order {order.number} was not cancelled: An order that is cancelled cannot be cancelled." in [
+        str(m) for m in again.context["messages"]
+    ]
+
+
+def test_finance_refunds_part_of_an_order_once_even_if_the_form_is_sent_twice(order):
+    drain_outbox()
+    client = _staff("finance")
+    token = client.get(f"{LIST}{order.pk}/refund/").context["form_token"]
+
+    for _ in range(2):
+        client.post(
+            f"{LIST}{order.pk}/refund/", {"amount": "5.00", "reason": "scratched", "form_token": token}
+        )
+
+    payment = Payment.objects.get()
+    assert (payment.status, payment.amount_refunded) == ("partially_refunded", 500)
+    assert Refund.objects.get().created_by.startswith("staff")
+
+
+def test_a_refund_above_what_is_left_is_a_form_error(order):
+    drain_outbox()
+
+    response = _staff("finance").post(
+        f"{LIST}{order.pk}/refund/", {"amount": "30.01", "reason": "x", "form_token": "t"}
+    )
+
+    assert response.status_code == 200
+    assert "can be refunded" in str(response.context["form"].errors["amount"])
+    assert Refund.objects.count() == 0
+
+
+def test_support_gets_no_refund_action_and_cannot_reach_it(order):
+    drain_outbox()
+    client = _staff("support")
+
+    page = client.get(f"{LIST}{order.pk}/change/")
+    direct = client.post(f"{LIST}{order.pk}/refund/", {"amount": "5.00", "reason": "x", "form_token": "t"})
+
+    assert [label for label, _ in page.context["order_actions"]] == ["Cancel"]
+    assert direct.status_code == 403
+    assert Refund.objects.count() == 0
+
+
+@pytest.mark.parametrize(("role", "actions"), [("fulfilment", ["Ship"]), ("finance", ["Refund"])])
+def test_each_role_sees_its_own_actions(order, role, actions):
+    drain_outbox()
+
+    page = _staff(role).get(f"{LIST}{order.pk}/change/")
+
+    assert [label for label, _ in page.context["order_actions"]] == actions
+
+
+def test_finance_captures_a_payment_from_the_payments_admin(settings, order):
+    client = _staff("finance")
+    payment = Payment.objects.get()
+    confirm = client.get(f"/admin/payments/payment/{payment.pk}/capture/")
+
+    client.post(
+        f"/admin/payments/payment/{payment.pk}/capture/", {"form_token": confirm.context["form_token"]}
+    )
+
+    payment.refresh_from_db()
+    assert payment.status == "captured"
+    assert _staff("support").get(f"/admin/payments/payment/{payment.pk}/capture/").status_code == 403
