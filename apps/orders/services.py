@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from dataclasses import dataclass
 
 import structlog
 from django.conf import settings
@@ -129,18 +130,19 @@ def _transition(order: Order, action: str, *, actor: Actor, reason: str = "", **
     return order
 
 
+@dataclass(frozen=True, slots=True)
 class _Priced:
-    __slots__ = ("currency", "line_total", "name", "quantity", "sku", "unit_price")
+    """A requested line with the catalog's name and price as at this moment."""
 
-    def __init__(self, sku: str, name: str, unit_price: int, currency: str, quantity: int):
-        self.sku, self.name, self.unit_price, self.currency, self.quantity = (
-            sku,
-            name,
-            unit_price,
-            currency,
-            quantity,
-        )
-        self.line_total = unit_price * quantity
+    sku: str
+    name: str
+    unit_price: int
+    currency: str
+    quantity: int
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity
 
 
 def _priced_lines(lines: list[LineRequest]) -> list[_Priced]:
