@@ -12,7 +12,7 @@ from tests.factories.accounts import UserFactory
 from tests.factories.catalog import ProductFactory
 from tests.orders.conftest import place, token_client
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _together(count: int, request) -> list:
