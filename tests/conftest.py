@@ -5,7 +5,9 @@ from django.db import connections
 from mongoengine.connection import get_db
 from rest_framework.test import APIClient
 
+from apps.catalog.documents import Product, Reservation
 from apps.common.health import broker_backend_name, cache_backend_name, mongo_backend_name
+from tests.factories.accounts import StaffFactory, UserFactory, token_client
 
 
 def pytest_report_header(config):
@@ -24,6 +26,13 @@ def _clean_cache_and_catalog():
     db = get_db()
     for name in db.list_collection_names():
         db.drop_collection(name)
+
+
+@pytest.fixture(autouse=True)
+def _catalog_indexes():
+    """Indexes as `catalog_ensure_indexes` makes them at deploy (the unique SKU and order_ref)."""
+    Product.ensure_indexes()
+    Reservation.ensure_indexes()
 
 
 def _clear_cache():
@@ -49,3 +58,19 @@ def unreachable_cache(settings):
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
         }
     }
+
+
+@pytest.fixture
+def customer():
+    return UserFactory()
+
+
+@pytest.fixture
+def customer_client(customer) -> APIClient:
+    return token_client(customer)
+
+
+@pytest.fixture
+def staff_client():
+    """`staff_client("fulfilment")`: an API client for a staff member in that role group."""
+    return lambda role: token_client(StaffFactory(role=role))

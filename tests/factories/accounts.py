@@ -1,7 +1,9 @@
 import factory
 from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
 
 from apps.accounts.models import User
+from apps.accounts.services import token_issue
 
 PASSWORD = "correct horse battery staple"
 
@@ -26,3 +28,10 @@ class StaffFactory(UserFactory):
     def role(self, create: bool, extracted: str | None, **kwargs) -> None:
         if create and extracted:
             self.groups.add(Group.objects.get(name=extracted))
+
+
+def token_client(user: User) -> APIClient:
+    """An API client authenticated as `user` with its real token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
+    return client

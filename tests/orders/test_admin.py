@@ -7,7 +7,7 @@ from apps.orders.models import Order
 from apps.payments.models import Payment, Refund
 from tests.factories.accounts import StaffFactory
 from tests.factories.catalog import ProductFactory
-from tests.orders.conftest import drain_outbox, place
+from tests.helpers import drain_outbox, place
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/orders/order/"

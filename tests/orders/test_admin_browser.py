@@ -17,7 +17,7 @@ from apps.orders.models import Order, OrderStatus, OrderStatusChange
 from apps.payments.models import Payment, Refund
 from tests.factories.accounts import PASSWORD, StaffFactory
 from tests.factories.catalog import ProductFactory
-from tests.orders.conftest import drain_outbox, place
+from tests.helpers import drain_outbox, place
 
 # live_server needs committed rows; serialized_rollback restores the role groups (data migration
 # rows) that an earlier transactional test's flush removed.

@@ -8,9 +8,9 @@ from django.db import connection
 from apps.catalog.documents import Product
 from apps.orders.models import Order
 from apps.payments.models import Payment
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, token_client
 from tests.factories.catalog import ProductFactory
-from tests.orders.conftest import place, token_client
+from tests.helpers import place
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -7,9 +7,9 @@ from apps.orders.contracts import SYSTEM, ConcurrentUpdate
 from apps.orders.models import Order
 from apps.orders.services import order_deliver, order_mark_paid
 from apps.payments.models import Payment
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, token_client
 from tests.factories.catalog import ProductFactory
-from tests.orders.conftest import drain_outbox, place, token_client
+from tests.helpers import drain_outbox, place
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from apps.events.models import OutboxEvent
 from apps.orders.models import Order, OrderStatusChange
 from apps.payments.models import Payment
 from tests.factories.catalog import ProductFactory
-from tests.orders.conftest import drain_outbox, place
+from tests.helpers import drain_outbox, place
 
 pytestmark = pytest.mark.django_db
 

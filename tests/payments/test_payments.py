@@ -8,9 +8,8 @@ from apps.events.models import OutboxEvent
 from apps.payments import services
 from apps.payments.contracts import AmountInvalid, PaymentDeclined, PaymentStateConflict, UnknownProvider
 from apps.payments.models import Capture, Payment, Refund
-from tests.factories.accounts import StaffFactory, UserFactory
+from tests.factories.accounts import StaffFactory, UserFactory, token_client
 from tests.factories.payments import authorized_payment, captured_payment
-from tests.orders.conftest import token_client
 
 pytestmark = pytest.mark.django_db
 

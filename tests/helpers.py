@@ -1,41 +1,11 @@
-import pytest
+"""Helpers shared by the orders and payments tests."""
+
 from rest_framework.test import APIClient
 
-from apps.accounts.public import api_token_get
-from apps.catalog.documents import Product, Reservation
 from apps.events.delivery import deliver
 from apps.events.models import OutboxEvent
 from apps.events.registry import subscribers
-from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.orders import order_request
-
-
-@pytest.fixture(autouse=True)
-def _catalog_indexes():
-    Product.ensure_indexes()
-    Reservation.ensure_indexes()
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_get(account_id=user.pk)}")
-    return client
-
-
-@pytest.fixture
-def customer():
-    return UserFactory()
-
-
-@pytest.fixture
-def customer_client(customer) -> APIClient:
-    return token_client(customer)
-
-
-@pytest.fixture
-def staff_client():
-    """`staff_client("fulfilment")`: an API client for a staff member in that role group."""
-    return lambda role: token_client(StaffFactory(role=role))
 
 
 def place(client: APIClient, *lines: tuple[str, int], key: str = "order-1", **options):
