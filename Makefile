@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run up migrate seed test check fmt schema deploy-check bench-outbox bench-catalog clean
+.PHONY: help install run up migrate seed test check fmt schema deploy-check bench-outbox bench-catalog bench-orders clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -74,6 +74,10 @@ bench-outbox: install ## Outbox relay+dispatch vs raw Celery, and event latency 
 bench-catalog: install ## Cached product detail vs a minimal Django view under gunicorn (needs Redis, wrk)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/catalog.py
+
+bench-orders: install ## POST /orders vs a minimal view and five raw INSERTs under gunicorn (needs PostgreSQL, RabbitMQ, Redis, wrk)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/orders.py
 
 clean: ## Remove the venv and the embedded databases
 	rm -rf $(VENV) var staticfiles
