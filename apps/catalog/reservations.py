@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from mongoengine import NotUniqueError
+from pymongo import ReturnDocument
 
 from apps.catalog import cache
 from apps.catalog.contracts import (
@@ -40,13 +41,14 @@ def stock_reserve(*, order_ref: str, lines: list[StockLine], ttl: timedelta) -> 
             raise ReservationMismatch(order_ref) from None
         return _state(existing)
 
-    failures = []
+    failures, taken = [], []
     for sku, quantity in wanted.items():
-        if _take(sku, quantity):
-            Reservation.objects(pk=reservation.pk).update_one(push__applied=sku)
-        else:
+        product = _take(sku, quantity)
+        if product is None:
             failures.append(_why_not(sku, quantity))
             break  # all-or-nothing: no point holding the rest
+        taken.append(product)
+        Reservation.objects(pk=reservation.pk).update_one(push__applied=sku)
     if failures:
         _finish(order_ref, from_statuses=("pending",), to_status="released", give_back=True)
         Reservation.objects(pk=reservation.pk).delete()  # the order may try again after a restock
@@ -54,31 +56,34 @@ def stock_reserve(*, order_ref: str, lines: list[StockLine], ttl: timedelta) -> 
     Reservation.objects(pk=reservation.pk, status="pending").update_one(
         set__status="held", set__updated_at=timezone.now()
     )
-    _after_stock_change(wanted)
-    return _state(Reservation.objects.get(pk=reservation.pk))
+    _after_availability_change(taken)
+    return ReservationState(order_ref, "held", tuple(StockLine(sku, qty) for sku, qty in wanted.items()))
 
 
 def stock_commit(*, order_ref: str) -> ReservationState:
-    """The order is paid or shipped: held units leave stock for good. Idempotent."""
-    if _finish(order_ref, from_statuses=("held",), to_status="committed", give_back=False):
-        reservation = Reservation.objects.get(order_ref=order_ref)
-        for line in reservation.lines:
-            _move_stock({"sku": line.sku}, reserved=-line.quantity, on_hand=-line.quantity)
-        _after_stock_change({line.sku: line.quantity for line in reservation.lines})
-    return _state(_get(order_ref))
+    """The order is paid or shipped: held units leave stock for good. Idempotent.
+    Availability does not change (the units were already unavailable): no cache to invalidate."""
+    held = _finish(order_ref, from_statuses=("held",), to_status="committed", give_back=False)
+    if held is None:
+        return _state(_get(order_ref))
+    for line in held.lines:
+        _move_stock({"sku": line.sku}, reserved=-line.quantity, on_hand=-line.quantity)
+    return ReservationState(
+        order_ref, "committed", tuple(StockLine(li.sku, li.quantity) for li in held.lines)
+    )
 
 
 def stock_release(*, order_ref: str) -> ReservationState:
     """The order is cancelled or failed: its units become available again, whether they were
     still held or already committed (those go back on hand). Idempotent."""
     released = _finish(order_ref, from_statuses=("held",), to_status="released", give_back=True)
-    if not released and _finish(
-        order_ref, from_statuses=("committed",), to_status="returned", give_back=False
-    ):
-        reservation = Reservation.objects.get(order_ref=order_ref)
-        for line in reservation.lines:
-            _move_stock({"sku": line.sku}, available=line.quantity, on_hand=line.quantity)
-        _after_stock_change({line.sku: line.quantity for line in reservation.lines})
+    if released is None:
+        committed = _finish(order_ref, from_statuses=("committed",), to_status="returned", give_back=False)
+        if committed is not None:
+            _after_availability_change(
+                _move_stock({"sku": line.sku}, available=line.quantity, on_hand=line.quantity)
+                for line in committed.lines
+            )
     return _state(_get(order_ref))
 
 
@@ -89,47 +94,60 @@ def reservations_expire() -> int:
     )
     return sum(
         _finish(r.order_ref, from_statuses=("held", "pending"), to_status="released", give_back=True)
+        is not None
         for r in expired
     )
 
 
-def _take(sku: str, quantity: int) -> bool:
+def _take(sku: str, quantity: int) -> dict | None:
     condition = {"sku": sku, "active": True, "available": {"$gte": quantity}}
     return _move_stock(condition, available=-quantity, reserved=quantity)
 
 
-def _move_stock(condition: dict, *, available: int = 0, reserved: int = 0, on_hand: int = 0) -> bool:
-    """One atomic update of a product's stock counters; False when `condition` matched nothing.
-    Raw: mongoengine would validate a negative $inc against the fields' min_value."""
-    result = Product._get_collection().update_one(
+def _move_stock(condition: dict, *, available: int = 0, reserved: int = 0, on_hand: int = 0) -> dict | None:
+    """One atomic update of a product's stock counters: the product's sku, available and version
+    after it, or None when `condition` matched nothing.
+    Raw: mongoengine would validate a negative $inc against the fields' min_value. The document
+    comes back as it was BEFORE the update (mongomock re-applies the filter to the AFTER one and
+    loses it); the update is atomic, so before + delta is exactly after."""
+    before = Product._get_collection().find_one_and_update(
         condition,
         {
             "$inc": {"available": available, "reserved": reserved, "on_hand": on_hand, "version": 1},
             "$set": {"updated_at": timezone.now()},
         },
+        projection={"_id": False, "sku": True, "available": True, "version": True},
+        return_document=ReturnDocument.BEFORE,
     )
-    return result.modified_count == 1
+    if before is None:
+        return None
+    return {"sku": before["sku"], "available": before["available"] + available, "version": before["version"] + 1}
 
 
-def _finish(order_ref: str, *, from_statuses: tuple[str, ...], to_status: str, give_back: bool) -> bool:
-    """Move the reservation on; only the caller whose status update matched touches stock."""
+def _finish(
+    order_ref: str, *, from_statuses: tuple[str, ...], to_status: str, give_back: bool
+) -> Reservation | None:
+    """Move the reservation on; only the caller whose status update matched touches stock.
+    Returns the reservation as it was before, or None when it was not in `from_statuses`."""
     moved = Reservation.objects(order_ref=order_ref, status__in=from_statuses).modify(
         set__status=to_status, set__updated_at=timezone.now(), new=False
     )
-    if moved is None:
-        return False
-    if give_back:
+    if moved is not None and give_back:
         quantities = {line.sku: line.quantity for line in moved.lines}
-        for sku in moved.applied:
+        _after_availability_change(
             _move_stock({"sku": sku}, available=quantities[sku], reserved=-quantities[sku])
-        cache.invalidate(moved.applied)
-    return True
+            for sku in moved.applied
+        )
+    return moved
 
 
-def _after_stock_change(quantities: dict[str, int]) -> None:
-    cache.invalidate(quantities)
-    for product in Product.objects(sku__in=list(quantities)):
-        announce_if_low(product)
+def _after_availability_change(products) -> None:
+    """The storefront shows availability: drop the cached pages, and tell when stock runs low
+    (from the updates' own results: no re-read)."""
+    changed = [p for p in products if p is not None]
+    cache.invalidate([p["sku"] for p in changed])
+    for p in changed:
+        announce_if_low(sku=p["sku"], available=p["available"], version=p["version"])
 
 
 def _why_not(sku: str, quantity: int) -> LineFailure:

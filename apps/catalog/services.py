@@ -79,19 +79,15 @@ def product_save(
     return product
 
 
-def announce_if_low(product: Product) -> None:
+def announce_if_low(*, sku: str, available: int, version: int) -> None:
     """StockLow when a change leaves availability at or under the threshold (setting)."""
-    if product.available <= settings.CATALOG_STOCK_LOW_THRESHOLD:
+    if available <= settings.CATALOG_STOCK_LOW_THRESHOLD:
         with transaction.atomic():
             stock_low.send(
                 sender=Product,
-                subject=product.sku,
-                aggregate_version=product.version,
-                data={
-                    "sku": product.sku,
-                    "available": product.available,
-                    "threshold": settings.CATALOG_STOCK_LOW_THRESHOLD,
-                },
+                subject=sku,
+                aggregate_version=version,
+                data={"sku": sku, "available": available, "threshold": settings.CATALOG_STOCK_LOW_THRESHOLD},
             )
 
 
@@ -145,5 +141,5 @@ def stock_adjust(*, sku: str, delta: int, reason: str, actor_id: int, actor_emai
         on_hand_after=product.on_hand,
     ).save()
     cache.invalidate([sku])
-    announce_if_low(product)
+    announce_if_low(sku=product.sku, available=product.available, version=product.version)
     return product
