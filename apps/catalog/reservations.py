@@ -121,7 +121,11 @@ def _move_stock(condition: dict, *, available: int = 0, reserved: int = 0, on_ha
     )
     if before is None:
         return None
-    return {"sku": before["sku"], "available": before["available"] + available, "version": before["version"] + 1}
+    return {
+        "sku": before["sku"],
+        "available": before["available"] + available,
+        "version": before["version"] + 1,
+    }
 
 
 def _finish(

@@ -18,13 +18,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.common.db import insert_one
 from apps.common.models import IdempotencyKey
 from apps.common.problems import PROBLEM_CONTENT_TYPE, problem_body
 
@@ -125,8 +126,7 @@ def _claim(scope: dict[str, str], fingerprint: str) -> IdempotencyKey | Response
     try:
         # Insert first: a new key (the usual case) costs one statement. Concurrent first requests
         # meet at the unique constraint: one inserts, the others read what it inserted.
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(**scope, **fresh)
+        return insert_one(IdempotencyKey, **scope, **fresh)
     except IntegrityError:
         record = IdempotencyKey.objects.filter(**scope).first()
     if record is None:

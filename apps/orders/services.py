@@ -26,8 +26,7 @@ from apps.orders.contracts import (
 )
 from apps.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from apps.orders.transitions import TRANSITIONS
-from apps.payments.contracts import PaymentError
-from apps.payments.public import payment_authorize, payment_capture, payment_void
+from apps.payments.public import payment_authorize, payment_capture
 
 logger = structlog.get_logger(__name__)
 
@@ -52,22 +51,30 @@ def order_create(
     # A fresh reservation per attempt: a retry after a failure must not find the released one.
     reservation_ref = f"{order_id}.{secrets.token_hex(4)}"
     _reserve(reservation_ref, lines)
+    placed: list[Order] = []
     try:
-        payment = payment_authorize(
+        payment_authorize(
             order_id=str(order_id),
             amount=sum(line.line_total for line in priced),
             currency=priced[0].currency,
             provider=payment_provider,
             payment_method=payment_method,
             idempotency_key=f"order:{order_id}",
+            # In the payment's own transaction: one commit records the authorization and the order.
+            record_with=lambda payment: placed.append(
+                _insert(order_id, customer, priced, shipping_address, payment, reservation_ref)
+            ),
         )
-        order = _insert(order_id, customer, priced, shipping_address, payment, reservation_ref)
+    except IntegrityError:
+        stock_release(order_ref=reservation_ref)
+        existing = Order.objects.filter(pk=order_id).first()
+        if existing is None:
+            raise
+        return existing  # placed by an earlier run of this same request, with this same payment
     except BaseException:
         stock_release(order_ref=reservation_ref)
         raise
-    if order.reservation_ref != reservation_ref:  # the same request had already placed it
-        stock_release(order_ref=reservation_ref)
-        return order
+    order = placed[0]
     _commit_stock(order)
     return order
 
@@ -199,7 +206,9 @@ def _reserve(reservation_ref: str, lines: list[LineRequest]) -> None:
 def _insert(
     order_id, customer: Customer, priced: list[_Priced], address: dict, payment, reservation_ref: str
 ) -> Order:
-    order = Order(
+    """The order, its lines, its first status row and OrderCreated; runs inside the payment's
+    transaction (see order_create)."""
+    order = Order.objects.create(
         id=order_id,
         number=_new_number(),
         customer_id=customer.id,
@@ -214,45 +223,26 @@ def _insert(
         payment_version=payment.version,
         reservation_ref=reservation_ref,
     )
-    try:
-        with transaction.atomic():
-            order.save(force_insert=True)
-            lines = OrderLine.objects.bulk_create(
-                OrderLine(
-                    order=order,
-                    sku=p.sku,
-                    name=p.name,
-                    unit_price=p.unit_price,
-                    quantity=p.quantity,
-                    line_total=p.line_total,
-                )
-                for p in priced
-            )
-            order._prefetched_objects_cache = {"lines": lines}  # the response needs no SELECT for them
-            OrderStatusChange.objects.create(
-                order=order,
-                to_status=order.status,
-                actor=f"customer {customer.id} <{customer.email}>",
-                reason="placed",
-            )
-            signals.order_created.send(**_event(order, lines=[_line_data(p) for p in priced]))
-    except IntegrityError:
-        existing = Order.objects.filter(pk=order_id).first()
-        if existing is None:
-            _void_quietly(payment.id, order_id)
-            raise
-        return existing  # placed by an earlier run of this same request; keep its payment
-    except BaseException:
-        _void_quietly(payment.id, order_id)
-        raise
+    lines = OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            sku=p.sku,
+            name=p.name,
+            unit_price=p.unit_price,
+            quantity=p.quantity,
+            line_total=p.line_total,
+        )
+        for p in priced
+    )
+    order._prefetched_objects_cache = {"lines": lines}  # the response needs no SELECT for them
+    OrderStatusChange.objects.create(
+        order=order,
+        to_status=order.status,
+        actor=f"customer {customer.id} <{customer.email}>",
+        reason="placed",
+    )
+    signals.order_created.send(**_event(order, lines=[_line_data(p) for p in priced]))
     return order
-
-
-def _void_quietly(payment_id, order_id) -> None:
-    try:
-        payment_void(payment_id=str(payment_id), idempotency_key=f"void:{order_id}")
-    except PaymentError:
-        logger.exception("order_compensation_void_failed", payment_id=str(payment_id), order_id=str(order_id))
 
 
 def _commit_stock(order: Order) -> None:

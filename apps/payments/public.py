@@ -4,6 +4,8 @@ Failures raise the exceptions in contracts.py (PaymentDeclined, ProviderUnavaila
 UnknownProvider, PaymentStateConflict, AmountInvalid); LookupError for an unknown payment.
 """
 
+from collections.abc import Callable
+
 from apps.payments import services
 from apps.payments.contracts import PaymentSummary
 from apps.payments.models import Payment
@@ -22,9 +24,19 @@ __all__ = [
 
 
 def payment_authorize(
-    *, order_id: str, amount: int, currency: str, provider: str, payment_method: str, idempotency_key: str
+    *,
+    order_id: str,
+    amount: int,
+    currency: str,
+    provider: str,
+    payment_method: str,
+    idempotency_key: str,
+    record_with: Callable[[PaymentSummary], None] | None = None,
 ) -> PaymentSummary:
-    """Create and authorize a payment intent (manual capture). Idempotent per idempotency_key."""
+    """Create and authorize a payment intent (manual capture). Idempotent per idempotency_key.
+
+    `record_with(summary)` runs in the transaction that records the authorization: the caller's
+    rows commit with it or not at all, and if it raises the authorization is voided."""
     return summary(
         services.payment_authorize(
             order_id=order_id,
@@ -33,6 +45,7 @@ def payment_authorize(
             provider=provider,
             payment_method=payment_method,
             idempotency_key=idempotency_key,
+            record_with=(lambda payment: record_with(summary(payment))) if record_with else None,
         )
     )
 

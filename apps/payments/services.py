@@ -1,12 +1,15 @@
 """Payment writes. Provider calls happen outside database transactions, except where a row lock
 must keep two staff actions from moving the same money twice (capture, refund: see _locked)."""
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
+import structlog
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.common.db import insert_one
 from apps.payments import signals
 from apps.payments.contracts import (
     AmountInvalid,
@@ -19,15 +22,28 @@ from apps.payments.models import Capture, Payment, PaymentStatus, ProviderEvent,
 from apps.payments.providers import get_provider
 from apps.payments.providers.base import Declined, PaymentProvider, Unavailable, WebhookEvent
 
+logger = structlog.get_logger(__name__)
 S = PaymentStatus
 PROVIDER_UNAVAILABLE = "provider_unavailable"
 
 
 def payment_authorize(
-    *, order_id: str, amount: int, currency: str, provider: str, payment_method: str, idempotency_key: str
+    *,
+    order_id: str,
+    amount: int,
+    currency: str,
+    provider: str,
+    payment_method: str,
+    idempotency_key: str,
+    record_with: Callable[[Payment], None] | None = None,
 ) -> Payment:
     """Create a payment intent and authorize it. The same idempotency_key again returns the same
-    payment (or the same decline), and a retry after a provider timeout reuses the provider's intent."""
+    payment (or the same decline), and a retry after a provider timeout reuses the provider's intent.
+
+    `record_with(payment)` runs inside the transaction that records the authorization, so the
+    caller's rows (the order) and the payment's commit together or not at all. If it raises, the
+    fresh authorization is voided at the provider and the exception propagates.
+    """
     adapter = _provider(provider)
     payment = _payment_for_key(
         idempotency_key,
@@ -39,15 +55,38 @@ def payment_authorize(
     )
     if payment.status == S.FAILED:
         raise PaymentDeclined(payment.failure_code, payment.failure_message, str(payment.pk))
-    if payment.status != S.REQUIRES_AUTHORIZATION:
+    if payment.status != S.REQUIRES_AUTHORIZATION:  # authorized by an earlier run of this request
+        if record_with is not None:
+            with transaction.atomic():
+                record_with(payment)
         return payment
+    provider_ref = _authorize_at_provider(adapter, payment, idempotency_key)
     try:
-        provider_ref = adapter.authorize(
-            amount=amount,
-            currency=currency,
-            payment_method=payment_method,
+        with transaction.atomic():
+            _update(
+                payment,
+                status=S.AUTHORIZED,
+                provider_ref=provider_ref,
+                amount_authorized=amount,
+                failure_code="",
+            )
+            signals.payment_authorized.send(**_event(payment))
+            if record_with is not None:
+                record_with(payment)
+    except BaseException:
+        _void_unrecorded(adapter, payment, provider_ref)
+        raise
+    return payment
+
+
+def _authorize_at_provider(adapter: PaymentProvider, payment: Payment, idempotency_key: str) -> str:
+    try:
+        return adapter.authorize(
+            amount=payment.amount,
+            currency=payment.currency,
+            payment_method=payment.payment_method,
             idempotency_key=idempotency_key,
-            metadata={"order_id": str(order_id), "payment_id": str(payment.pk)},
+            metadata={"order_id": str(payment.order_id), "payment_id": str(payment.pk)},
         )
     except Declined as declined:
         with transaction.atomic():
@@ -59,12 +98,21 @@ def payment_authorize(
     except Unavailable as exc:
         _update(payment, failure_code=PROVIDER_UNAVAILABLE, failure_message=str(exc)[:500])
         raise ProviderUnavailable(str(exc)) from None
+
+
+def _void_unrecorded(adapter: PaymentProvider, payment: Payment, provider_ref: str) -> None:
+    """The authorization succeeded at the provider but its recording was rolled back: void it there
+    and record the payment as voided, so no money stays held for an order that does not exist."""
+    payment.refresh_from_db()
+    try:
+        adapter.void(provider_ref=provider_ref, idempotency_key=f"void:{payment.idempotency_key}")
+    except (Declined, Unavailable):
+        logger.exception("payment_void_after_rollback_failed", payment_id=str(payment.pk))
+        _update(payment, provider_ref=provider_ref, failure_code="void_failed")
+        return
     with transaction.atomic():
-        _update(
-            payment, status=S.AUTHORIZED, provider_ref=provider_ref, amount_authorized=amount, failure_code=""
-        )
-        signals.payment_authorized.send(**_event(payment))
-    return payment
+        _update(payment, status=S.VOIDED, provider_ref=provider_ref, amount_authorized=payment.amount)
+        signals.payment_voided.send(**_event(payment))
 
 
 def payment_capture(*, payment_id, idempotency_key: str, amount: int | None = None) -> Payment:
@@ -243,8 +291,7 @@ def _record_refund(
 
 def _payment_for_key(idempotency_key: str, **fields) -> Payment:
     try:
-        with transaction.atomic():
-            return Payment.objects.create(idempotency_key=idempotency_key, **fields)
+        return insert_one(Payment, idempotency_key=idempotency_key, **fields)
     except IntegrityError:
         return Payment.objects.get(idempotency_key=idempotency_key)
 
