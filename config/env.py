@@ -35,6 +35,7 @@ VARIABLES = {
     "STRIPE_API_KEY": "Stripe secret key; unset = the stripe provider is off",
     "STRIPE_WEBHOOK_SECRET": "Stripe webhook signing secret (whsec_...); required with STRIPE_API_KEY",
     "STRIPE_API_BASE": "Stripe API address; default https://api.stripe.com (tests point it at a stand-in)",
+    "TEST_QUEUE": "tests only: the Celery queue test workers use (default commerce-test)",
     "ORDERS_CAPTURE_POLICY": "'immediate' (capture right after placement, default) or 'on_shipment'",
 }
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit, urlunsplit
 from kombu import Queue
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES, LOGGING, MONGODB
+from config.settings.base import CACHES, LOGGING, MONGODB, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
@@ -23,9 +23,11 @@ WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
 
 # Short retries so failure paths finish in seconds; a queue of their own for test workers.
 EVENTS_RETRY_SCHEDULE = (0.2, 0.4, 0.6)
-CELERY_TASK_DEFAULT_QUEUE = "commerce-test"
-CELERY_TASK_QUEUES = (Queue("commerce-test"), Queue("commerce-test.relay"))
-CELERY_TASK_ROUTES = {"events.relay": {"queue": "commerce-test.relay"}}
+# TEST_QUEUE lets two suites share one broker without taking each other's tasks.
+_QUEUE = env("TEST_QUEUE", default="commerce-test")
+CELERY_TASK_DEFAULT_QUEUE = _QUEUE
+CELERY_TASK_QUEUES = (Queue(_QUEUE), Queue(f"{_QUEUE}.relay"))
+CELERY_TASK_ROUTES = {"events.relay": {"queue": f"{_QUEUE}.relay"}}
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.events.probe"]  # noqa: F405
 # Test workers run beat in-process (-B): sweep often so a lost nudge costs a second, not five.
 CELERY_BEAT_SCHEDULE = {"events-relay-sweep": {"task": "events.relay", "schedule": 1.0}}
