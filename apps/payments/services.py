@@ -209,11 +209,7 @@ def provider_event_apply(*, provider: str, event: WebhookEvent) -> bool:
     """Apply a verified provider callback once. Moves the payment forward only: an event older than
     the payment's state (they arrive out of order) is recorded and changes nothing."""
     with transaction.atomic():
-        payment = (
-            Payment.objects.select_for_update()
-            .filter(provider=provider, provider_ref=event.provider_ref)
-            .first()
-        )
+        payment = _payment_of(provider, event)
         applied = payment is not None and _apply(payment, event)
         try:
             with transaction.atomic():
@@ -229,6 +225,18 @@ def provider_event_apply(*, provider: str, event: WebhookEvent) -> bool:
             transaction.set_rollback(True)  # seen before: undo what _apply just did
             return False
     return applied
+
+
+def _payment_of(provider: str, event: WebhookEvent) -> Payment | None:
+    """The payment the callback is about, row-locked: by the provider's reference, or by our id
+    echoed back when the authorize call timed out before we learned the reference."""
+    payments = Payment.objects.select_for_update().filter(provider=provider)
+    payment = payments.filter(provider_ref=event.provider_ref).first()
+    if payment is None and event.payment_id:
+        payment = payments.filter(pk=event.payment_id, provider_ref="").first()
+        if payment is not None:
+            _update(payment, provider_ref=event.provider_ref)
+    return payment
 
 
 def _apply(payment: Payment, event: WebhookEvent) -> bool:

@@ -102,3 +102,35 @@ def test_a_stripe_refund_webhook_through_our_endpoint_is_applied_once(
     payment.refresh_from_db()
     assert (payment.status, payment.amount_refunded) == ("refunded", 2500)
     assert Order.objects.get().status == "refunded"
+
+
+def test_a_timed_out_authorization_is_found_by_the_webhook_through_our_payment_id(
+    api_client, customer_client, stripe_standin
+):
+    ProductFactory(sku="MUG", on_hand=10)
+    stripe_standin.hang_next = 1
+    place(customer_client, ("MUG", 1), provider="stripe", method="pm_card_visa")  # 503: ref unknown
+    [intent] = stripe_standin.intents.values()
+    event = {
+        "id": "evt_auth_1",
+        "object": "event",
+        "type": "payment_intent.amount_capturable_updated",
+        "created": int(time.time()),
+        "data": {"object": intent},
+    }
+    body = json.dumps(event).encode()
+
+    answer = api_client.post(
+        "/api/v1/payments/webhooks/stripe",
+        body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stripe_signature(body),
+    )
+
+    assert answer.json() == {"received": True, "applied": True}
+    payment = Payment.objects.get()
+    assert (payment.status, payment.provider_ref, payment.amount_authorized) == (
+        "authorized",
+        intent["id"],
+        1250 * 0 + 1999,
+    )

@@ -300,10 +300,12 @@ def test_webhooks_for_an_intent_map_to_our_kinds(stripe_provider, stripe_standin
     at = datetime(2026, 1, 1, tzinfo=UTC)
 
     assert _parse(stripe_provider, _event("payment_intent.amount_capturable_updated", authorized)) == (
-        WebhookEvent(event_id="evt_1", kind="authorized", provider_ref=ref, amount=5000, occurred_at=at)
+        WebhookEvent(
+            event_id="evt_1", kind="authorized", provider_ref=ref, amount=5000, occurred_at=at, payment_id="7"
+        )
     )
     assert _parse(stripe_provider, _event("payment_intent.succeeded", captured, "evt_2")) == WebhookEvent(
-        event_id="evt_2", kind="captured", provider_ref=ref, amount=3000, occurred_at=at
+        event_id="evt_2", kind="captured", provider_ref=ref, amount=3000, occurred_at=at, payment_id="7"
     )
 
 
@@ -319,6 +321,7 @@ def test_webhook_for_a_voided_intent(stripe_provider, stripe_standin):
         provider_ref=ref,
         amount=0,
         occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+        payment_id="7",  # our id, echoed from the intent's metadata
     )
 
 
@@ -336,6 +339,7 @@ def test_webhook_for_a_failed_payment_carries_the_decline_code(stripe_provider, 
         amount=0,
         occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
         failure_code="insufficient_funds",
+        payment_id="7",
     )
 
 

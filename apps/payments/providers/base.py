@@ -46,6 +46,9 @@ class WebhookEvent:
     amount: int
     occurred_at: datetime
     failure_code: str = ""
+    # Our payment id, when the provider echoes it (metadata): finds a payment whose provider_ref
+    # we never learned because the authorize call timed out.
+    payment_id: str = ""
 
 
 class PaymentProvider(ABC):

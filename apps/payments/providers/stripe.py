@@ -132,6 +132,7 @@ class StripeProvider(PaymentProvider):
                 failure_code=str(error.get("decline_code") or error.get("code") or "")
                 if kind == "failed"
                 else "",
+                payment_id=str((obj.get("metadata") or {}).get("payment_id", "")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidWebhook(f"malformed Stripe event: {exc!r}") from exc
