@@ -132,5 +132,5 @@ def test_a_timed_out_authorization_is_found_by_the_webhook_through_our_payment_i
     assert (payment.status, payment.provider_ref, payment.amount_authorized) == (
         "authorized",
         intent["id"],
-        1250 * 0 + 1999,
+        1999,  # ProductFactory's default price, one unit
     )
