@@ -226,6 +226,7 @@ class OrderAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<uuid:order_id>/ship/", view(self.ship_view), name="orders_order_ship"),
+            path("<uuid:order_id>/deliver/", view(self.deliver_view), name="orders_order_deliver"),
             path("<uuid:order_id>/cancel/", view(self.cancel_view), name="orders_order_cancel"),
             path("<uuid:order_id>/refund/", view(self.refund_view), name="orders_order_refund"),
             *super().get_urls(),
@@ -241,6 +242,8 @@ class OrderAdmin(admin.ModelAdmin):
         offered = []
         if "ship" in possible and request.user.has_perm("orders.ship_order"):
             offered.append(("Ship", reverse("admin:orders_order_ship", args=[order.pk])))
+        if "deliver" in possible and request.user.has_perm("orders.ship_order"):
+            offered.append(("Mark delivered", reverse("admin:orders_order_deliver", args=[order.pk])))
         if "cancel" in possible and request.user.has_perm("orders.cancel_order"):
             offered.append(("Cancel", reverse("admin:orders_order_cancel", args=[order.pk])))
         if order.payment_status in ("captured", "partially_refunded") and request.user.has_perm(
@@ -262,6 +265,21 @@ class OrderAdmin(admin.ModelAdmin):
                 ),
             )
         return self._action_page(request, order, form, title="Ship order", button="Ship")
+
+    def deliver_view(self, request, order_id: uuid.UUID):
+        order = self._order(request, order_id, "orders.ship_order")
+        form = forms.Form(request.POST or None)  # nothing to fill in: the page is the confirmation
+        if request.method == "POST":
+            return self._act(
+                request,
+                order,
+                "marked delivered",
+                lambda: services.order_deliver(order=order, actor=Actor.of(request.user, staff=True)),
+            )
+        note = f"Shipped with {order.carrier} {order.tracking_number}: confirm the carrier delivered it."
+        return self._action_page(
+            request, order, form, title="Mark delivered", button="Mark delivered", note=note
+        )
 
     def cancel_view(self, request, order_id: uuid.UUID):
         order = self._order(request, order_id, "orders.cancel_order")

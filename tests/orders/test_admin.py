@@ -147,3 +147,16 @@ def test_finance_captures_a_payment_from_the_payments_admin(settings, order):
     payment.refresh_from_db()
     assert payment.status == "captured"
     assert _staff("support").get(f"/admin/payments/payment/{payment.pk}/capture/").status_code == 403
+
+
+def test_fulfilment_marks_a_shipped_order_delivered(order):
+    client = _staff("fulfilment")
+    client.post(f"{LIST}{order.pk}/ship/", {"carrier": "DHL", "tracking_number": "JD0001"})
+    offered = [label for label, _ in client.get(f"{LIST}{order.pk}/change/").context["order_actions"]]
+
+    client.post(f"{LIST}{order.pk}/deliver/")
+
+    assert offered == ["Mark delivered"]
+    order.refresh_from_db()
+    assert order.status == "delivered"
+    assert order.status_changes.last().from_status == "shipped"
