@@ -3,6 +3,7 @@ must keep two staff actions from moving the same money twice (capture, refund: s
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import timedelta
 
 import structlog
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from apps.payments import signals
 from apps.payments.contracts import (
     AmountInvalid,
     PaymentDeclined,
+    PaymentError,
     PaymentStateConflict,
     ProviderUnavailable,
     UnknownProvider,
@@ -203,6 +205,22 @@ def payment_release(*, payment_id, idempotency_key: str, reason: str = "") -> Pa
             reason=reason or "cancelled",
         )
     return payment
+
+
+def payments_void_abandoned(*, older_than: timedelta) -> int:
+    """Void payments still waiting for an authorization answer long after any retry of their
+    request could come (the provider timed out and the client gave up). Returns how many."""
+    stale = Payment.objects.filter(
+        status=S.REQUIRES_AUTHORIZATION, created_at__lt=timezone.now() - older_than
+    ).values_list("pk", flat=True)
+    voided = 0
+    for payment_id in stale:
+        try:
+            payment_void(payment_id=payment_id, idempotency_key=f"abandoned:{payment_id}")
+            voided += 1
+        except PaymentError:
+            logger.exception("payment_void_abandoned_failed", payment_id=str(payment_id))
+    return voided
 
 
 def provider_event_apply(*, provider: str, event: WebhookEvent) -> bool:

@@ -146,6 +146,7 @@ CELERY_BEAT_SCHEDULE = {
     "events-purge": {"task": "events.purge", "schedule": 3600.0},
     "catalog-expire-reservations": {"task": "catalog.expire_reservations", "schedule": 60.0},
     "common-purge-idempotency-keys": {"task": "common.purge_idempotency_keys", "schedule": 3600.0},
+    "payments-void-abandoned": {"task": "payments.void_abandoned", "schedule": 3600.0},
 }
 
 # --- Catalog -------------------------------------------------------------------------------
@@ -165,6 +166,10 @@ if env("STRIPE_API_KEY", default=None):
         "webhook_secret": env("STRIPE_WEBHOOK_SECRET"),
         "api_base": env("STRIPE_API_BASE", default="https://api.stripe.com"),
     }
+
+# A payment still waiting for its authorization answer this long after the request's
+# Idempotency-Key expired is voided (payments.void_abandoned): no retry can come for it.
+PAYMENTS_ABANDONED_AFTER = timedelta(hours=1)
 
 # "immediate": a handler captures right after OrderCreated; "on_shipment": shipping captures.
 ORDERS_CAPTURE_POLICY = env("ORDERS_CAPTURE_POLICY", default="immediate")

@@ -228,3 +228,24 @@ def test_support_reads_a_payment_and_a_customer_may_not():
 
     assert _finance("support").get(f"/api/v1/payments/{payment.pk}").json()["amount_captured"] == 3000
     assert token_client(UserFactory()).get(f"/api/v1/payments/{payment.pk}").status_code == 403
+
+
+def test_payments_abandoned_after_a_provider_timeout_are_voided_and_only_those():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.payments.contracts import ProviderUnavailable
+
+    with pytest.raises(ProviderUnavailable):
+        authorized_payment(method="pm_sandbox_timeout")
+    recent = authorized_payment()
+    Payment.objects.filter(status="requires_authorization").update(
+        created_at=timezone.now() - timedelta(hours=26)
+    )
+
+    voided = services.payments_void_abandoned(older_than=timedelta(hours=25))
+
+    assert voided == 1
+    assert sorted(Payment.objects.values_list("status", flat=True)) == ["authorized", "voided"]
+    assert Payment.objects.get(pk=recent.pk).status == "authorized"
