@@ -166,7 +166,7 @@ def print_header(statements: list[str]) -> None:
     if "MONGODB_URI" in os.environ:
         print("Catalog: MongoDB.")
     else:
-        print("Catalog: mongomock in each worker, committed reservations pruned every 100 requests")
+        print("Catalog: mongomock in each worker, committed reservations pruned every 10 requests")
         print("(bench/urls.py); mongomock scans every document: not a speed claim for MongoDB.")
     print(f"\nSQL statements per order, one placed in-process: {len(statements)} (target <= 12),")
     print(f"{transaction_control} of them BEGIN/COMMIT:")
