@@ -54,8 +54,9 @@ fmt: install ## Fix lint and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-schema: install ## Regenerate contracts/openapi.yaml from the code
+schema: install ## Regenerate contracts/openapi.yaml and contracts/events/*.json from the code
 	$(MANAGE) spectacular --api-version v1 --validate --fail-on-warn --file contracts/openapi.yaml
+	$(MANAGE) events_schemas
 
 deploy-check: install ## manage.py check --deploy with production settings (sample values for unset ones)
 	DJANGO_SETTINGS_MODULE=config.settings.production \

@@ -1,11 +1,12 @@
 """Domain signals become outbox rows in the sender's transaction; a commit nudges the relay."""
 
 import structlog
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.dispatch import Signal
 
-from apps.events import metrics
+from apps.events import metrics, schemas
 from apps.events.envelope import build_envelope, event_module
 from apps.events.models import OutboxEvent
 
@@ -42,6 +43,10 @@ def _record(sender, signal: Signal, *, subject, data, aggregate_version: int, **
     envelope = build_envelope(
         event_type=_event_types[signal], subject=subject, data=data, aggregate_version=aggregate_version
     )
+    if settings.EVENTS_VALIDATE_ON_SEND:
+        schemas.validate_emitted(envelope)
+    if settings.EVENTS_SAMPLE_DIR:
+        schemas.record_sample(envelope)
     OutboxEvent.objects.create(
         event_id=envelope["id"], type=envelope["type"], subject=envelope["subject"], envelope=envelope
     )

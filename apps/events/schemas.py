@@ -1,5 +1,7 @@
-"""JSON Schemas of event data (contracts/events/<type>.json), checked before a handler runs."""
+"""JSON Schemas of event data (contracts/events/<type>.json), checked before a handler runs
+and, where settings.EVENTS_VALIDATE_ON_SEND is on (tests), strictly when a producer sends."""
 
+import copy
 import json
 from functools import cache
 from pathlib import Path
@@ -13,7 +15,30 @@ class SchemaViolation(ValueError):
 
 
 def validate_data(envelope: dict) -> None:
-    schema = _schema(Path(settings.EVENTS_SCHEMA_DIR), envelope["type"])
+    """Consumer side: the data has what the schema promises (extra fields are welcome)."""
+    _validate(envelope, _schema(Path(settings.EVENTS_SCHEMA_DIR), envelope["type"]))
+
+
+def validate_emitted(envelope: dict) -> None:
+    """Producer side: the data is exactly what the schema describes, no field it does not name.
+    An event type without a schema is refused too, unless it belongs to a test probe."""
+    schema = _strict_schema(Path(settings.EVENTS_SCHEMA_DIR), envelope["type"])
+    if schema is None and not envelope["type"].startswith("probe."):
+        raise SchemaViolation(f"{envelope['type']} has no schema in {settings.EVENTS_SCHEMA_DIR}")
+    _validate(envelope, schema)
+
+
+def record_sample(envelope: dict) -> None:
+    """Keep the latest envelope of each type in EVENTS_SAMPLE_DIR, for consumers in other
+    runtimes to check against the schemas (contracts/node)."""
+    if _schema(Path(settings.EVENTS_SCHEMA_DIR), envelope["type"]) is None:
+        return  # test probes: nothing outside this suite consumes them
+    directory = Path(settings.EVENTS_SAMPLE_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{envelope['type']}.json").write_text(json.dumps(envelope, indent=2, default=str))
+
+
+def _validate(envelope: dict, schema: dict | None) -> None:
     if schema is None:
         return
     error = jsonschema.exceptions.best_match(
@@ -28,3 +53,22 @@ def validate_data(envelope: dict) -> None:
 def _schema(directory: Path, event_type: str) -> dict | None:
     path = directory / f"{event_type}.json"
     return json.loads(path.read_text()) if path.exists() else None
+
+
+@cache
+def _strict_schema(directory: Path, event_type: str) -> dict | None:
+    schema = _schema(directory, event_type)
+    if schema is None:
+        return None
+    strict = copy.deepcopy(schema)
+    _close(strict)
+    return strict
+
+
+def _close(schema: dict) -> None:
+    if schema.get("type") == "object" or "properties" in schema:
+        schema["additionalProperties"] = False
+    for child in schema.get("properties", {}).values():
+        _close(child)
+    if isinstance(schema.get("items"), dict):
+        _close(schema["items"])

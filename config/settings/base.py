@@ -192,6 +192,11 @@ EVENTS_OUTBOX_RETENTION = timedelta(days=7)
 # Longer than any redelivery can arrive: an inbox row is what makes a late duplicate harmless.
 EVENTS_INBOX_RETENTION = timedelta(days=30)
 EVENTS_SCHEMA_DIR = BASE_DIR / "contracts" / "events"
+# Producer-side contract check: every event sent is validated strictly against its schema
+# (tests turn it on; in production the consumer-side check before each handler is enough).
+EVENTS_VALIDATE_ON_SEND = False
+# Where to keep the latest envelope of each type, for cross-runtime contract checks (tests).
+EVENTS_SAMPLE_DIR = None
 
 # --- API ----------------------------------------------------------------------------------
 

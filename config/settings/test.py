@@ -5,6 +5,7 @@ from urllib.parse import urlsplit, urlunsplit
 from kombu import Queue
 
 from config.settings.base import *  # noqa: F403
+from config.env import BASE_DIR
 from config.settings.base import CACHES, LOGGING, MONGODB, env
 
 DEBUG = False
@@ -20,6 +21,11 @@ if not MONGODB["mock"]:
     _name = _uri.path.lstrip("/") or "commerce"
     MONGODB = {**MONGODB, "host": urlunsplit(_uri._replace(path=f"/test_{_name}"))}
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
+
+# Every event a producer sends in a test is checked against its schema, strictly, and kept as
+# a sample for contracts/node (`make contracts`).
+EVENTS_VALIDATE_ON_SEND = True
+EVENTS_SAMPLE_DIR = BASE_DIR / "var" / "event-samples"
 
 # Short retries so failure paths finish in seconds; a queue of their own for test workers.
 EVENTS_RETRY_SCHEDULE = (0.2, 0.4, 0.6)

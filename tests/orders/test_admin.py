@@ -9,7 +9,8 @@ from tests.factories.accounts import StaffFactory
 from tests.factories.catalog import ProductFactory
 from tests.helpers import drain_outbox, place
 
-pytestmark = pytest.mark.django_db
+# Events fan out to every module's handlers, reporting's database included.
+pytestmark = pytest.mark.django_db(databases="__all__")
 LIST = "/admin/orders/order/"
 
 

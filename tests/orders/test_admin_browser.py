@@ -21,7 +21,7 @@ from tests.helpers import drain_outbox, place
 
 # live_server needs committed rows; serialized_rollback restores the role groups (data migration
 # rows) that an earlier transactional test's flush removed.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases="__all__")
 
 CHROMIUM = "/usr/bin/chromium"
 LIST = "/admin/orders/order/"

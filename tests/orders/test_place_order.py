@@ -9,7 +9,8 @@ from apps.payments.models import Payment
 from tests.factories.catalog import ProductFactory
 from tests.helpers import drain_outbox, place
 
-pytestmark = pytest.mark.django_db
+# Events fan out to every module's handlers, reporting's database included.
+pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 def test_placing_an_order_authorizes_payment_commits_stock_and_records_the_order(customer, customer_client):
@@ -65,13 +66,15 @@ def test_immediate_capture_policy_marks_the_order_paid(customer_client):
     order = Order.objects.get(pk=order_id)
     assert order.status == "paid"
     assert Payment.objects.get().status == "captured"
-    assert outcomes == [
+    orders_handlers = {"track_payment_status", "capture_when_immediate", "commit_stock", "mark_paid"}
+    assert [o for o in outcomes if o[1] in orders_handlers] == [
         ("payments.PaymentAuthorized.v1", "track_payment_status", "processed"),
         ("orders.OrderCreated.v1", "capture_when_immediate", "processed"),
         ("orders.OrderCreated.v1", "commit_stock", "processed"),
         ("payments.PaymentCaptured.v1", "track_payment_status", "processed"),
         ("payments.PaymentCaptured.v1", "mark_paid", "processed"),
     ]
+    assert {outcome for _, _, outcome in outcomes} == {"processed"}  # every other module's too
     assert order.payment_status == "captured"
     assert list(order.status_changes.values_list("to_status", "actor")) == [
         ("placed", f"customer {order.customer_id} <{order.customer_email}>"),
