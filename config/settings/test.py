@@ -5,8 +5,7 @@ from urllib.parse import urlsplit, urlunsplit
 from kombu import Queue
 
 from config.settings.base import *  # noqa: F403
-from config.env import BASE_DIR
-from config.settings.base import CACHES, LOGGING, MONGODB, env
+from config.settings.base import BASE_DIR, CACHES, LOGGING, MONGODB, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
