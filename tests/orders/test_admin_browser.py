@@ -128,7 +128,7 @@ def test_fulfilment_finds_an_order_and_ships_it_in_the_browser(
         ("placed → paid", "placed", "paid", "system", "captured on shipment"),
         ("paid → shipped", "paid", "shipped", f"staff {staff.pk} <{staff.email}>", "DHL JD0001"),
     ]
-    assert tools_after == ["History"]  # a shipped order offers fulfilment nothing more
+    assert tools_after == ["Mark delivered", "History"]  # what fulfilment can do next
     # And the database agrees
     order.refresh_from_db()
     assert (order.status, order.carrier, order.tracking_number) == ("shipped", "DHL", "JD0001")
