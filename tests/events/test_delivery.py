@@ -91,6 +91,7 @@ def test_data_that_fails_its_schema_is_dead_lettered_at_once(settings, tmp_path:
     (tmp_path / "probe.ThingHappened.v1.json").write_text(json.dumps(schema))
     settings.EVENTS_SCHEMA_DIR = tmp_path
     settings.EVENTS_VALIDATE_ON_SEND = False  # a producer that skipped its own check
+    settings.EVENTS_SAMPLE_DIR = tmp_path / "samples"  # not the shared samples contracts/node checks
     envelope = envelope_of(thing_do(note="far too long"))
 
     assert deliver(envelope, RECORD) == "dead_lettered"
