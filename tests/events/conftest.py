@@ -58,6 +58,8 @@ class Worker:
             sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", "solo",
             "--queues", ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES), "--without-gossip", "--without-mingle",
             "--without-heartbeat", "--loglevel", "INFO", "--beat", "--schedule", str(self.directory / "beat"),
+            # A name of its own: two suites' workers on one broker must not share a control queue.
+            "--hostname", f"{settings.CELERY_TASK_DEFAULT_QUEUE}-{os.getpid()}@%h",
         ]  # fmt: skip
         self.offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("a") as log:
