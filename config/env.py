@@ -37,6 +37,12 @@ VARIABLES = {
     "STRIPE_API_BASE": "Stripe API address; default https://api.stripe.com (tests point it at a stand-in)",
     "TEST_QUEUE": "tests only: the Celery queue test workers use (default commerce-test)",
     "ORDERS_CAPTURE_POLICY": "'immediate' (capture right after placement, default) or 'on_shipment'",
+    "EMAIL_URL": "SMTP for notifications, e.g. smtp+tls://user:pass@smtp.example.com:587; unset = localhost:25",
+    "DEFAULT_FROM_EMAIL": "sender address of customer emails (default shop@example.com)",
+    "SMS_GATEWAY_URL": "HTTP SMS gateway (POST JSON to, text, parts); unset = SMS are logged",
+    "SMS_GATEWAY_TOKEN": "bearer token for SMS_GATEWAY_URL",
+    "NOTIFICATIONS_RATE_LIMITS": "messages/s per channel across workers, e.g. email=20,sms=5,webhook=100 (0 = unlimited)",
+    "NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS": "true lets webhooks go to http and private/loopback hosts; default DJANGO_DEBUG",
 }
 
 

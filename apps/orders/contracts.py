@@ -1,6 +1,7 @@
 """What other modules may know about orders: frozen, stdlib-only dataclasses and errors."""
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +81,59 @@ _PAST = {
     "cancel": "cancelled",
     "refund": "refunded",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCursor:
+    """Keyset position in orders ordered by (created_at, id): the last row of a page."""
+
+    created_at: datetime
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """An order as a read model needs it (backfill): no personal data, no lines."""
+
+    id: str
+    number: str
+    customer_id: int
+    status: str
+    currency: str
+    total_amount: int
+    item_count: int
+    payment_id: str | None
+    version: int
+    created_at: datetime
+    # When the order entered each status (its audit trail); None if it never did.
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    cancelled_at: datetime | None
+    refunded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    records: tuple[OrderRecord, ...]
+    next: OrderCursor | None  # None: this was the last page
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDayTotals:
+    """Orders created on `day` (UTC) in `currency` that are now in `status`."""
+
+    day: date
+    currency: str
+    status: str
+    orders: int
+    items: int
+    total_amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderContact:
+    """How to reach the person an order ships to (notifications: SMS about the shipment)."""
+
+    name: str
+    phone: str  # "" when the customer gave none

@@ -1,6 +1,7 @@
 """What other modules may know about payments. Stdlib only."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,50 @@ class PaymentSummary:
     failure_code: str
     failure_message: str
     version: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentCursor:
+    """Keyset position in payments ordered by (created_at, id): the last row of a page."""
+
+    created_at: datetime
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    """A payment as a read model needs it (backfill), with the times its money moved."""
+
+    id: str
+    order_id: str
+    provider: str
+    status: str
+    currency: str
+    amount_authorized: int
+    amount_captured: int
+    amount_refunded: int
+    failure_code: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    captured_at: datetime | None
+    last_refunded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentState:
+    """Where a payment's money stands, and at which version of the payment (read models)."""
+
+    status: str
+    amount_captured: int
+    amount_refunded: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPage:
+    records: tuple[PaymentRecord, ...]
+    next: PaymentCursor | None  # None: this was the last page
 
 
 class PaymentError(Exception):

@@ -128,8 +128,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "commerce"
 # The relay gets a queue of its own: behind a backlog of handler tasks, a nudge would wait as
 # long as the backlog takes, and every event committed meanwhile with it.
-CELERY_TASK_QUEUES = (Queue("commerce"), Queue("commerce.relay"))
-CELERY_TASK_ROUTES = {"events.relay": {"queue": "commerce.relay"}}
+CELERY_TASK_QUEUES = (
+    Queue("commerce"),
+    Queue("commerce.relay"),
+    Queue("commerce.notifications"),
+    Queue("commerce.webhooks"),
+)
+CELERY_TASK_ROUTES = {
+    "events.relay": {"queue": "commerce.relay"},
+    # Email/SMS and webhooks apart from event handlers and each other: a receiver hanging until
+    # its timeout holds only webhook workers.
+    "notifications.send_message": {"queue": "commerce.notifications"},
+    "notifications.send_webhook": {"queue": "commerce.webhooks"},
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # py-amqp waits for RabbitMQ to confirm each publish: a relayed event is on the broker, not in flight.
     "confirm_publish": True,
@@ -147,6 +158,7 @@ CELERY_BEAT_SCHEDULE = {
     "catalog-expire-reservations": {"task": "catalog.expire_reservations", "schedule": 60.0},
     "common-purge-idempotency-keys": {"task": "common.purge_idempotency_keys", "schedule": 3600.0},
     "payments-void-abandoned": {"task": "payments.void_abandoned", "schedule": 3600.0},
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 10.0},
 }
 
 # --- Catalog -------------------------------------------------------------------------------
@@ -179,6 +191,63 @@ if ORDERS_CAPTURE_POLICY not in ("immediate", "on_shipment"):
 ORDERS_RESERVATION_TTL = timedelta(minutes=15)
 ORDERS_MAX_QUANTITY_PER_LINE = 1000
 ORDERS_MAX_LINES = 100
+
+# --- Reporting (apps.reporting) ------------------------------------------------------
+
+# Rows per backfill batch (one keyset page read, one bulk insert). SQL Server allows 2,100
+# parameters per statement; mssql-django splits bulk inserts to stay under it.
+REPORTING_BACKFILL_BATCH_SIZE = 1000
+# reporting_reconcile compares this many days, up to today, unless told --since.
+REPORTING_RECONCILE_DAYS = 35
+
+# --- Notifications (apps.notifications) ------------------------------------------------
+
+# Email goes through Django's backend: SMTP from EMAIL_URL (smtp+tls://user:pass@host:587), else
+# Django's SMTP default on localhost:25; local settings print to the console, tests keep it in memory.
+if env("EMAIL_URL", default=None):
+    vars().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="shop@example.com")
+NOTIFICATIONS_SITE_NAME = "Commerce"
+# SMS provider: the console one logs; SMS_GATEWAY_URL + SMS_GATEWAY_TOKEN switch to the HTTP gateway.
+NOTIFICATIONS_SMS_PROVIDER = (
+    {
+        "class": "apps.notifications.sms.HttpGatewaySmsProvider",
+        "url": env("SMS_GATEWAY_URL"),
+        "token": env("SMS_GATEWAY_TOKEN"),
+    }
+    if env("SMS_GATEWAY_URL", default=None)
+    else {"class": "apps.notifications.sms.ConsoleSmsProvider"}
+)
+# Seconds before each retry (±20 % jitter; a longer Retry-After wins); then the delivery is dead.
+# Webhooks follow Svix: at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+NOTIFICATIONS_RETRY_SCHEDULES = {
+    "webhook": (5, 300, 1800, 7200, 18000, 36000, 36000),
+    "email": (30, 300, 1800, 7200),
+    "sms": (30, 300, 1800),
+}
+NOTIFICATIONS_RETRY_AFTER_MAX = 86400  # a receiver's Retry-After is honoured up to a day
+NOTIFICATIONS_RETRY_NUDGE_MAX_SECONDS = 60  # shorter retries are timed tasks; longer ones the sweep's
+NOTIFICATIONS_SWEEP_GRACE = 10  # seconds a due delivery may wait for its own task before the sweep sends it
+NOTIFICATIONS_SWEEP_BATCH = 500
+# Messages per second per channel, across all workers (0: unlimited).
+NOTIFICATIONS_RATE_LIMITS = {
+    "email": 20,
+    "sms": 5,
+    "webhook": 100,
+    **{
+        channel.strip(): int(limit)
+        for channel, _, limit in (
+            item.partition("=") for item in env("NOTIFICATIONS_RATE_LIMITS", default="").split(",") if item
+        )
+    },
+}
+NOTIFICATIONS_WEBHOOK_TIMEOUT = 10  # seconds, connect and read each
+# An endpoint whose every delivery failed for this long is disabled until staff re-enable it.
+NOTIFICATIONS_WEBHOOK_DISABLE_AFTER = timedelta(days=5)
+# After a rotation the previous secret keeps signing this long, so receivers can switch.
+NOTIFICATIONS_WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)
+# SSRF guard: webhook URLs must be https to public addresses unless this is true (None: as DEBUG).
+NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS", default=None)
 
 # --- Event backbone (apps.events) -----------------------------------------------------
 

@@ -31,8 +31,26 @@ EVENTS_RETRY_SCHEDULE = (0.2, 0.4, 0.6)
 # TEST_QUEUE lets two suites share one broker without taking each other's tasks.
 _QUEUE = env("TEST_QUEUE", default="commerce-test")
 CELERY_TASK_DEFAULT_QUEUE = _QUEUE
-CELERY_TASK_QUEUES = (Queue(_QUEUE), Queue(f"{_QUEUE}.relay"))
-CELERY_TASK_ROUTES = {"events.relay": {"queue": f"{_QUEUE}.relay"}}
+CELERY_TASK_QUEUES = (
+    Queue(_QUEUE),
+    Queue(f"{_QUEUE}.relay"),
+    Queue(f"{_QUEUE}.notifications"),
+    Queue(f"{_QUEUE}.webhooks"),
+)
+CELERY_TASK_ROUTES = {
+    "events.relay": {"queue": f"{_QUEUE}.relay"},
+    "notifications.send_message": {"queue": f"{_QUEUE}.notifications"},
+    "notifications.send_webhook": {"queue": f"{_QUEUE}.webhooks"},
+}
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.events.probe"]  # noqa: F405
 # Test workers run beat in-process (-B): sweep often so a lost nudge costs a second, not five.
-CELERY_BEAT_SCHEDULE = {"events-relay-sweep": {"task": "events.relay", "schedule": 1.0}}
+CELERY_BEAT_SCHEDULE = {
+    "events-relay-sweep": {"task": "events.relay", "schedule": 1.0},
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 1.0},
+}
+# Notifications: retries in fractions of a second, receivers on 127.0.0.1, messages kept in memory.
+NOTIFICATIONS_RETRY_SCHEDULES = {"webhook": (0.3, 0.6), "email": (0.3,), "sms": (0.3,)}
+NOTIFICATIONS_SWEEP_GRACE = 1
+NOTIFICATIONS_WEBHOOK_TIMEOUT = 2
+NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS = True
+NOTIFICATIONS_SMS_PROVIDER = {"class": "apps.notifications.sms.LocmemSmsProvider"}

@@ -62,7 +62,8 @@ class _Reads(dict):
         return super().__getitem__(key)
 
     def get(self, key, default=None):
-        self._seen.add(self._prefix + key)
+        if key in self:  # .get of an absent field is a consumer tolerating its absence: no reliance
+            self._seen.add(self._prefix + key)
         return super().get(key, default)
 
 

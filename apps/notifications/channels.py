@@ -1,0 +1,188 @@
+"""Sending one delivery on its channel. Each sender returns an Attempt; none raises for a failure
+of the outside world, so the caller records every outcome the same way."""
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from apps.common.money import Money
+from apps.notifications.models import Delivery
+from apps.notifications.signing import signature_header
+from apps.notifications.sms import SmsError, sms_provider
+from apps.notifications.urlguard import webhook_url_problem
+
+EXCERPT_CHARS = 500
+USER_AGENT = "commerce-webhooks/1"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    ok: bool
+    retryable: bool = False
+    status: int | None = None
+    excerpt: str = ""
+    error: str = ""
+    latency_ms: int | None = None
+    retry_after: float | None = field(default=None)  # seconds the receiver asked us to wait
+
+
+class TemplateProblem(Exception):
+    """A notification template is missing or broken: a bug to fix, not a failure to retry."""
+
+
+def send(delivery: Delivery) -> Attempt:
+    sender = {"email": _send_email, "sms": _send_sms, "webhook": _send_webhook}[delivery.channel]
+    try:
+        return sender(delivery)
+    except TemplateProblem as exc:
+        return Attempt(ok=False, retryable=False, error=f"template error: {exc}")
+
+
+def _render(name: str, context: dict) -> str:
+    try:
+        return render_to_string(name, context)
+    except Exception as exc:  # missing, bad syntax, or a filter that raised: retrying renders it the same
+        raise TemplateProblem(f"{name}: {type(exc).__name__}: {exc}") from exc
+
+
+def template_context(envelope: dict) -> dict:
+    """What email and SMS templates see: the event's data, plus its money already formatted."""
+    data = envelope["data"]
+    context = {"event": envelope, "data": data, "site_name": settings.NOTIFICATIONS_SITE_NAME}
+    if "total_amount" in data and "currency" in data:
+        context["total"] = str(Money(data["total_amount"], data["currency"]))
+        context["lines"] = [
+            {**line, "total": str(Money(line["line_total"], data["currency"]))}
+            for line in data.get("lines", [])
+        ]
+    return context
+
+
+def _send_email(delivery: Delivery) -> Attempt:
+    context = template_context(delivery.envelope)
+    base = f"notifications/{delivery.template}"
+    subject = " ".join(_render(f"{base}.subject.txt", context).split())  # one line, as headers need
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=_render(f"{base}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.recipient],
+        headers={"X-Event-Id": str(delivery.event_id)},
+    )
+    message.attach_alternative(_render(f"{base}.html", context), "text/html")
+    started = time.monotonic()
+    try:
+        message.send()
+    except Exception as exc:  # SMTP errors, refused connections, timeouts: all worth another try
+        return Attempt(ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}")
+    return Attempt(ok=True, latency_ms=_ms_since(started))
+
+
+def _send_sms(delivery: Delivery) -> Attempt:
+    text = _render(f"notifications/{delivery.template}.sms.txt", template_context(delivery.envelope)).strip()
+    started = time.monotonic()
+    try:
+        result = sms_provider().send(to=delivery.recipient, text=text)
+    except SmsError as exc:
+        return Attempt(ok=False, retryable=exc.retryable, status=exc.status, error=str(exc))
+    return Attempt(
+        ok=True, latency_ms=_ms_since(started), excerpt=f"{result.parts} part(s), id {result.provider_id}"
+    )
+
+
+def _send_webhook(delivery: Delivery) -> Attempt:
+    endpoint = delivery.endpoint
+    problem = webhook_url_problem(endpoint.url)
+    if problem:
+        return Attempt(ok=False, retryable=False, error=f"URL refused: {problem}")
+    body = json.dumps(delivery.envelope, separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    msg_id = str(delivery.event_id)
+    headers = {
+        "Content-Type": "application/cloudevents+json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature_header(
+            secrets_in_use=endpoint_secrets_in_use(endpoint.secrets),
+            msg_id=msg_id,
+            timestamp=timestamp,
+            body=body,
+        ),
+    }
+    # The receiver's work joins the trace of the request that caused the event.
+    for name in ("traceparent", "tracestate"):
+        if delivery.envelope.get(name):
+            headers[name] = delivery.envelope[name]
+    started = time.monotonic()
+    try:
+        response = requests.post(
+            endpoint.url,
+            data=body,
+            headers=headers,
+            timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
+            allow_redirects=False,  # a redirect could lead anywhere, past the URL guard
+            stream=True,
+        )
+    except requests.Timeout:
+        return Attempt(ok=False, retryable=True, error="timeout", latency_ms=_ms_since(started))
+    except requests.RequestException as exc:
+        return Attempt(
+            ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}", latency_ms=_ms_since(started)
+        )
+    with response:
+        excerpt = response.raw.read(EXCERPT_CHARS, decode_content=True).decode("utf-8", "replace")
+    return _classify(response.status_code, response.headers.get("Retry-After"), excerpt, _ms_since(started))
+
+
+def _classify(status: int, retry_after: str | None, excerpt: str, latency_ms: int) -> Attempt:
+    """2xx delivered; 408/429/5xx and redirects (not followed) retried; other 4xx are final."""
+    if 200 <= status < 300:
+        return Attempt(ok=True, status=status, excerpt=excerpt, latency_ms=latency_ms)
+    retryable = status >= 500 or status in (408, 429) or 300 <= status < 400
+    wait = _retry_after_seconds(retry_after) if status in (429, 503) else None
+    return Attempt(
+        ok=False,
+        retryable=retryable,
+        status=status,
+        excerpt=excerpt,
+        error=f"HTTP {status}",
+        latency_ms=latency_ms,
+        retry_after=wait,
+    )
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as delay-seconds or an HTTP date; capped so a receiver cannot park us for ever."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), settings.NOTIFICATIONS_RETRY_AFTER_MAX)
+
+
+def endpoint_secrets_in_use(secrets: list[dict]) -> list[str]:
+    """The secrets that still sign: the newest, and older ones until their expiry."""
+    now = timezone.now()
+    return [
+        s["secret"]
+        for s in secrets
+        if not s.get("expires_at") or datetime.fromisoformat(s["expires_at"]) > now
+    ]
+
+
+def _ms_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)

@@ -1,0 +1,31 @@
+"""Reactions to other modules' events: each becomes deliveries (email, SMS, webhooks)."""
+
+from apps.events.public import subscribe
+from apps.notifications import services
+
+ORDER_EVENTS = [
+    f"orders.{name}.v1"
+    for name in (
+        "OrderCreated",
+        "OrderPaid",
+        "OrderShipped",
+        "OrderDelivered",
+        "OrderCancelled",
+        "OrderRefunded",
+    )
+]
+PAYMENT_EVENTS = [
+    f"payments.{name}.v1"
+    for name in ("PaymentAuthorized", "PaymentCaptured", "PaymentRefunded", "PaymentFailed", "PaymentVoided")
+]
+
+
+def notify(envelope: dict) -> None:
+    """Fan the event out into deliveries. Runs in the backbone's inbox transaction: the rows commit
+    with the inbox entry, and a failure here (accounts or orders unreachable) is retried and
+    dead-lettered by the backbone; failures of the sends themselves are the deliveries' own."""
+    services.deliveries_fan_out(envelope=envelope)
+
+
+for _event_type in ORDER_EVENTS + PAYMENT_EVENTS:
+    notify = subscribe(_event_type)(notify)

@@ -1,0 +1,299 @@
+"""Write use cases: fan an event out into deliveries, attempt one, replay, manage endpoints."""
+
+import random
+import uuid
+from datetime import timedelta
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.accounts.public import account_get
+from apps.notifications import channels
+from apps.notifications.models import Channel, Delivery, DeliveryStatus, WebhookEndpoint
+from apps.notifications.selectors import endpoints_subscribed
+from apps.notifications.signing import secret_generate
+from apps.orders.public import order_contact
+
+logger = structlog.get_logger(__name__)
+JITTER = 0.2  # ±20 %: deliveries failing together do not retry in lockstep
+TEST_EVENT_TYPE = "notifications.WebhookTest.v1"
+
+# Which events reach customers, and with which template (templates/notifications/).
+EMAIL_TEMPLATES = {
+    "orders.OrderCreated.v1": "order_placed",
+    "orders.OrderPaid.v1": "order_paid",
+    "orders.OrderShipped.v1": "order_shipped",
+    "orders.OrderCancelled.v1": "order_cancelled",
+    "orders.OrderRefunded.v1": "order_refunded",
+}
+SMS_TEMPLATES = {"orders.OrderShipped.v1": "order_shipped", "orders.OrderCancelled.v1": "order_cancelled"}
+_RETRYABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
+
+
+def deliveries_fan_out(*, envelope: dict) -> list[Delivery]:
+    """Record one delivery per channel and recipient the event calls for, and send each as its own
+    task after commit (a slow receiver holds only its own). Unique rows: a redelivered event
+    creates nothing and sends nothing again. Returns the deliveries created now."""
+    wanted: list[dict] = []
+    event_type, data = envelope["type"], envelope["data"]
+    if event_type in EMAIL_TEMPLATES and (email := _customer_email(data.get("customer_id"))):
+        wanted.append({"channel": Channel.EMAIL, "recipient": email, "template": EMAIL_TEMPLATES[event_type]})
+    if event_type in SMS_TEMPLATES and (phone := _order_phone(data["order_id"])):
+        wanted.append({"channel": Channel.SMS, "recipient": phone, "template": SMS_TEMPLATES[event_type]})
+    for endpoint in endpoints_subscribed(event_type=event_type):
+        missed = endpoint.disabled_at is not None
+        wanted.append(
+            {
+                "channel": Channel.WEBHOOK,
+                "recipient": f"endpoint:{endpoint.pk}",
+                "endpoint": endpoint,
+                "status": DeliveryStatus.MISSED if missed else DeliveryStatus.PENDING,
+            }
+        )
+    created = []
+    for fields in wanted:
+        delivery, new = Delivery.objects.get_or_create(
+            event_id=envelope["id"],
+            channel=fields.pop("channel"),
+            recipient=fields.pop("recipient"),
+            defaults={"event_type": event_type, "envelope": envelope, **fields},
+        )
+        if new:
+            created.append(delivery)
+    _enqueue_after_commit([d for d in created if d.status == DeliveryStatus.PENDING])
+    return created
+
+
+def _customer_email(customer_id: int | None) -> str | None:
+    if customer_id is None:
+        return None
+    try:
+        return account_get(account_id=customer_id).email
+    except LookupError:  # the account is gone: nobody to write to, nothing to retry
+        logger.warning("notification_customer_missing", customer_id=customer_id)
+        return None
+
+
+def _order_phone(order_id: str) -> str:
+    try:
+        return order_contact(order_id=order_id).phone
+    except LookupError:  # no such order (yet): an SMS is a courtesy, not worth a failed handler
+        logger.warning("notification_order_missing", order_id=order_id)
+        return ""
+
+
+def delivery_attempt(*, delivery_id: int) -> str:
+    """Make one attempt at a due delivery and record the outcome. Returns succeeded, retrying,
+    dead, missed or skipped (not due, already done, or another worker holds it).
+
+    The claim is a conditional UPDATE with a lease, not a row lock: the call out can take the whole
+    timeout and must not hold a transaction open. A worker that dies mid-call leaves the lease to
+    expire, and the sweep sends again (at least once; webhook-id lets receivers drop the duplicate).
+    """
+    now = timezone.now()
+    lease = timedelta(seconds=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT + 30)
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id)
+        .filter(
+            Q(status__in=_RETRYABLE, next_attempt_at__lte=now)
+            | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
+        )
+        .update(status=DeliveryStatus.SENDING, lease_until=now + lease, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return "skipped"
+    delivery = Delivery.objects.select_related("endpoint").get(pk=delivery_id)
+    endpoint = delivery.endpoint
+    if endpoint is not None and (endpoint.disabled_at or not endpoint.is_active):
+        Delivery.objects.filter(pk=delivery_id).update(
+            status=DeliveryStatus.MISSED, attempts=F("attempts") - 1, lease_until=None
+        )
+        return "missed"
+    try:
+        attempt = channels.send(delivery)
+    except Exception as exc:  # a bug or a misconfigured provider: on the schedule, then dead, never a loop
+        logger.exception("notification_send_crashed", delivery_id=delivery.pk)
+        attempt = channels.Attempt(ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}")
+    status, delay = _next_status(delivery, attempt)
+    if endpoint is not None and _endpoint_record(endpoint, attempt):
+        status = DeliveryStatus.MISSED if status != DeliveryStatus.DEAD else status
+    _record(delivery, attempt, status=status, delay=delay)
+    return status
+
+
+def _next_status(delivery: Delivery, attempt: channels.Attempt) -> tuple[str, float]:
+    if attempt.ok:
+        return DeliveryStatus.SUCCEEDED, 0.0
+    schedule = settings.NOTIFICATIONS_RETRY_SCHEDULES[delivery.channel]
+    if not attempt.retryable or delivery.attempts > len(schedule):
+        return DeliveryStatus.DEAD, 0.0
+    delay = schedule[delivery.attempts - 1] * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311
+    return DeliveryStatus.RETRYING, max(delay, attempt.retry_after or 0.0)
+
+
+def _record(delivery: Delivery, attempt: channels.Attempt, *, status: str, delay: float) -> None:
+    now = timezone.now()
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=status,
+        lease_until=None,
+        next_attempt_at=now + timedelta(seconds=delay),
+        response_status=attempt.status,
+        response_excerpt=attempt.excerpt,
+        latency_ms=attempt.latency_ms,
+        last_error=attempt.error,
+        delivered_at=now if attempt.ok else None,
+        updated_at=now,
+    )
+    log = logger.bind(
+        delivery_id=delivery.pk, channel=delivery.channel, attempt=delivery.attempts, status=status
+    )
+    if attempt.ok:
+        log.info("notification_delivered", latency_ms=attempt.latency_ms)
+        return
+    log.warning("notification_failed", error=attempt.error, retry_in=round(delay, 3))
+    if status == DeliveryStatus.RETRYING and delay <= settings.NOTIFICATIONS_RETRY_NUDGE_MAX_SECONDS:
+        # Later retries are found by the sweep: a broker-held ETA would outlive consumer_timeout.
+        enqueue(delivery, countdown=delay)
+
+
+def _endpoint_record(endpoint: WebhookEndpoint, attempt: channels.Attempt) -> bool:
+    """Track how long every delivery to the endpoint has failed; disable it past the setting.
+    Returns True when this attempt disabled it."""
+    endpoints = WebhookEndpoint.objects.filter(pk=endpoint.pk)
+    if attempt.ok:
+        endpoints.filter(failing_since__isnull=False).update(failing_since=None)
+        return False
+    now = timezone.now()
+    endpoints.filter(failing_since__isnull=True).update(failing_since=now)
+    since = endpoints.values_list("failing_since", flat=True).first()
+    if since is None or since > now - settings.NOTIFICATIONS_WEBHOOK_DISABLE_AFTER:
+        return False
+    reason = (
+        f"Disabled automatically at {now:%Y-%m-%d %H:%M} UTC: every delivery failed since "
+        f"{since:%Y-%m-%d %H:%M} UTC (last error: {attempt.error or 'unknown'})."
+    )
+    with transaction.atomic():
+        if not endpoints.filter(disabled_at__isnull=True).update(disabled_at=now, disabled_reason=reason):
+            return False  # another worker disabled it first
+        Delivery.objects.filter(endpoint=endpoint, status__in=_RETRYABLE).update(status=DeliveryStatus.MISSED)
+    logger.warning("webhook_endpoint_disabled", endpoint_id=endpoint.pk, reason=reason)
+    return True
+
+
+def deliveries_replay(*, delivery_ids: list[int]) -> int:
+    """Send dead or missed deliveries again, as a new round of attempts. Succeeded ones are left
+    alone, so a replay never sends twice. Returns how many were replayed."""
+    with transaction.atomic():
+        deliveries = list(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=delivery_ids, status__in=(DeliveryStatus.DEAD, DeliveryStatus.MISSED))
+            .order_by("pk")
+        )
+        Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            replay_count=F("replay_count") + 1,
+            next_attempt_at=timezone.now(),
+            last_error="",
+        )
+        _enqueue_after_commit(deliveries)
+    return len(deliveries)
+
+
+def endpoint_enable(*, endpoint_id: int, replay_missed: bool) -> int:
+    """Re-enable an endpoint the system disabled; optionally replay what it missed meanwhile.
+    Returns how many deliveries were replayed."""
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint_id).update(
+            disabled_at=None, disabled_reason="", failing_since=None, is_active=True
+        )
+        if not replay_missed:
+            return 0
+        missed = Delivery.objects.filter(endpoint_id=endpoint_id, status=DeliveryStatus.MISSED)
+        return deliveries_replay(delivery_ids=list(missed.values_list("pk", flat=True)))
+
+
+def endpoint_secret_initial() -> list[dict]:
+    """The secrets of a new endpoint: one, never expiring."""
+    return [{"secret": secret_generate(), "expires_at": None}]
+
+
+def endpoint_rotate_secret(*, endpoint_id: int) -> str:
+    """Add a new signing secret; the current ones keep signing for NOTIFICATIONS_WEBHOOK_SECRET_OVERLAP
+    so receivers can switch without losing a message. Returns the new secret."""
+    new = secret_generate()
+    expires = (timezone.now() + settings.NOTIFICATIONS_WEBHOOK_SECRET_OVERLAP).isoformat()
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+        kept = [
+            {**s, "expires_at": s.get("expires_at") or expires}
+            for s in endpoint.secrets
+            if s["secret"] in channels.endpoint_secrets_in_use(endpoint.secrets)
+        ]
+        endpoint.secrets = [{"secret": new, "expires_at": None}, *kept]
+        endpoint.save(update_fields=["secrets", "updated_at"])
+    return new
+
+
+def endpoint_send_test_event(*, endpoint_id: int) -> Delivery:
+    """Send the endpoint a signed test event now (bypassing its event-type filter)."""
+    event_id = str(uuid.uuid4())
+    envelope = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": "/commerce/notifications",
+        "type": TEST_EVENT_TYPE,
+        "time": timezone.now().isoformat().replace("+00:00", "Z"),
+        "subject": str(endpoint_id),
+        "datacontenttype": "application/json",
+        "data": {"endpoint_id": endpoint_id, "message": "Test event sent from the admin."},
+    }
+    with transaction.atomic():
+        delivery = Delivery.objects.create(
+            event_id=event_id,
+            event_type=TEST_EVENT_TYPE,
+            channel=Channel.WEBHOOK,
+            recipient=f"endpoint:{endpoint_id}",
+            endpoint_id=endpoint_id,
+            envelope=envelope,
+        )
+        _enqueue_after_commit([delivery])
+    return delivery
+
+
+def deliveries_sweep() -> int:
+    """Enqueue deliveries that are due but have no task on the way: long retries, lost enqueues
+    (broker down at commit), and leases of workers that died. Duplicates are harmless (claim)."""
+    now = timezone.now()
+    grace = now - timedelta(seconds=settings.NOTIFICATIONS_SWEEP_GRACE)
+    due = Delivery.objects.filter(
+        Q(status__in=_RETRYABLE, next_attempt_at__lte=grace)
+        | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
+    ).order_by("next_attempt_at")[: settings.NOTIFICATIONS_SWEEP_BATCH]
+    deliveries = list(due.only("pk", "channel"))
+    for delivery in deliveries:
+        enqueue(delivery)
+    return len(deliveries)
+
+
+def _enqueue_after_commit(deliveries: list[Delivery]) -> None:
+    # Never enqueue inside the transaction: a worker could look before the row is committed.
+    for delivery in deliveries:
+        transaction.on_commit(lambda d=delivery: enqueue(d), robust=True)
+
+
+def enqueue(delivery: Delivery, *, countdown: float | None = None) -> None:
+    """Send the delivery's task to its channel's queue. A failure to publish is logged only: the
+    sweep finds the delivery due and enqueues it again."""
+    from apps.notifications import tasks  # tasks import this module
+
+    task = tasks.send_webhook if delivery.channel == Channel.WEBHOOK else tasks.send_message
+    if countdown is not None and task.app.conf.task_always_eager:
+        return  # in-process tasks cannot wait: the next sweep sends it
+    try:
+        task.apply_async((delivery.pk, delivery.channel), countdown=countdown, retry=False)
+    except Exception as exc:
+        logger.warning("notification_enqueue_failed", delivery_id=delivery.pk, error=str(exc))

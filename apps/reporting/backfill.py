@@ -1,0 +1,259 @@
+"""Backfill the reporting facts from the source modules' public read APIs.
+
+Batches follow the sources' (created_at, id) keyset; each batch is applied, then its cursor is
+saved (BackfillCheckpoint), so an interrupted run resumes after the last batch it applied. Safe
+while events flow: a row already in the projection is written only if the source's version is
+newer than the row's (the events' rule), so a backfill never undoes a newer event.
+"""
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.events.public import apply_if_newer
+from apps.orders.contracts import OrderCursor, OrderRecord
+from apps.orders.public import orders_page
+from apps.payments.contracts import PaymentCursor, PaymentRecord
+from apps.payments.public import payments_page, payments_state
+from apps.reporting.models import BackfillCheckpoint, OrderFact, PaymentFact
+from apps.reporting.projections import DB, daily_sales_rebuild_between, utc_day
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BackfillResult:
+    source: str
+    rows: int  # rows read from the source in this run
+    resumed: bool
+
+
+def orders_backfill(
+    *, batch_size: int, restart: bool = False, progress: Progress | None = None
+) -> BackfillResult:
+    """OrderFact for every order (payment columns from payments.public); then daily sales rebuilt
+    once for the days the run covered."""
+
+    def read(cursor: OrderCursor | None):
+        page = orders_page(after=cursor, limit=batch_size)
+        states = payments_state(payment_ids=[r.payment_id for r in page.records if r.payment_id])
+        return page, states
+
+    def apply(page, states) -> None:
+        _apply_orders(page.records, states)
+
+    checkpoint, rows, resumed = _run("orders", OrderCursor, read, apply, restart=restart, progress=progress)
+    if checkpoint.first_created_at is not None:
+        # Once per run, not per batch: a day's rebuild reads all its facts. An event-applied fact can
+        # sit on the next day (its time is a moment after the order's creation), hence the +1.
+        daily_sales_rebuild_between(
+            since=utc_day(checkpoint.first_created_at),
+            until=utc_day(checkpoint.after_created_at) + timedelta(days=1),
+        )
+    _finish(checkpoint)
+    return BackfillResult("orders", rows, resumed)
+
+
+def payments_backfill(
+    *, batch_size: int, restart: bool = False, progress: Progress | None = None
+) -> BackfillResult:
+    """PaymentFact for every payment."""
+
+    def read(cursor: PaymentCursor | None):
+        return payments_page(after=cursor, limit=batch_size), None
+
+    def apply(page, _) -> None:
+        _apply(PaymentFact, "payment_id", [_payment_fact(r) for r in page.records])
+
+    checkpoint, rows, resumed = _run(
+        "payments", PaymentCursor, read, apply, restart=restart, progress=progress
+    )
+    _finish(checkpoint)
+    return BackfillResult("payments", rows, resumed)
+
+
+def _run(source: str, cursor_type, read, apply, *, restart: bool, progress: Progress | None):
+    """Apply page after page from the checkpoint's cursor, saving the cursor after each page."""
+    checkpoint, resumed = _checkpoint(source, restart=restart)
+    cursor = cursor_type(checkpoint.after_created_at, checkpoint.after_id) if checkpoint.after_id else None
+    rows = 0
+    for page, extra in _pages(read, cursor):
+        if not page.records:
+            continue
+        apply(page, extra)
+        last = page.records[-1]
+        _advance(
+            checkpoint, page.records[0].created_at, cursor_type(last.created_at, last.id), len(page.records)
+        )
+        rows += len(page.records)
+        if progress:
+            progress(len(page.records))
+    return checkpoint, rows, resumed
+
+
+def _pages(read, cursor) -> Iterator:
+    """read(cursor), page after page, until the source says there is no next one."""
+    while True:
+        page, extra = read(cursor)
+        yield page, extra
+        if page.next is None:
+            return
+        cursor = page.next
+
+
+def _apply_orders(records, states: dict) -> None:
+    """One page of orders, with their payments' states read at the same time."""
+    _apply(OrderFact, "order_id", [_order_fact(r, states.get(r.payment_id)) for r in records])
+
+
+def _apply(model, key: str, facts: list) -> None:
+    """Insert the batch in one statement; if any of its rows exists already (a resumed or repeated
+    run, or events got there first), apply it instead row by row by the version rule.
+
+    Insert first: on a first backfill nearly every batch is new, and asking which rows exist would
+    cost a query per batch. SQL Server has no ON CONFLICT DO NOTHING, so a conflict fails the whole
+    insert, rolled back by its savepoint."""
+    try:
+        with transaction.atomic(using=DB):
+            model.objects.bulk_create(facts)
+        return
+    except IntegrityError:
+        pass
+    versions = _VERSIONS[model]
+    existing = {
+        row[0]: row[1:]
+        for row in model.objects.filter(pk__in=[getattr(f, key) for f in facts]).values_list(key, *versions)
+    }
+    fresh = [f for f in facts if getattr(f, key) not in existing]
+    stale = [
+        f
+        for f in facts
+        if getattr(f, key) in existing
+        and any(have < getattr(f, v) for have, v in zip(existing[getattr(f, key)], versions, strict=True))
+    ]
+    for fact in fresh + stale:  # fresh ones too: an event may insert them at any moment
+        _apply_one(model, key, fact)
+
+
+def _apply_one(model, key: str, fact) -> None:
+    """One fact by the events' rules: fields by version, milestone times written once."""
+    values = {f.attname: getattr(fact, f.attname) for f in model._meta.concrete_fields}
+    lookup = {key: values.pop(key)}
+    version = values.pop("aggregate_version")
+    payment = {k: values.pop(k) for k in _PAYMENT_COLUMNS if model is OrderFact}
+    rows = model.objects.filter(**lookup)
+    if not rows.exists():
+        apply_if_newer(model, lookup=lookup, version=version, values=values)  # inserts, times and all
+    else:
+        # An event may have stamped a time already (its own, a moment after the source's): keep it,
+        # so an order's day never moves once known.
+        times = {k: values.pop(k) for k in _WRITE_ONCE[model]}
+        apply_if_newer(model, lookup=lookup, version=version, values=values)
+        for name, value in times.items():
+            if value is not None and name != "placed_on":
+                stamp = {name: value} | ({"placed_on": times["placed_on"]} if name == "placed_at" else {})
+                rows.filter(**{f"{name}__isnull": True}).update(**stamp)
+    if payment:  # the order's payment columns follow the payment's version
+        rows.filter(payment_version__lt=payment["payment_version"]).update(**payment)
+
+
+_WRITE_ONCE = {
+    OrderFact: (
+        "placed_at",
+        "placed_on",
+        "paid_at",
+        "shipped_at",
+        "delivered_at",
+        "cancelled_at",
+        "refunded_at",
+    ),
+    PaymentFact: ("authorized_at", "captured_at", "voided_at", "failed_at"),
+}
+
+
+_VERSIONS = {OrderFact: ("aggregate_version", "payment_version"), PaymentFact: ("aggregate_version",)}
+_PAYMENT_COLUMNS = ("payment_status", "amount_captured", "amount_refunded", "payment_version")
+
+
+def _order_fact(record: OrderRecord, payment) -> OrderFact:
+    return _instance(
+        OrderFact,
+        order_id=uuid.UUID(record.id),
+        number=record.number,
+        customer_id=record.customer_id,
+        status=record.status,
+        currency=record.currency,
+        total_amount=record.total_amount,
+        item_count=record.item_count,
+        payment_id=uuid.UUID(record.payment_id) if record.payment_id else None,
+        payment_status=payment.status if payment else "",
+        amount_captured=payment.amount_captured if payment else 0,
+        amount_refunded=payment.amount_refunded if payment else 0,
+        placed_at=record.created_at,
+        placed_on=utc_day(record.created_at),
+        paid_at=record.paid_at,
+        shipped_at=record.shipped_at,
+        delivered_at=record.delivered_at,
+        cancelled_at=record.cancelled_at,
+        refunded_at=record.refunded_at,
+        aggregate_version=record.version,
+        payment_version=payment.version if payment else 0,
+    )
+
+
+def _payment_fact(record: PaymentRecord) -> PaymentFact:
+    """The source keeps no authorization, void or failure time: the payment's creation stands for
+    its authorization (it is written just before the provider call), its last update for a final
+    void or failure."""
+    never_authorized = record.status in ("requires_authorization", "failed")
+    return _instance(
+        PaymentFact,
+        payment_id=uuid.UUID(record.id),
+        order_id=uuid.UUID(record.order_id),
+        provider=record.provider,
+        status=record.status,
+        currency=record.currency,
+        amount_authorized=record.amount_authorized,
+        amount_captured=record.amount_captured,
+        amount_refunded=record.amount_refunded,
+        failure_code=record.failure_code,
+        authorized_at=None if never_authorized else record.created_at,
+        captured_at=record.captured_at,
+        refunded_at=record.last_refunded_at,
+        voided_at=record.updated_at if record.status == "voided" else None,
+        failed_at=record.updated_at if record.status == "failed" else None,
+        aggregate_version=record.version,
+    )
+
+
+def _instance(model, **values):
+    """model(**values), built positionally: Django's fast path, half the cost of keywords, which
+    is a tenth of a backfill's time. Every concrete field must be given."""
+    return model(*(values[f.attname] for f in model._meta.concrete_fields))
+
+
+def _checkpoint(source: str, *, restart: bool) -> tuple[BackfillCheckpoint, bool]:
+    """The unfinished run of `source` to resume, or a fresh one."""
+    now = timezone.now()
+    checkpoint = BackfillCheckpoint.objects.filter(source=source).first()
+    if checkpoint is not None and checkpoint.finished_at is None and not restart:
+        return checkpoint, True
+    BackfillCheckpoint.objects.filter(source=source).delete()
+    return BackfillCheckpoint.objects.create(source=source, started_at=now, updated_at=now), False
+
+
+def _advance(checkpoint: BackfillCheckpoint, first_created_at: datetime, cursor, rows: int) -> None:
+    checkpoint.first_created_at = checkpoint.first_created_at or first_created_at
+    checkpoint.after_created_at, checkpoint.after_id = cursor.created_at, cursor.id
+    checkpoint.rows += rows
+    checkpoint.updated_at = timezone.now()
+    checkpoint.save(update_fields=["first_created_at", "after_created_at", "after_id", "rows", "updated_at"])
+
+
+def _finish(checkpoint: BackfillCheckpoint) -> None:
+    checkpoint.finished_at = timezone.now()
+    checkpoint.save(update_fields=["finished_at"])

@@ -1,0 +1,257 @@
+"""Webhook deliveries/s to a local receiver, and event -> webhook delivered latency.
+
+    make bench-notifications     (or: .venv/bin/python bench/notifications.py --events 1000)
+
+Needs PostgreSQL, RabbitMQ and Redis on localhost (the variables below override). It uses a
+database of its own (commerce_bench_notifications, + _reporting) and bench/settings.py's queue, starts one Celery
+worker (prefork, 4 processes) and an HTTP receiver on 127.0.0.1 in this process, subscribes one
+endpoint to payments.*, and measures, with the webhook rate limit off (NOTIFICATIONS_RATE_LIMITS):
+
+  steady   events committed through the real path (domain signal in a transaction, after-commit
+           nudge) at a fixed rate; latency = the receiver's clock on arrival - the event's `time`
+           (relay, fan-out handler, delivery task, signing, HTTP POST, all included);
+  burst    N events committed at once, one relay nudge, until the receiver has N signed POSTs.
+
+Prints numbers; asserts nothing.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKER_PROCESSES = 4  # as the project's workers run (docker/entrypoint.sh, Procfile)
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_bench_notifications")
+os.environ.setdefault(
+    "REPORTING_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_bench_notifications_reporting"
+)
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/2")
+os.environ.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+os.environ.setdefault("LOG_FORMAT", "console")
+# The receiver is on 127.0.0.1 (the SSRF guard refuses it outside DEBUG), and the bench measures
+# the machinery, not the production limit of 100 webhooks/s.
+os.environ["NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS"] = "true"
+os.environ["NOTIFICATIONS_RATE_LIMITS"] = "webhook=0"
+
+
+class Arrivals:
+    """webhook-id -> wall-clock arrival time, filled by the receiver's threads."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.times)
+
+
+def start_receiver(arrivals: Arrivals) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            with arrivals.lock:
+                arrivals.times.setdefault(self.headers["webhook-id"], time.time())
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def fresh_databases() -> None:
+    """Both databases empty: payments events also reach reporting's projection, which must not fail."""
+    import psycopg
+    from psycopg import sql
+
+    for variable in ("DATABASE_URL", "REPORTING_DATABASE_URL"):
+        url = os.environ[variable]
+        name = sql.Identifier(url.rsplit("/", 1)[1])
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+
+def start_worker() -> subprocess.Popen:
+    command = [
+        sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", "prefork", "--concurrency", str(WORKER_PROCESSES),
+        "--queues", "commerce-bench,commerce-bench.relay", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--loglevel", "WARNING",
+    ]  # fmt: skip
+    worker = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), start_new_session=True)
+    from config.celery import app
+
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if time.monotonic() > deadline or worker.poll() is not None:
+            raise SystemExit("the bench worker did not start")
+    return worker
+
+
+def wait_until(predicate, *, timeout: float = 300, interval: float = 0.02) -> None:
+    """Poll; every 5 s do what beat does in production (bench settings run no beat): sweep the
+    outbox and the deliveries, so a nudge lost to a broker hiccup delays the run, never hangs it."""
+    from apps.events.outbox import nudge_relay
+    from apps.notifications.services import deliveries_sweep
+
+    deadline = time.monotonic() + timeout
+    next_sweep = time.monotonic() + 5
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out: is the worker still running?")
+        if time.monotonic() > next_sweep:
+            nudge_relay()
+            deliveries_sweep()
+            next_sweep = time.monotonic() + 5
+        time.sleep(interval)
+
+
+def void_payment(i: int) -> None:
+    from django.db import transaction
+
+    from apps.payments.event_data import PaymentData
+    from apps.payments.signals import payment_voided
+
+    data = PaymentData(
+        payment_id=str(uuid.uuid4()),
+        order_id=str(uuid.uuid4()),
+        provider="sandbox",
+        status="voided",
+        currency="EUR",
+        amount_authorized=100 + i,
+        amount_captured=0,
+        amount_refunded=0,
+    )
+    with transaction.atomic():
+        payment_voided.send(sender=None, subject=data.payment_id, aggregate_version=2, data=data)
+
+
+def last_outbox_id() -> int:
+    from apps.events.models import OutboxEvent
+
+    return OutboxEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def events_after(outbox_id: int) -> dict[str, float]:
+    """Event id -> creation time of the events committed after that outbox row (this run's)."""
+    from apps.events.models import OutboxEvent
+
+    rows = OutboxEvent.objects.filter(pk__gt=outbox_id, handler="").values_list("event_id", "envelope")
+    return {
+        str(event_id): datetime.fromisoformat(envelope["time"]).timestamp() for event_id, envelope in rows
+    }
+
+
+def steady(arrivals: Arrivals, rate: int, seconds: int) -> tuple[float, float, float, float]:
+    count = rate * seconds
+    first = last_outbox_id()
+    before = arrivals.count()
+    started = time.perf_counter()
+    for i in range(count):
+        delay = started + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        void_payment(i)
+    achieved = count / (time.perf_counter() - started)
+    wait_until(lambda: arrivals.count() - before == count, interval=0.1)
+    created = events_after(first)
+    latencies = sorted((arrivals.times[event_id] - at) * 1000 for event_id, at in created.items())
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return achieved, statistics.median(latencies), p99, latencies[-1]
+
+
+def burst(arrivals: Arrivals, n: int) -> float:
+    """N events in the outbox at once (one bulk insert), one nudge, until N webhooks arrived."""
+    from apps.events.envelope import build_envelope
+    from apps.events.models import OutboxEvent
+    from apps.events.outbox import nudge_relay
+
+    data = {
+        "payment_id": str(uuid.uuid4()), "order_id": str(uuid.uuid4()), "provider": "sandbox", "status": "voided",
+        "currency": "EUR", "amount_authorized": 100, "amount_captured": 0, "amount_refunded": 0,
+    }  # fmt: skip
+    # Subject = the payment id, as payments sends it (reporting projects payments by it).
+    envelopes = [
+        build_envelope(
+            event_type="payments.PaymentVoided.v1", subject=str(uuid.uuid4()), data=data, aggregate_version=2
+        )
+        for _ in range(n)
+    ]
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(event_id=e["id"], type=e["type"], subject=e["subject"], envelope=e) for e in envelopes
+    )
+    before = arrivals.count()
+    started = time.perf_counter()
+    nudge_relay()
+    wait_until(lambda: arrivals.count() - before == n)
+    return n / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1000, help="events per burst")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--rate", type=int, default=10, help="events/s for the latency run (keep it under the burst rate)"
+    )
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+
+    fresh_databases()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from apps.notifications.models import WebhookEndpoint
+    from apps.notifications.services import endpoint_secret_initial
+    from config.celery import app
+
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    call_command("migrate", database="reporting", verbosity=0)
+    app.control.purge()
+    arrivals = Arrivals()
+    receiver = start_receiver(arrivals)
+    url = f"http://127.0.0.1:{receiver.server_address[1]}/hooks"
+    WebhookEndpoint.objects.create(url=url, event_types=["payments.*"], secrets=endpoint_secret_initial())
+    print(f"Machine: {os.cpu_count()} cores shared by PostgreSQL, RabbitMQ, Redis, the worker (prefork, ")
+    print(f"{WORKER_PROCESSES} processes), the receiver and this load generator. One endpoint, payments.*.")
+    worker = start_worker()
+    try:
+        burst(arrivals, 100)  # warm-up: connections, imports
+        achieved, p50, p99, worst = steady(arrivals, args.rate, args.seconds)
+        print(f"\nsteady load: {achieved:,.0f} events/s for {args.seconds} s through the real path")
+        print(
+            f"event created -> signed webhook received: p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms"
+        )
+        rates = []
+        print(f"\n{'round':>5}  {'webhook deliveries/s':>22}  ({args.events} events, one nudge)")
+        for round_number in range(1, args.rounds + 1):
+            rates.append(burst(arrivals, args.events))
+            print(f"{round_number:>5}  {rates[-1]:>22,.0f}")
+        print(
+            f"median: {statistics.median(rates):,.0f} webhook deliveries/s (relay + fan-out + send, end to end)"
+        )
+    finally:
+        os.killpg(worker.pid, 15)
+        worker.wait(timeout=30)
+        receiver.shutdown()
+
+
+if __name__ == "__main__":
+    main()
