@@ -18,7 +18,6 @@ Prints numbers; asserts nothing.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -28,9 +27,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKER_PROCESSES = 4  # as the project's workers run (docker/entrypoint.sh, Procfile)
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+from bench.worker import PROCESSES as worker_processes  # noqa: E402 - needs ROOT on sys.path
+from bench.worker import start_worker  # noqa: E402
+
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_bench_notifications")
 os.environ.setdefault(
     "REPORTING_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_bench_notifications_reporting"
@@ -85,22 +87,6 @@ def fresh_databases() -> None:
         with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
             connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
-
-
-def start_worker() -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", "prefork", "--concurrency", str(WORKER_PROCESSES),
-        "--queues", "commerce-bench,commerce-bench.relay", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "--loglevel", "WARNING",
-    ]  # fmt: skip
-    worker = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), start_new_session=True)
-    from config.celery import app
-
-    deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
-        if time.monotonic() > deadline or worker.poll() is not None:
-            raise SystemExit("the bench worker did not start")
-    return worker
 
 
 def wait_until(predicate, *, timeout: float = 300, interval: float = 0.02) -> None:
@@ -230,7 +216,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{receiver.server_address[1]}/hooks"
     WebhookEndpoint.objects.create(url=url, event_types=["payments.*"], secrets=endpoint_secret_initial())
     print(f"Machine: {os.cpu_count()} cores shared by PostgreSQL, RabbitMQ, Redis, the worker (prefork, ")
-    print(f"{WORKER_PROCESSES} processes), the receiver and this load generator. One endpoint, payments.*.")
+    print(f"{worker_processes} processes), the receiver and this load generator. One endpoint, payments.*.")
     worker = start_worker()
     try:
         burst(arrivals, 100)  # warm-up: connections, imports

@@ -20,7 +20,6 @@ Prints numbers; asserts nothing.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -30,9 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Twice the cores, as the project's workers run (docker/entrypoint.sh, Procfile): the relay and
 # handlers spend much of their time waiting on RabbitMQ confirms and PostgreSQL commits.
-WORKER_PROCESSES = 4
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+from bench.worker import PROCESSES as worker_processes  # noqa: E402 - needs ROOT on sys.path
+from bench.worker import start_worker  # noqa: E402
+
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_bench")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/2")
 os.environ.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -58,22 +60,6 @@ def analyze_tables() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE events_outboxevent, events_inboxentry, benchprobe_receipt")
-
-
-def start_worker() -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", "prefork", "--concurrency", str(WORKER_PROCESSES),
-        "--queues", "commerce-bench,commerce-bench.relay", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "--loglevel", "WARNING",
-    ]  # fmt: skip
-    worker = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), start_new_session=True)
-    from config.celery import app
-
-    deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
-        if time.monotonic() > deadline or worker.poll() is not None:
-            raise SystemExit("the bench worker did not start")
-    return worker
 
 
 def wait_until(predicate, *, timeout: float = 300, interval: float = 0.02) -> None:
@@ -183,7 +169,7 @@ def main() -> None:
     call_command("migrate", run_syncdb=True, verbosity=0)
     app.control.purge()
     print(
-        f"Machine: 2 cores shared by PostgreSQL, RabbitMQ, Redis, the worker (prefork, {WORKER_PROCESSES} processes)"
+        f"Machine: 2 cores shared by PostgreSQL, RabbitMQ, Redis, the worker (prefork, {worker_processes} processes)"
     )
     print("and this load generator. Broker:", os.environ["CELERY_BROKER_URL"].split("@")[-1])
     worker = start_worker()
