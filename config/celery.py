@@ -3,21 +3,42 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, worker_process_init
+from celery.signals import beat_init, task_postrun, worker_init, worker_process_shutdown
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("commerce")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Log lines in tasks carry the request_id of the request that enqueued them, and the task's id.
+app.steps["worker"].add(DjangoStructLogInitStep)
 
 
-@worker_process_init.connect
-def _start_telemetry(**kwargs) -> None:
-    # Each forked worker process needs its own exporter threads.
+@worker_init.connect
+def _start_worker_telemetry(sender=None, **kwargs) -> None:
+    # In the main worker process, before any pool forks: children inherit both.
+    from apps.common import metrics
     from config.telemetry import configure_telemetry
 
     configure_telemetry(component="worker")
+    metrics.observe_celery_tasks()
+    if port := os.environ.get("WORKER_METRICS_PORT"):
+        metrics.serve_worker_metrics(int(port))
+
+
+@worker_process_shutdown.connect
+def _forget_dead_process(pid=None, **kwargs) -> None:
+    from apps.common import metrics
+
+    metrics.mark_process_dead(pid or os.getpid())
+
+
+@beat_init.connect
+def _start_beat_telemetry(**kwargs) -> None:
+    from config.telemetry import configure_telemetry
+
+    configure_telemetry(component="beat")
 
 
 @task_postrun.connect

@@ -1,24 +1,34 @@
 """OpenTelemetry set-up, once per process (web, worker, beat).
 
 Exporters follow the standard variables: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set,
-spans on stdout when OTEL_TRACES_EXPORTER=console, nothing exported otherwise.
+spans on stdout when OTEL_TRACES_EXPORTER=console, nothing exported otherwise. The sampler comes
+from OTEL_TRACES_SAMPLER (default: every trace); OTEL_SDK_DISABLED=true turns all of it off.
+
+Forked children (gunicorn workers, Celery's prefork pool) inherit the provider: the SDK restarts
+its export thread after a fork, so configuring in the parent is enough.
 """
 
 import os
 
 from opentelemetry import trace
-from opentelemetry.instrumentation.django import DjangoInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
+# Probes and scrapes would be most of the spans and tell nothing.
+UNTRACED_PATHS = "healthz,readyz,metrics"
+
 _configured = False
+
+
+def telemetry_disabled() -> bool:
+    return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
 
 
 def configure_telemetry(*, component: str) -> None:
     """Install the tracer provider and instrumentations; must run before Django loads middleware."""
     global _configured
-    if _configured:
+    if _configured or telemetry_disabled():
         return
     _configured = True
 
@@ -36,7 +46,23 @@ def configure_telemetry(*, component: str) -> None:
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    DjangoInstrumentor().instrument()
+    _instrument_libraries()
+
+
+def _instrument_libraries() -> None:
+    from opentelemetry.instrumentation.celery import CeleryInstrumentor
+    from opentelemetry.instrumentation.django import DjangoInstrumentor
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+
+    DjangoInstrumentor().instrument(excluded_urls=UNTRACED_PATHS)
+    CeleryInstrumentor().instrument()  # publish spans inject the context; run spans extract it
+    PsycopgInstrumentor().instrument(enable_commenter=False)
+    RedisInstrumentor().instrument()
+    PymongoInstrumentor().instrument()
+    RequestsInstrumentor().instrument()  # webhooks, SMS gateway, Stripe: traceparent goes out
 
 
 def _exporter():

@@ -1,6 +1,13 @@
 #!/bin/sh
 # One image, one role per container: web, worker, beat, or migrate (one-shot).
 set -eu
+# prometheus_client's multiprocess mode sums every file in this directory: files a previous run
+# left would count again, and a missing directory fails the first metric write. So any role
+# starts it empty (the directory is the container's own).
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+  rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+  mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
 case "${1:-web}" in
   web)     exec gunicorn config.wsgi:application --config docker/gunicorn.conf.py ;;
   worker)  exec celery --app config worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-4}" --without-gossip --without-mingle ;;

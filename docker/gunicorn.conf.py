@@ -15,3 +15,10 @@ max_requests_jitter = 500
 # django-structlog writes one JSON line per request; gunicorn's access log would duplicate it.
 accesslog = None
 errorlog = "-"
+
+
+def child_exit(server, worker):
+    # A recycled or killed worker's in-flight gauge must stop counting (multiprocess metrics).
+    from apps.common.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)

@@ -7,7 +7,14 @@ from rest_framework.test import APIClient
 
 from apps.catalog.documents import Product, Reservation
 from apps.common.health import broker_backend_name, cache_backend_name, mongo_backend_name
+from apps.events.backpressure import sampler
+from config.telemetry import configure_telemetry
 from tests.factories.accounts import StaffFactory, UserFactory, token_client
+from tests.telemetry import SpanRecorder
+
+# The suite runs traced, as production does; `spans` records what one test produced.
+configure_telemetry(component="test")
+RECORDER = SpanRecorder.install()
 
 
 def pytest_report_header(config):
@@ -26,6 +33,20 @@ def _clean_cache_and_catalog():
     db = get_db()
     for name in db.list_collection_names():
         db.drop_collection(name)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_backpressure_sample():
+    """The sample is cached per process for a few seconds: one test's backlog must not shed another's writes."""
+    sampler.forget()
+    yield
+    sampler.forget()
+
+
+@pytest.fixture
+def spans() -> SpanRecorder:
+    with RECORDER.recording():
+        yield RECORDER
 
 
 @pytest.fixture(autouse=True)

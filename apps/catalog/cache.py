@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 from django.core.cache import cache
+from prometheus_client import Counter
 
 logger = structlog.get_logger(__name__)
 
@@ -22,6 +23,17 @@ WAIT_FOR_OTHERS = 1.0  # seconds a caller waits for another's computation before
 MISSING = "__missing__"  # cached "no such product": a flood of unknown SKUs stays off MongoDB
 
 _LIST_GENERATION = "catalog:list:generation"
+
+cache_requests = Counter(
+    "catalog_cache_requests_total",
+    "Catalog cache lookups: kind detail or list, result hit or miss",
+    ["kind", "result"],
+)
+
+
+def _count(key: str, *, hit: bool, times: int = 1) -> None:
+    kind = "detail" if key.startswith("catalog:product:") else "list"
+    cache_requests.labels(kind, "hit" if hit else "miss").inc(times)
 
 
 def detail_key(sku: str) -> str:
@@ -37,6 +49,7 @@ def list_key(fingerprint: str) -> str:
 def get_or_compute(key: str, compute: Callable[[], Any], *, ttl: int) -> Any:
     """The cached value, or compute() once across concurrent callers and cache it."""
     value = _safe(lambda: cache.get(key))
+    _count(key, hit=value is not None)
     if value is not None:
         return value
     lock = f"{key}:lock"
@@ -57,7 +70,12 @@ def get_or_compute(key: str, compute: Callable[[], Any], *, ttl: int) -> Any:
 
 
 def get_many(keys: Iterable[str]) -> dict[str, Any]:
-    return _safe(lambda: cache.get_many(list(keys)), default={})
+    keys = list(keys)
+    found = _safe(lambda: cache.get_many(keys), default={})
+    if keys:
+        _count(keys[0], hit=True, times=len(found))
+        _count(keys[0], hit=False, times=len(keys) - len(found))
+    return found
 
 
 def set_many(values: dict[str, Any], *, ttl: int) -> None:

@@ -67,6 +67,19 @@ CHECKS: dict[str, Callable[[], str]] = {
 }
 
 
+# Conditions that leave the process ready but degraded, registered by the modules that know them:
+# each returns the reasons it is degraded now (empty when it is not).
+DEGRADATIONS: dict[str, Callable[[], list[str]]] = {}
+
+
+def register_degradation(name: str, reasons: Callable[[], list[str]]) -> None:
+    DEGRADATIONS[name] = reasons
+
+
+def degradations() -> dict[str, list[str]]:
+    return {name: found for name, reasons in DEGRADATIONS.items() if (found := reasons())}
+
+
 def run_checks() -> list[CheckResult]:
     results = []
     for name, check in CHECKS.items():

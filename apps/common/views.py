@@ -5,7 +5,7 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from apps.common.health import run_checks
+from apps.common.health import degradations, run_checks
 from apps.common.problems import problem_response
 
 API_PREFIX = "/api/"
@@ -19,12 +19,15 @@ def healthz(request):
 
 @require_GET
 def readyz(request):
-    """Readiness: every store and the broker answer; 503 names the ones that do not."""
+    """Readiness: every store and the broker answer; 503 names the ones that do not. While load is
+    being shed the answer stays 200 with status "degraded": the process is fine, the pipeline is behind."""
     results = run_checks()
     failing = [r.name for r in results if not r.ok]
+    degraded = degradations()
     body = {
-        "status": "fail" if failing else "ok",
+        "status": "fail" if failing else "degraded" if degraded else "ok",
         "failing": failing,
+        "degraded": degraded,
         "checks": {
             r.name: {"ok": r.ok, "backend": r.backend, "duration_ms": r.duration_ms}
             | ({"error": r.error} if r.error else {})

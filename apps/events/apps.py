@@ -11,3 +11,10 @@ class EventsConfig(AppConfig):
         # Importing every app's handlers.py runs its @subscribe decorators: web, worker and beat
         # all know the same subscriptions.
         autodiscover_modules("handlers")
+
+        from apps.common.health import register_degradation
+        from apps.common.metrics import register_live_collector
+        from apps.events.backpressure import PressureCollector, current_pressure
+
+        register_live_collector(PressureCollector())
+        register_degradation("backpressure", lambda: list(current_pressure().reasons))

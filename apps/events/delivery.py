@@ -8,12 +8,13 @@ import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from opentelemetry import context, propagate, trace
+from opentelemetry import trace
 
 from apps.events import metrics, registry
 from apps.events.models import DeadLetter, InboxEntry, OutboxEvent
 from apps.events.outbox import nudge_relay
 from apps.events.schemas import SchemaViolation, validate_data
+from apps.events.tracing import continue_trace
 
 logger = structlog.get_logger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -29,42 +30,58 @@ def deliver(
     replay: int = 0,
 ) -> str:
     """Process the event with the handler. Returns the outcome: processed, duplicate, retry_scheduled
-    or dead_lettered. A failure schedules a retry in the outbox, or dead-letters when none is left."""
-    log = logger.bind(
-        event_id=envelope["id"], event_type=envelope["type"], handler=handler_name, attempt=attempt
-    )
+    or dead_lettered. A failure schedules a retry in the outbox, or dead-letters when none is left.
+    Every log line on the way, the handler's own included, names the event, handler and attempt."""
+    with (
+        structlog.contextvars.bound_contextvars(
+            event_id=envelope["id"], event_type=envelope["type"], handler=handler_name, attempt=attempt
+        ),
+        continue_trace(envelope),  # the handler's span descends from the request that caused the event
+        tracer.start_as_current_span(f"events.handle {envelope['type']}") as span,
+    ):
+        span.set_attributes(
+            {
+                "event.id": envelope["id"],
+                "event.type": envelope["type"],
+                "event.handler": handler_name,
+                "event.attempt": attempt,
+            }
+        )
+        outcome = _deliver(envelope, handler_name, attempt, first_failed_at, replay)
+        span.set_attribute("event.outcome", outcome)
+        return _outcome(handler_name, outcome)
+
+
+def _deliver(
+    envelope: dict, handler_name: str, attempt: int, first_failed_at: str | None, replay: int
+) -> str:
     subscription = registry.subscription(handler_name)
     if subscription is None:
         return _dead_letter(
             envelope, handler_name, LookupError(f"no handler named {handler_name}"), attempt, first_failed_at
         )
-    parent = context.attach(propagate.extract(envelope))  # continue the trace of the request that caused it
     try:
-        with tracer.start_as_current_span(f"events.handle {envelope['type']}") as span:
-            span.set_attributes(
-                {"event.id": envelope["id"], "event.handler": handler_name, "event.attempt": attempt}
-            )
-            validate_data(envelope)
-            with metrics.handler_duration.labels(handler_name).time():
-                processed = _process_once(envelope, subscription)
+        validate_data(envelope)
+        with metrics.handler_duration.labels(handler_name).time():
+            processed = _process_once(envelope, subscription)
     except SchemaViolation as exc:
-        log.warning("event_schema_violation", error=str(exc))
+        logger.warning("event_schema_violation", error=str(exc))
         return _dead_letter(envelope, handler_name, exc, attempt, first_failed_at)
     except Exception as exc:
+        metrics.handler_failures.labels(handler_name).inc()
+        trace.get_current_span().record_exception(exc)
         first = first_failed_at or timezone.now().isoformat()
         if attempt > len(subscription.retry_schedule):
-            log.error("event_dead_lettered", error=str(exc))
+            logger.error("event_dead_lettered", error=str(exc))
             return _dead_letter(envelope, handler_name, exc, attempt, first)
         delay = subscription.retry_schedule[attempt - 1] * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311
-        log.warning("event_handler_failed", error=str(exc), retry_in=round(delay, 3))
+        logger.warning("event_handler_failed", error=str(exc), retry_in=round(delay, 3))
         _schedule_retry(
             envelope, handler_name, attempt=attempt + 1, replay=replay, first_failed_at=first, delay=delay
         )
-        return _outcome(handler_name, "retry_scheduled")
-    finally:
-        context.detach(parent)
-    log.info("event_handled" if processed else "event_already_handled")
-    return _outcome(handler_name, "processed" if processed else "duplicate")
+        return "retry_scheduled"
+    logger.info("event_handled" if processed else "event_already_handled")
+    return "processed" if processed else "duplicate"
 
 
 def _outcome(handler: str, outcome: str) -> str:
@@ -132,4 +149,4 @@ def _dead_letter(
         defaults={**fields, "replayed_at": None},
         create_defaults={**fields, "first_failed_at": first},
     )
-    return _outcome(handler, "dead_lettered")
+    return "dead_lettered"

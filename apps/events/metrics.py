@@ -10,4 +10,9 @@ handler_outcomes = Counter(
     "Handler deliveries by outcome: processed, duplicate, retried, dead_lettered",
     ["handler", "outcome"],
 )
+handler_failures = Counter(
+    "events_handler_failures_total",
+    "Handler runs that raised (each then retried or dead-lettered)",
+    ["handler"],
+)
 handler_duration = Histogram("events_handler_duration_seconds", "Handler run time", ["handler"])

@@ -5,19 +5,25 @@ Send:      order_created.send(sender=Order, subject=..., aggregate_version=..., 
            inside the service's transaction.atomic()                          (services.py)
 Subscribe: @subscribe("orders.OrderCreated.v1") def handle(envelope): ...     (handlers.py)
 Project:   apply_if_newer(Model, lookup=..., version=..., values=...)         (order-tolerant)
+Trace:     with continue_trace(envelope): ...   work caused by an event joins the request's trace
+Shed:      @shed_when_backed_up on a non-critical write: 503 while the pipeline is behind
 """
 
+from apps.events.backpressure import shed_when_backed_up
 from apps.events.outbox import OutsideTransaction, domain_signal
 from apps.events.projections import apply_if_newer
 from apps.events.registry import subscribe
 from apps.events.selectors import Backlog, events_about, outbox_backlog
+from apps.events.tracing import continue_trace
 
 __all__ = [
     "Backlog",
     "OutsideTransaction",
     "apply_if_newer",
+    "continue_trace",
     "domain_signal",
     "events_about",
     "outbox_backlog",
+    "shed_when_backed_up",
     "subscribe",
 ]

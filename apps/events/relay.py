@@ -4,7 +4,7 @@ import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 
 from apps.events import metrics, registry
 from apps.events.models import InboxEntry, OutboxEvent
@@ -31,19 +31,39 @@ def relay_batch(*, batch_size: int) -> int:
         )
         with dispatch.app.producer_or_acquire() as producer:  # one broker channel for the batch
             for event in batch:
-                first_failed_at = event.first_failed_at.isoformat() if event.first_failed_at else None
-                for handler in _handlers(event):
-                    dispatch.apply_async(
-                        args=(event.envelope, handler, event.attempt, first_failed_at, event.replay),
-                        producer=producer,
-                    )
-                metrics.events_relayed.labels(event.type).inc()
+                with _event_span(event, batch_span=span):
+                    _publish(event, dispatch, producer)
         if batch:
             OutboxEvent.objects.filter(pk__in=[event.pk for event in batch]).update(
                 published_at=timezone.now()
             )
         span.set_attribute("events.count", len(batch))
     return len(batch)
+
+
+def _publish(event: OutboxEvent, dispatch, producer) -> None:
+    first_failed_at = event.first_failed_at.isoformat() if event.first_failed_at else None
+    for handler in _handlers(event):
+        dispatch.apply_async(
+            args=(event.envelope, handler, event.attempt, first_failed_at, event.replay), producer=producer
+        )
+    metrics.events_relayed.labels(event.type).inc()
+
+
+def _event_span(event: OutboxEvent, *, batch_span: trace.Span):
+    """A span in the trace of the request that caused the event (a batch mixes many requests'
+    events, so the batch span only links to it). The dispatch messages published inside it carry
+    its context to the worker."""
+    return tracer.start_as_current_span(
+        f"events.relay {event.type}",
+        context=propagate.extract(event.envelope),
+        links=[trace.Link(batch_span.get_span_context())],
+        attributes={
+            "event.id": str(event.event_id),
+            "event.type": event.type,
+            "event.attempt": event.attempt,
+        },
+    )
 
 
 def _handlers(event: OutboxEvent) -> list[str]:

@@ -1,6 +1,7 @@
 """Write use cases: fan an event out into deliveries, attempt one, replay, manage endpoints."""
 
 import random
+import time
 import uuid
 from datetime import timedelta
 
@@ -9,8 +10,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from opentelemetry import trace
+from prometheus_client import Counter, Histogram
 
 from apps.accounts.public import account_get
+from apps.events.public import continue_trace
 from apps.notifications import channels
 from apps.notifications.models import Channel, Delivery, DeliveryStatus, WebhookEndpoint
 from apps.notifications.selectors import endpoints_subscribed
@@ -18,6 +22,14 @@ from apps.notifications.signing import secret_generate
 from apps.orders.public import order_contact
 
 logger = structlog.get_logger(__name__)
+tracer = trace.get_tracer(__name__)
+deliveries_total = Counter(
+    "notifications_deliveries_total",
+    "Delivery attempts by outcome: sent, retry_scheduled, dead, missed",
+    ["channel", "outcome"],
+)
+delivery_duration = Histogram("notifications_delivery_duration_seconds", "Time one send took", ["channel"])
+_OUTCOMES = {"succeeded": "sent", "retrying": "retry_scheduled", "dead": "dead", "missed": "missed"}
 JITTER = 0.2  # ±20 %: deliveries failing together do not retry in lockstep
 TEST_EVENT_TYPE = "notifications.WebhookTest.v1"
 
@@ -112,16 +124,39 @@ def delivery_attempt(*, delivery_id: int) -> str:
             status=DeliveryStatus.MISSED, attempts=F("attempts") - 1, lease_until=None
         )
         return "missed"
+    with (
+        continue_trace(delivery.envelope),  # the send joins the trace of the request behind the event
+        tracer.start_as_current_span(f"notifications.deliver {delivery.channel}") as span,
+    ):
+        # Ids only: the recipient is personal data.
+        span.set_attributes(
+            {
+                "delivery.id": delivery.pk,
+                "delivery.channel": delivery.channel,
+                "delivery.attempt": delivery.attempts,
+                "event.id": str(delivery.event_id),
+                "event.type": delivery.event_type,
+            }
+        )
+        attempt = _send(delivery)
+        status, delay = _next_status(delivery, attempt)
+        if endpoint is not None and _endpoint_record(endpoint, attempt):
+            status = DeliveryStatus.MISSED if status != DeliveryStatus.DEAD else status
+        _record(delivery, attempt, status=status, delay=delay)
+        span.set_attribute("delivery.outcome", status)
+    deliveries_total.labels(delivery.channel, _OUTCOMES.get(status, status)).inc()
+    return status
+
+
+def _send(delivery: Delivery) -> channels.Attempt:
+    started = time.perf_counter()
     try:
-        attempt = channels.send(delivery)
+        return channels.send(delivery)
     except Exception as exc:  # a bug or a misconfigured provider: on the schedule, then dead, never a loop
         logger.exception("notification_send_crashed", delivery_id=delivery.pk)
-        attempt = channels.Attempt(ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}")
-    status, delay = _next_status(delivery, attempt)
-    if endpoint is not None and _endpoint_record(endpoint, attempt):
-        status = DeliveryStatus.MISSED if status != DeliveryStatus.DEAD else status
-    _record(delivery, attempt, status=status, delay=delay)
-    return status
+        return channels.Attempt(ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        delivery_duration.labels(delivery.channel).observe(time.perf_counter() - started)
 
 
 def _next_status(delivery: Delivery, attempt: channels.Attempt) -> tuple[str, float]:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from opentelemetry import trace
 
 from apps.catalog.contracts import ReservationFailed, StockLine
 from apps.catalog.public import prices_for, stock_commit, stock_release, stock_reserve
@@ -29,11 +30,13 @@ from apps.orders.transitions import TRANSITIONS
 from apps.payments.public import payment_authorize, payment_capture
 
 logger = structlog.get_logger(__name__)
+tracer = trace.get_tracer(__name__)
 
 ORDER_IDS = uuid.UUID("5b0f8d52-7d55-4c4e-9a43-6a3c1f0e2d11")  # uuid5 namespace of order ids
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 
+@tracer.start_as_current_span("orders.order_create")
 def order_create(
     *,
     customer: Customer,
@@ -47,6 +50,7 @@ def order_create(
     its first status row and OrderCreated in one transaction. Whatever fails after a side effect
     undoes it: the authorization is voided, the reservation released."""
     order_id = uuid.uuid5(ORDER_IDS, f"{customer.id}:{idempotency_key}")
+    trace.get_current_span().set_attributes({"order.id": str(order_id), "order.lines": len(lines)})
     priced = _priced_lines(lines)
     # A fresh reservation per attempt: a retry after a failure must not find the released one.
     reservation_ref = f"{order_id}.{secrets.token_hex(4)}"
@@ -177,6 +181,7 @@ def _priced_lines(lines: list[LineRequest]) -> list[_Priced]:
     return priced
 
 
+@tracer.start_as_current_span("orders.reserve_stock")
 def _reserve(reservation_ref: str, lines: list[LineRequest]) -> None:
     try:
         stock_reserve(
@@ -203,6 +208,7 @@ def _reserve(reservation_ref: str, lines: list[LineRequest]) -> None:
         raise OrderRejected(problems) from None
 
 
+@tracer.start_as_current_span("orders.insert")
 def _insert(
     order_id, customer: Customer, priced: list[_Priced], address: dict, payment, reservation_ref: str
 ) -> Order:

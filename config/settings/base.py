@@ -4,6 +4,7 @@ Nothing set in the environment = the embedded default (SQLite, mongomock, local-
 in-process tasks). Each real service is switched on by its own variable (see config/env.py).
 """
 
+import logging
 from datetime import timedelta
 
 import structlog
@@ -11,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from config.env import BASE_DIR, database_from_url, env, sqlite_url
+from config.logs import add_trace_context, redact_secrets
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="embedded-default-insecure-key-do-not-deploy")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.common.metrics.RequestMetricsMiddleware",  # first: its time covers all the others
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,6 +163,18 @@ CELERY_BEAT_SCHEDULE = {
     "payments-void-abandoned": {"task": "payments.void_abandoned", "schedule": 3600.0},
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 10.0},
 }
+
+# --- Backpressure ----------------------------------------------------------------------------
+
+# Place-order and cancel answer 503 + Retry-After while the outbox or a queue on the order path is
+# past these limits (apps/events/backpressure.py). Sampled at most every BACKPRESSURE_SAMPLE_SECONDS
+# per process. Notification queues are measured but not shed on: their own rate limits pace them.
+BACKPRESSURE_OUTBOX_PENDING_MAX = env.int("BACKPRESSURE_OUTBOX_PENDING_MAX", default=5000)
+BACKPRESSURE_OUTBOX_AGE_MAX = env.float("BACKPRESSURE_OUTBOX_AGE_MAX", default=60.0)
+BACKPRESSURE_QUEUE_DEPTH_MAX = env.int("BACKPRESSURE_QUEUE_DEPTH_MAX", default=10000)
+BACKPRESSURE_SHED_ON_QUEUES = ("commerce", "commerce.relay")
+BACKPRESSURE_SAMPLE_SECONDS = 3.0
+BACKPRESSURE_RETRY_AFTER = 5
 
 # --- Catalog -------------------------------------------------------------------------------
 
@@ -326,6 +341,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Metrics --------------------------------------------------------------------------------
+
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+# /metrics asks for this bearer token when set; production without one does not serve it.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_OPEN_WITHOUT_TOKEN = True
+
 # --- Logs ---------------------------------------------------------------------------------
 
 LOG_FORMAT = env("LOG_FORMAT", default="json")
@@ -337,6 +359,8 @@ structlog.configure(
     processors=[
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.filter_by_level,
+        add_trace_context,
+        redact_secrets,
         structlog.processors.TimeStamper(fmt="iso"),
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
@@ -349,6 +373,13 @@ structlog.configure(
     logger_factory=structlog.stdlib.LoggerFactory(),
     cache_logger_on_first_use=True,
 )
+
+# Request ids in worker lines too: django_structlog carries them through task headers.
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# One access line per request (request_finished, with route, status and duration), not two; and
+# enqueue/start lines only at DEBUG: the relay publishes one message per handler per event.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG
 
 LOGGING = {
     "version": 1,

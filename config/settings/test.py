@@ -42,6 +42,7 @@ CELERY_TASK_ROUTES = {
     "notifications.send_message": {"queue": f"{_QUEUE}.notifications"},
     "notifications.send_webhook": {"queue": f"{_QUEUE}.webhooks"},
 }
+BACKPRESSURE_SHED_ON_QUEUES = (_QUEUE, f"{_QUEUE}.relay")
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.events.probe"]  # noqa: F405
 # Test workers run beat in-process (-B): sweep often so a lost nudge costs a second, not five.
 CELERY_BEAT_SCHEDULE = {

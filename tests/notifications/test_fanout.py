@@ -117,7 +117,7 @@ def test_placing_an_order_emails_its_lines_and_total(customer_client, customer):
     assert not LocmemSmsProvider.outbox  # SMS only for shipping and cancellation
 
 
-def test_a_webhook_body_is_the_cloudevents_envelope_with_its_traceparent(shipped, receiver):
+def test_a_webhook_body_is_the_cloudevents_envelope_and_continues_its_trace(shipped, receiver):
     make_endpoint(receiver.url, "orders.OrderShipped.v1")
     event = _shipped_event()
     event.envelope["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -128,5 +128,8 @@ def test_a_webhook_body_is_the_cloudevents_envelope_with_its_traceparent(shipped
 
     [request] = receiver.requests
     assert json.loads(request.body) == event.envelope
-    assert request.headers["traceparent"] == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    # Same trace as the event; the parent is now our outbound HTTP span, a descendant of the event's.
+    version, trace_id, parent_id, flags = request.headers["traceparent"].split("-")
+    assert (version, trace_id, flags) == ("00", "0af7651916cd43dd8448eb211c80319c", "01")
+    assert parent_id != "b7ad6b7169203331"
     assert request.headers["User-Agent"] == "commerce-webhooks/1"

@@ -147,7 +147,7 @@ def test_get_provider_reaches_the_standin_through_settings(stripe_settings, stri
 
     ref = _authorize(provider)
 
-    assert isinstance(provider, StripeProvider)
+    assert isinstance(provider.wrapped, StripeProvider)
     assert list(stripe_standin.intents) == [ref]
 
 

@@ -11,6 +11,7 @@ from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
 from apps.common.pagination import CursorPagination
 from apps.common.problems import Problem
+from apps.events.public import shed_when_backed_up
 from apps.orders import services
 from apps.orders.api.serializers import (
     OrderCancelSerializer,
@@ -47,6 +48,7 @@ class OrderListCreateView(APIView):
         },
         tags=TAGS,
     )
+    @shed_when_backed_up
     @idempotent
     def post(self, request):
         payload = OrderCreateSerializer(data=request.data)
@@ -98,9 +100,10 @@ class OrderCancelView(APIView):
         "The payment is voided (or refunded if captured) and the stock returned.",
         request=OrderCancelSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: OrderSerializer, **problem_responses(400, 401, 403, 404, 409, 415, 422)},
+        responses={200: OrderSerializer, **problem_responses(400, 401, 403, 404, 409, 415, 422, 503)},
         tags=TAGS,
     )
+    @shed_when_backed_up
     @idempotent
     def post(self, request, order_id):
         payload = OrderCancelSerializer(data=request.data)
