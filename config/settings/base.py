@@ -128,6 +128,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 30
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through Django's LOGGING (JSON lines with trace ids), not handlers of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = "commerce"
 # The relay gets a queue of its own: behind a backlog of handler tasks, a nudge would wait as
 # long as the backlog takes, and every event committed meanwhile with it.
@@ -381,6 +383,17 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
 DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG
 
+# Lines from plain stdlib loggers (Celery, gunicorn, Django) get the same fields as ours.
+_FOREIGN_PRE_CHAIN = [
+    structlog.contextvars.merge_contextvars,
+    add_trace_context,
+    redact_secrets,
+    structlog.processors.TimeStamper(fmt="iso"),
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.ExtraAdder(),
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -388,10 +401,12 @@ LOGGING = {
         "json": {
             "()": structlog.stdlib.ProcessorFormatter,
             "processor": structlog.processors.JSONRenderer(),
+            "foreign_pre_chain": _FOREIGN_PRE_CHAIN,
         },
         "console": {
             "()": structlog.stdlib.ProcessorFormatter,
             "processor": structlog.dev.ConsoleRenderer(),
+            "foreign_pre_chain": _FOREIGN_PRE_CHAIN,
         },
     },
     "handlers": {
@@ -401,5 +416,8 @@ LOGGING = {
     "loggers": {
         # One request line per call comes from django_structlog; Django's own is a duplicate.
         "django.server": {"level": "WARNING"},
+        # The Stripe SDK logs request bodies at DEBUG: payment method ids, or whatever a buggy
+        # client put there (a card number). Its INFO lines add nothing our spans lack.
+        "stripe": {"level": "WARNING"},
     },
 }

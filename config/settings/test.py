@@ -10,7 +10,7 @@ from config.settings.base import BASE_DIR, CACHES, LOGGING, MONGODB, env
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-LOGGING["handlers"]["stdout"]["formatter"] = "console"
+LOGGING["handlers"]["stdout"]["formatter"] = env("LOG_FORMAT", default="console")
 # Keep test keys apart from a developer's running stack sharing the same Redis.
 CACHES["default"]["KEY_PREFIX"] = "commerce-test"
 

@@ -40,22 +40,24 @@ def _test_database_url(variable: str, alias: str) -> str:
 
 
 class Worker:
-    """`celery worker --pool solo -B` in its own process: one task at a time, beat inside."""
+    """`celery worker -B` in its own process (solo pool by default: one task at a time), beat inside."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.log = directory / "worker.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Worker":
+    def start(self, *, pool: str = "solo", env: dict[str, str] | None = None) -> "Worker":
+        """`pool="prefork"` runs tasks in child processes, as production does; `env` adds variables."""
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": _test_database_url("DATABASE_URL", "default"),
             "REPORTING_DATABASE_URL": _test_database_url("REPORTING_DATABASE_URL", "reporting"),
+            **(env or {}),
         }
         command = [
-            sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", "solo",
+            sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", pool, "--concurrency", "2",
             "--queues", ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES), "--without-gossip", "--without-mingle",
             "--without-heartbeat", "--loglevel", "INFO", "--beat", "--schedule", str(self.directory / "beat"),
             # A name of its own: two suites' workers on one broker must not share a control queue.

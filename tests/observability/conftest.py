@@ -2,6 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.events.conftest import worker_process  # noqa: F401 (the real worker fixture)
 from tests.notifications.receiver import Receiver
 
 

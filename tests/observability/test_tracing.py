@@ -41,7 +41,11 @@ def test_a_placed_order_is_one_trace_from_the_callers_traceparent_to_the_outboun
     # span recorder, while the order, outbox and inbox rows go through the real PostgreSQL.
     celery_app.control.purge()  # messages an interrupted earlier run left in the test queues
     with start_worker(
-        celery_app, pool="threads", concurrency=2, perform_ping_check=False, hostname=f"tracing-{os.getpid()}@%h"
+        celery_app,
+        pool="threads",
+        concurrency=2,
+        perform_ping_check=False,
+        hostname=f"tracing-{os.getpid()}@%h",
     ):
         response = customer_client.post(
             "/api/v1/orders",
