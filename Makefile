@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run up migrate seed test check fmt schema contracts deploy-check bench-outbox bench-catalog bench-orders bench-reporting bench-notifications clean
+.PHONY: help install run up migrate seed test check fmt schema contracts deploy-check bench-outbox bench-catalog bench-orders bench-reporting bench-notifications bench-overhead clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -86,6 +86,10 @@ bench-catalog: install ## Cached product detail vs a minimal Django view under g
 bench-orders: install ## POST /orders vs a minimal view and five raw INSERTs under gunicorn (needs PostgreSQL, RabbitMQ, Redis, wrk)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/orders.py
+
+bench-overhead: install ## POST /orders with tracing+metrics on vs off, two gunicorn servers in one run (needs PostgreSQL, RabbitMQ, Redis, wrk)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/overhead.py
 
 bench-reporting: install ## Reporting backfill rows/s beside its read and write alone, projection handler latency (needs PostgreSQL)
 	$(BIN)/python bench/reporting.py

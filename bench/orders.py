@@ -41,6 +41,9 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commer
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
 os.environ.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# No relay worker drains the bench's outbox: without these, shedding would start after a minute.
+os.environ.setdefault("BACKPRESSURE_OUTBOX_PENDING_MAX", str(10**9))
+os.environ.setdefault("BACKPRESSURE_OUTBOX_AGE_MAX", str(10**9))
 
 CUSTOMER = "bench-orders@bench.local"
 ORDERS = "/api/v1/orders"
@@ -68,13 +71,13 @@ def bodies() -> str:
     return "\n".join(json.dumps(body, separators=(",", ":")) for body in requests)
 
 
-def measure(target: str, seconds: float, token: str) -> Result:
+def measure(target: str, seconds: float, token: str, port: int = PORT) -> Result:
     path, script = TARGETS[target]
     env = {**os.environ, "BENCH_TOKEN": token, "BENCH_RUN": uuid.uuid4().hex[:12], "BENCH_BODIES": bodies()}
     env["BENCH_ERRORS"] = "1" if path == ORDERS else "0"  # keep the minimal-order view's load generator lean
     command = ["wrk", "-t2", "-c16", f"-d{int(seconds)}s", "--latency", "-s", str(ROOT / "bench" / script)]
     out = subprocess.run(
-        [*command, f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True, env=env
+        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True, env=env
     ).stdout
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     timeouts = re.search(r"Socket errors: .*timeout (\d+)", out)
@@ -137,18 +140,18 @@ def statements_per_order(token: str) -> list[str]:
     return [query["sql"] for query in queries.captured_queries]
 
 
-def start_server() -> subprocess.Popen:
+def start_server(port: int = PORT, env: dict[str, str] | None = None) -> subprocess.Popen:
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--config", "docker/gunicorn.conf.py",
          "--max-requests", "0", "--log-level", "warning"],
         cwd=ROOT,
-        env={**os.environ, "PORT": str(PORT)},
+        env={**os.environ, "PORT": str(port), **(env or {})},
         start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return server
         except OSError:
             time.sleep(0.2)

@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from opentelemetry import trace
 from django.core.cache import cache
 from django.db import connections
 from mongoengine.connection import get_db
@@ -41,6 +42,13 @@ def _fresh_backpressure_sample():
     sampler.forget()
     yield
     sampler.forget()
+
+
+@pytest.fixture(autouse=True)
+def _no_span_left_open():
+    """A span left current would make the next request's span its child, ignoring traceparent."""
+    yield
+    assert not trace.get_current_span().get_span_context().is_valid, "a span was left current"
 
 
 @pytest.fixture

@@ -171,6 +171,7 @@ def observe_celery_tasks() -> None:
         if request is not None:
             celery_tasks.labels(request.task, "retried").inc()
 
-    task_prerun.connect(started, weak=False)
-    task_postrun.connect(finished, weak=False)
-    task_retry.connect(retried, weak=False)
+    # dispatch_uid: a second worker started in the same process (tests) must not count twice.
+    task_prerun.connect(started, weak=False, dispatch_uid="metrics.task_started")
+    task_postrun.connect(finished, weak=False, dispatch_uid="metrics.task_finished")
+    task_retry.connect(retried, weak=False, dispatch_uid="metrics.task_retried")

@@ -9,6 +9,7 @@ from django.dispatch import Signal
 from apps.events import metrics, schemas
 from apps.events.envelope import build_envelope, event_module
 from apps.events.models import OutboxEvent
+from apps.events.tracing import restoring_context
 
 logger = structlog.get_logger(__name__)
 
@@ -65,7 +66,8 @@ def nudge_relay(*, countdown: float | None = None) -> None:
     try:
         if countdown is None and not cache.add(RELAY_NUDGE_KEY, 1, timeout=RELAY_NUDGE_TTL):
             return  # a relay is already on its way and will see this event
-        relay.apply_async(countdown=countdown, retry=False)
+        with restoring_context():
+            relay.apply_async(countdown=countdown, retry=False)
     except Exception as exc:
         metrics.relay_nudges_failed.inc()
         logger.warning("relay_nudge_failed", error=str(exc))

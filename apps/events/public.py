@@ -14,7 +14,7 @@ from apps.events.outbox import OutsideTransaction, domain_signal
 from apps.events.projections import apply_if_newer
 from apps.events.registry import subscribe
 from apps.events.selectors import Backlog, events_about, outbox_backlog
-from apps.events.tracing import continue_trace
+from apps.events.tracing import continue_trace, restoring_context
 
 __all__ = [
     "Backlog",
@@ -24,6 +24,7 @@ __all__ = [
     "domain_signal",
     "events_about",
     "outbox_backlog",
+    "restoring_context",
     "shed_when_backed_up",
     "subscribe",
 ]

@@ -26,3 +26,18 @@ def continue_trace(carrier: dict) -> Iterator[None]:
         yield
     finally:
         context.detach(token)
+
+
+@contextmanager
+def restoring_context() -> Iterator[None]:
+    """Leave the caller's trace context as it was, whatever the block does.
+
+    Celery's instrumentation makes its publish span current in before_task_publish and only
+    detaches it in after_task_publish, which a failed publish never reaches: without this, every
+    later span and log line of the thread would hang under a publish that never happened.
+    """
+    token = context.attach(context.get_current())
+    try:
+        yield
+    finally:
+        context.detach(token)

@@ -14,7 +14,7 @@ from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 
 from apps.accounts.public import account_get
-from apps.events.public import continue_trace
+from apps.events.public import continue_trace, restoring_context
 from apps.notifications import channels
 from apps.notifications.models import Channel, Delivery, DeliveryStatus, WebhookEndpoint
 from apps.notifications.selectors import endpoints_subscribed
@@ -329,6 +329,7 @@ def enqueue(delivery: Delivery, *, countdown: float | None = None) -> None:
     if countdown is not None and task.app.conf.task_always_eager:
         return  # in-process tasks cannot wait: the next sweep sends it
     try:
-        task.apply_async((delivery.pk, delivery.channel), countdown=countdown, retry=False)
+        with restoring_context():  # a failed publish must not leave its span current
+            task.apply_async((delivery.pk, delivery.channel), countdown=countdown, retry=False)
     except Exception as exc:
         logger.warning("notification_enqueue_failed", delivery_id=delivery.pk, error=str(exc))
