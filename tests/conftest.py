@@ -1,9 +1,9 @@
 import pytest
 from django.conf import settings
-from opentelemetry import trace
 from django.core.cache import cache
 from django.db import connections
 from mongoengine.connection import get_db
+from opentelemetry import trace
 from rest_framework.test import APIClient
 
 from apps.catalog.documents import Product, Reservation

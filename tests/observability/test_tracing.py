@@ -5,6 +5,8 @@ import os
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connections
 from opentelemetry.trace import SpanKind
 
 from apps.events.relay import relay_batch
@@ -18,6 +20,19 @@ pytestmark = [
     real_worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True, databases="__all__"),
 ]
+
+@pytest.fixture(autouse=True)
+def _worker_threads_close_their_connections():
+    """Threads of the in-process worker keep their own connections; closed after each task, or the
+    test database could not be dropped at the end of the session."""
+
+    def close(**kwargs) -> None:
+        connections.close_all()
+
+    task_postrun.connect(close, weak=False, dispatch_uid="tests.close_worker_thread_connections")
+    yield
+    task_postrun.disconnect(dispatch_uid="tests.close_worker_thread_connections")
+
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
