@@ -57,12 +57,23 @@ def _instrument_libraries() -> None:
     from opentelemetry.instrumentation.redis import RedisInstrumentor
     from opentelemetry.instrumentation.requests import RequestsInstrumentor
 
-    DjangoInstrumentor().instrument(excluded_urls=UNTRACED_PATHS)
-    CeleryInstrumentor().instrument()  # publish spans inject the context; run spans extract it
-    PsycopgInstrumentor().instrument(enable_commenter=False)
-    RedisInstrumentor().instrument()
-    PymongoInstrumentor().instrument()
-    RequestsInstrumentor().instrument()  # webhooks, SMS gateway, Stripe: traceparent goes out
+    instrumentations = {
+        "django": lambda: DjangoInstrumentor().instrument(excluded_urls=UNTRACED_PATHS),
+        # Publish spans inject the context into the message; run spans extract it.
+        "celery": lambda: CeleryInstrumentor().instrument(),
+        "psycopg": lambda: PsycopgInstrumentor().instrument(enable_commenter=False),
+        "redis": lambda: RedisInstrumentor().instrument(),
+        "pymongo": lambda: PymongoInstrumentor().instrument(),
+        # Webhooks, the SMS gateway, Stripe: traceparent goes out.
+        "requests": lambda: RequestsInstrumentor().instrument(),
+    }
+    # The variable opentelemetry-instrument reads, with the same meaning: names to leave alone.
+    disabled = {
+        name.strip() for name in os.environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",")
+    }
+    for name, instrument in instrumentations.items():
+        if name not in disabled:
+            instrument()
 
 
 def _exporter():
