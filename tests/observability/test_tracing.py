@@ -21,6 +21,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True, databases="__all__"),
 ]
 
+
 @pytest.fixture(autouse=True)
 def _worker_threads_close_their_connections():
     """Threads of the in-process worker keep their own connections; closed after each task, or the
