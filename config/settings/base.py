@@ -417,8 +417,10 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
-        # One request line per call comes from django_structlog; Django's own is a duplicate.
+        # One request line per call comes from django_structlog; Django's own are duplicates
+        # (django.request still logs 5xx, with the traceback of an unhandled exception).
         "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
         # The Stripe SDK logs request bodies at DEBUG: payment method ids, or whatever a buggy
         # client put there (a card number). Its INFO lines add nothing our spans lack.
         "stripe": {"level": "WARNING"},
