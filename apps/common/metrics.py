@@ -33,6 +33,7 @@ from prometheus_client import (
 from prometheus_client.registry import Collector
 
 UNMATCHED_ROUTE = "<unmatched>"  # a 404 scan must not mint one series per path it tried
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # others: "OTHER"
 
 http_requests = Counter("http_requests_total", "Requests answered", ["route", "method", "status_class"])
 http_errors = Counter(
@@ -56,6 +57,10 @@ _live_collectors: list[Collector] = []
 def register_live_collector(collector: Collector) -> None:
     """Add a collector read at every scrape of this process (gauges computed on demand)."""
     _live_collectors.append(collector)
+
+
+def method_of(request) -> str:
+    return request.method if request.method in METHODS else "OTHER"
 
 
 def route_of(request) -> str:
@@ -86,11 +91,11 @@ class RequestMetricsMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        request._metrics_in_flight = http_in_flight.labels(route_of(request), request.method)
+        request._metrics_in_flight = http_in_flight.labels(route_of(request), method_of(request))
         request._metrics_in_flight.inc()
 
     def _observe(self, request, status: int, started: float) -> None:
-        route, method = route_of(request), request.method
+        route, method = route_of(request), method_of(request)
         if in_flight := getattr(request, "_metrics_in_flight", None):
             in_flight.dec()
         http_duration.labels(route, method).observe(time.perf_counter() - started)

@@ -107,11 +107,13 @@ class _Sampler:
 
     def current(self) -> Pressure:
         sample = self._sample
-        if sample is not None and time.monotonic() - sample.taken_at < settings.BACKPRESSURE_SAMPLE_SECONDS:
+        if self._fresh(sample):
             return sample
         if not self._lock.acquire(blocking=sample is None):
             return sample  # another thread is measuring; this one does not wait for it
         try:
+            if self._fresh(self._sample):  # measured while this thread waited for the lock
+                return self._sample
             fresh = take_sample()
             if fresh.shedding != (sample is not None and sample.shedding):
                 logger.warning("backpressure_changed", shedding=fresh.shedding, reasons=list(fresh.reasons))
@@ -119,6 +121,12 @@ class _Sampler:
             return fresh
         finally:
             self._lock.release()
+
+    @staticmethod
+    def _fresh(sample: Pressure | None) -> bool:
+        return (
+            sample is not None and time.monotonic() - sample.taken_at < settings.BACKPRESSURE_SAMPLE_SECONDS
+        )
 
     def forget(self) -> None:
         self._sample = None

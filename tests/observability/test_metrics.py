@@ -66,6 +66,7 @@ def test_request_payment_cache_and_outbox_metrics_count_the_traffic_sent(custome
     assert customer_client.get("/api/v1/products/METER-1").status_code == 200
     assert customer_client.get("/api/v1/products/METER-1").status_code == 200
     assert customer_client.get("/no/such/page").status_code == 404
+    assert customer_client.generic("BREW", "/api/v1/orders").status_code == 405
     after = scrape()
 
     def delta(name: str, **labels) -> float:
@@ -79,6 +80,8 @@ def test_request_payment_cache_and_outbox_metrics_count_the_traffic_sent(custome
     assert value(after, "http_requests_in_flight", route=route, method=method) == 0
     # Unknown paths share one series: a scanner cannot mint a series per URL.
     assert delta("http_requests_total", route="<unmatched>", method="GET", status_class="4xx") == 1
+    # ... nor an invented method a series per method.
+    assert delta("http_requests_total", route=route, method="OTHER", status_class="4xx") == 1
 
     authorize = {"provider": "sandbox", "operation": "authorize"}
     assert delta("payment_provider_requests_total", **authorize, outcome="ok") == 2
