@@ -8,10 +8,12 @@ import pytest
 from django.conf import settings as django_settings
 from kombu import Queue
 
+from apps.events.backpressure import current_pressure, sampler
 from apps.payments.models import Payment
 from apps.payments.providers import get_provider
 from config.celery import app as celery_app
 from tests.events.conftest import real_worker
+from tests.events.probe.services import thing_do
 from tests.factories.catalog import ProductFactory
 from tests.helpers import drain_outbox, place
 from tests.observability.scrape import samples, value
@@ -105,3 +107,13 @@ def test_a_deep_broker_queue_on_the_order_path_sheds_and_recovers_when_emptied(
             relay_queue(connection.default_channel).purge()
 
     assert place(customer_client, ("BUSY-2", 1), key="q-1").status_code == 201
+
+
+def test_requests_read_a_sample_cached_per_process_not_the_database(settings):
+    settings.BACKPRESSURE_SAMPLE_SECONDS = 60
+    first = current_pressure()
+    thing_do(note="after the sample")
+
+    assert current_pressure() is first  # no query, no broker call: the cached sample
+    sampler.forget()  # what the passing of BACKPRESSURE_SAMPLE_SECONDS does
+    assert current_pressure().outbox.pending == first.outbox.pending + 1
