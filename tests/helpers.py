@@ -1,10 +1,15 @@
-"""Helpers shared by the orders and payments tests."""
+"""Helpers shared by the test packages: placing orders, draining the outbox, publishing an event."""
 
+import uuid
+
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from apps.events.delivery import deliver
 from apps.events.models import OutboxEvent
 from apps.events.registry import subscribers
+from apps.payments.event_data import PaymentData
+from apps.payments.signals import payment_voided
 from tests.factories.orders import order_request
 
 
@@ -26,3 +31,21 @@ def drain_outbox() -> list[tuple[str, str]]:
                 handler = subscription.name.rsplit(".", 1)[-1]
                 outcomes.append((event.type, handler, deliver(event.envelope, subscription.name)))
     return outcomes
+
+
+def publish_payment_voided() -> str:
+    """Publish payments.PaymentVoided.v1 the way the payments module does (no order needed), for
+    tests that need one real event through the backbone. Returns the payment id (the subject)."""
+    data = PaymentData(
+        payment_id=str(uuid.uuid4()),
+        order_id=str(uuid.uuid4()),
+        provider="sandbox",
+        status="voided",
+        currency="EUR",
+        amount_authorized=2500,
+        amount_captured=0,
+        amount_refunded=0,
+    )
+    with transaction.atomic():
+        payment_voided.send(sender=None, subject=data.payment_id, aggregate_version=2, data=data)
+    return data.payment_id

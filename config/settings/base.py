@@ -357,15 +357,20 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 if LOG_FORMAT not in ("json", "console"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'console', not {LOG_FORMAT!r}")
 
+# Every line, ours or from a plain stdlib logger (Celery, gunicorn, Django), gets these fields.
+_COMMON_FIELDS = [
+    structlog.contextvars.merge_contextvars,
+    add_trace_context,
+    redact_secrets,
+    structlog.processors.TimeStamper(fmt="iso"),
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+]
+
 structlog.configure(
     processors=[
-        structlog.contextvars.merge_contextvars,
         structlog.stdlib.filter_by_level,
-        add_trace_context,
-        redact_secrets,
-        structlog.processors.TimeStamper(fmt="iso"),
-        structlog.stdlib.add_logger_name,
-        structlog.stdlib.add_log_level,
+        *_COMMON_FIELDS,
         structlog.stdlib.PositionalArgumentsFormatter(),
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
@@ -386,16 +391,7 @@ DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG
 # cost 0.2 ms per request (a fifth of a minimal view).
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
 
-# Lines from plain stdlib loggers (Celery, gunicorn, Django) get the same fields as ours.
-_FOREIGN_PRE_CHAIN = [
-    structlog.contextvars.merge_contextvars,
-    add_trace_context,
-    redact_secrets,
-    structlog.processors.TimeStamper(fmt="iso"),
-    structlog.stdlib.add_logger_name,
-    structlog.stdlib.add_log_level,
-    structlog.stdlib.ExtraAdder(),
-]
+_FOREIGN_PRE_CHAIN = [*_COMMON_FIELDS, structlog.stdlib.ExtraAdder()]  # stdlib loggers' lines
 
 LOGGING = {
     "version": 1,

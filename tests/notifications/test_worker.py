@@ -2,17 +2,14 @@
 Celery worker, sent to a real local receiver, retried on the (shortened) schedule, dead, replayed."""
 
 import time
-import uuid
 
 import pytest
-from django.db import transaction
 from standardwebhooks.webhooks import Webhook
 
 from apps.notifications.models import Delivery
 from apps.notifications.services import deliveries_replay
-from apps.payments.event_data import PaymentData
-from apps.payments.signals import payment_voided
 from tests.events.conftest import real_worker, wait_for
+from tests.helpers import publish_payment_voided
 from tests.notifications.conftest import make_endpoint
 from tests.notifications.receiver import Answer
 
@@ -22,23 +19,6 @@ pytestmark = [
 ]
 
 
-def _void_payment() -> str:
-    """Publish payments.PaymentVoided.v1 the way the payments module does (no order needed)."""
-    data = PaymentData(
-        payment_id=str(uuid.uuid4()),
-        order_id=str(uuid.uuid4()),
-        provider="sandbox",
-        status="voided",
-        currency="EUR",
-        amount_authorized=2500,
-        amount_captured=0,
-        amount_refunded=0,
-    )
-    with transaction.atomic():
-        payment_voided.send(sender=None, subject=data.payment_id, aggregate_version=2, data=data)
-    return data.payment_id
-
-
 def test_a_failing_receiver_is_retried_on_schedule_then_dead_lettered_and_a_replay_delivers_once(
     worker_process, receiver, settings
 ):
@@ -46,7 +26,7 @@ def test_a_failing_receiver_is_retried_on_schedule_then_dead_lettered_and_a_repl
     endpoint = make_endpoint(receiver.url, "payments.*")
     worker_process.start()
 
-    payment_id = _void_payment()
+    payment_id = publish_payment_voided()
 
     wait_for(lambda: Delivery.objects.filter(status="dead").exists(), what="the delivery to die")
     delivery = Delivery.objects.get()

@@ -1,20 +1,16 @@
 """/metrics: who may read it, and what it says after traffic whose size the test knows."""
 
 import json
-import uuid
 
 import pytest
 import requests
-from django.db import transaction
 from opentelemetry import trace
 
 from apps.common.metrics import scrape_registry
 from apps.events.models import OutboxEvent
-from apps.payments.event_data import PaymentData
-from apps.payments.signals import payment_voided
 from tests.events.conftest import real_worker, wait_for
 from tests.factories.catalog import ProductFactory
-from tests.helpers import drain_outbox, place
+from tests.helpers import drain_outbox, place, publish_payment_voided
 from tests.observability.scrape import samples, value
 from tests.test_dashboard import EXPORTED
 
@@ -131,19 +127,9 @@ def test_a_prefork_worker_continues_the_trace_counts_on_its_own_endpoint_and_log
             "LOG_FORMAT": "json",
         },
     )
-    data = PaymentData(
-        payment_id=str(uuid.uuid4()),
-        order_id=str(uuid.uuid4()),
-        provider="sandbox",
-        status="voided",
-        currency="EUR",
-        amount_authorized=2500,
-        amount_captured=0,
-        amount_refunded=0,
-    )
-    with tracer.start_as_current_span("test.producer") as producer, transaction.atomic():
-        payment_voided.send(sender=None, subject=data.payment_id, aggregate_version=2, data=data)
-    event_id = str(OutboxEvent.objects.get(subject=data.payment_id).event_id)
+    with tracer.start_as_current_span("test.producer") as producer:
+        payment_id = publish_payment_voided()
+    event_id = str(OutboxEvent.objects.get(subject=payment_id).event_id)
 
     url = f"http://127.0.0.1:{free_port}/metrics"
     project = "apps.reporting.handlers.project_payment"
