@@ -108,23 +108,9 @@ def wait_until(predicate, *, timeout: float = 300, interval: float = 0.02) -> No
 
 
 def void_payment(i: int) -> None:
-    from django.db import transaction
+    from tests.helpers import publish_payment_voided
 
-    from apps.payments.event_data import PaymentData
-    from apps.payments.signals import payment_voided
-
-    data = PaymentData(
-        payment_id=str(uuid.uuid4()),
-        order_id=str(uuid.uuid4()),
-        provider="sandbox",
-        status="voided",
-        currency="EUR",
-        amount_authorized=100 + i,
-        amount_captured=0,
-        amount_refunded=0,
-    )
-    with transaction.atomic():
-        payment_voided.send(sender=None, subject=data.payment_id, aggregate_version=2, data=data)
+    publish_payment_voided(amount=100 + i)
 
 
 def last_outbox_id() -> int:

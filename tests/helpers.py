@@ -33,7 +33,7 @@ def drain_outbox() -> list[tuple[str, str]]:
     return outcomes
 
 
-def publish_payment_voided() -> str:
+def publish_payment_voided(*, amount: int = 2500) -> str:
     """Publish payments.PaymentVoided.v1 the way the payments module does (no order needed), for
     tests that need one real event through the backbone. Returns the payment id (the subject)."""
     data = PaymentData(
@@ -42,7 +42,7 @@ def publish_payment_voided() -> str:
         provider="sandbox",
         status="voided",
         currency="EUR",
-        amount_authorized=2500,
+        amount_authorized=amount,
         amount_captured=0,
         amount_refunded=0,
     )
