@@ -44,6 +44,3 @@ class SpanRecorder(SimpleSpanProcessor):
 
     def trace_of(self, span: ReadableSpan) -> list[ReadableSpan]:
         return [s for s in self.finished if s.context.trace_id == span.context.trace_id]
-
-    def named(self, name: str) -> list[ReadableSpan]:
-        return [s for s in self.finished if s.name == name]
