@@ -48,6 +48,8 @@ VARIABLES = {
     "STRIPE_API_BASE": "Stripe API address; default https://api.stripe.com (tests point it at a stand-in)",
     "TEST_QUEUE": "tests only: the Celery queue test workers use (default commerce-test)",
     "ORDERS_CAPTURE_POLICY": "'immediate' (capture right after placement, default) or 'on_shipment'",
+    "CHECKOUT_PRICES_INCLUDE_TAX": "true (default): catalog and shipping prices include tax (gross); false: net",
+    "CHECKOUT_EXPIRE_DAYS": "days an untouched checkout lives before it is purged (default 7)",
     "EMAIL_URL": "SMTP for notifications, e.g. smtp+tls://user:pass@smtp.example.com:587; unset = localhost:25",
     "DEFAULT_FROM_EMAIL": "sender address of customer emails (default shop@example.com)",
     "SMS_GATEWAY_URL": "HTTP SMS gateway (POST JSON to, text, parts); unset = SMS are logged",

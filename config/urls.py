@@ -9,6 +9,7 @@ from apps.common.views import api_not_found, healthz, readyz
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.catalog.api.urls")),
+    path("", include("apps.checkout.api.urls")),
     path("", include("apps.orders.api.urls")),
     path("", include("apps.payments.api.urls")),
 ]

@@ -19,6 +19,8 @@ def prices_for(*, skus: list[str]) -> dict[str, ProductPrice]:
             currency=payload["price"]["currency"],
             active=payload["active"],
             available=payload["available"],
+            weight_grams=payload.get("weight_grams", 0),
+            tax_class=payload.get("tax_class", "standard"),
         )
         for sku, payload in selectors.product_details(skus=skus).items()
     }

@@ -47,9 +47,14 @@ def _object(cls: type) -> dict:
         schema["description"] = cls.__doc__.strip()
     fields = dataclasses.fields(cls)
     schema["properties"] = {f.name: _type(hints[f.name]) | dict(f.metadata) for f in fields}
-    schema["required"] = [f.name for f in fields]
+    # A field with a default is optional: that is how a field is added compatibly.
+    schema["required"] = [f.name for f in fields if _no_default(f)]
     schema["additionalProperties"] = True
     return schema
+
+
+def _no_default(f: dataclasses.Field) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
 def _type(annotation) -> dict:

@@ -76,8 +76,24 @@ class OrderPartInline(admin.TabularInline):
 
 class LineInline(OrderPartInline):
     model = OrderLine
-    fields = ["sku", "name", "unit_price_display", "quantity", "line_total_display"]
+    fields = [
+        "sku",
+        "name",
+        "unit_price_display",
+        "quantity",
+        "line_total_display",
+        "discount_display",
+        "tax_display",
+    ]
     readonly_fields = fields
+
+    @admin.display(description="discount")
+    def discount_display(self, line: OrderLine) -> str:
+        return str(Money(line.discount_amount, line.order.currency))
+
+    @admin.display(description="tax")
+    def tax_display(self, line: OrderLine) -> str:
+        return str(Money(line.tax_amount, line.order.currency))
 
     @admin.display(description="unit price")
     def unit_price_display(self, line: OrderLine) -> str:
@@ -127,7 +143,8 @@ class OrderAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Shipping", {"fields": ["address", "carrier", "tracking_number"]}),
+        ("Charges", {"fields": ["charges", "voucher_code"]}),
+        ("Shipping", {"fields": ["shipping_method", "address", "carrier", "tracking_number"]}),
         ("Payment", {"fields": ["payment_summary"]}),
         ("Events", {"fields": ["events"]}),
         ("Times", {"fields": ["created_at", "updated_at"]}),
@@ -140,6 +157,9 @@ class OrderAdmin(admin.ModelAdmin):
         "total",
         "item_count",
         "version",
+        "charges",
+        "voucher_code",
+        "shipping_method",
         "address",
         "carrier",
         "tracking_number",
@@ -173,6 +193,22 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="total", ordering="total_amount")
     def total(self, order: Order) -> str:
         return str(Money(order.total_amount, order.currency))
+
+    @admin.display(description="total as charged")
+    def charges(self, order: Order) -> str:
+        m = lambda amount: str(Money(amount, order.currency))  # noqa: E731
+        subtotal = order.total_amount if order.subtotal_amount is None else order.subtotal_amount
+        tax = "incl." if order.prices_include_tax else "plus"
+        return format_html(
+            "subtotal {} · discount -{} · shipping {} · tax {} ({} {} on shipping) · total {}",
+            m(subtotal),
+            m(order.discount_amount),
+            m(order.shipping_amount),
+            m(order.tax_amount),
+            tax,
+            m(order.shipping_tax_amount),
+            m(order.total_amount),
+        )
 
     @admin.display(description="shipping address")
     def address(self, order: Order) -> str:

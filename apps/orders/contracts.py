@@ -28,6 +28,47 @@ class Actor:
 
 
 SYSTEM = Actor("system")
+GUEST_CUSTOMER_ID = 0  # customer_id of an order a guest placed (a checkout without an account)
+
+
+@dataclass(frozen=True, slots=True)
+class ChargedLine:
+    """A line as it is charged: name and unit price as at placement, its share of the discount
+    and its tax (minor units)."""
+
+    sku: str
+    name: str
+    unit_price: int
+    quantity: int
+    line_total: int  # unit_price x quantity, before the discount
+    discount_amount: int = 0
+    tax_amount: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCharges:
+    """Everything the order charges, priced by the caller (checkout). Direct orders have no
+    shipping, discount or tax: their total is the lines' subtotal."""
+
+    currency: str
+    lines: tuple[ChargedLine, ...]
+    subtotal_amount: int
+    total_amount: int
+    shipping_method: str = ""
+    shipping_amount: int = 0
+    shipping_tax_amount: int = 0
+    discount_amount: int = 0
+    tax_amount: int = 0  # lines' tax plus shipping tax
+    voucher_code: str = ""
+    prices_include_tax: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    id: str
+    number: str
+    currency: str
+    total_amount: int
 
 
 class OrderError(Exception):

@@ -15,7 +15,9 @@ class OrderLineData:
     name: str
     unit_price: int = field(metadata={"description": "Minor units, as at order time."})
     quantity: int = field(metadata={"minimum": 1})
-    line_total: int = field(metadata={"description": "Minor units."})
+    line_total: int = field(metadata={"description": "Minor units, before the discount."})
+    discount_amount: int = field(default=0, metadata={"description": "This line's share of the discount."})
+    tax_amount: int = field(default=0, metadata={"description": "Minor units, rounded half-up per line."})
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class OrderData:
 
     order_id: str = field(metadata=UUID)
     number: str = field(metadata={"description": "Human order number, e.g. 2611-7K3Q-9M2X."})
-    customer_id: int
+    customer_id: int = field(metadata={"description": "0 for a guest's order."})
     status: str = field(
         metadata={"enum": ["placed", "paid", "shipped", "delivered", "cancelled", "refunded"]}
     )
@@ -39,6 +41,15 @@ class OrderCreatedData(OrderData):
     """A placed order: payment authorized, stock committed."""
 
     lines: list[OrderLineData]
+    # Optional (added compatibly): checkout orders fill them; absent in older events.
+    subtotal_amount: int = field(default=0, metadata={"description": "Lines before discount, minor units."})
+    shipping_method: str = field(default="", metadata={"description": "Name as at placement ('' if none)."})
+    shipping_amount: int = field(default=0, metadata={"description": "Minor units."})
+    discount_amount: int = field(default=0, metadata={"description": "Minor units."})
+    tax_amount: int = field(
+        default=0, metadata={"description": "Lines' and shipping's tax, minor units (in the total)."}
+    )
+    voucher_code: str = field(default="", metadata={"description": "'' if none."})
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,24 @@ class Order(models.Model):
     # Derived from (customer, Idempotency-Key): a re-run of the same request finds the same order.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     number = models.CharField(max_length=20, unique=True)
-    customer_id = models.BigIntegerField(db_index=True)  # a plain value: accounts is another module
+    # A plain value: accounts is another module. 0 for a guest's order (placed from a checkout).
+    customer_id = models.BigIntegerField(db_index=True)
     customer_email = models.EmailField(max_length=254)  # as at order time, for staff searching
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED)
     currency = models.CharField(max_length=3)
+    # The parts of the total as at placement (minor units). Direct orders: subtotal = total.
+    subtotal_amount = models.BigIntegerField(null=True, blank=True, help_text="Lines before discount.")
+    shipping_method = models.CharField(max_length=100, blank=True, default="")
+    shipping_amount = models.BigIntegerField(default=0)
+    shipping_tax_amount = models.BigIntegerField(default=0)
+    discount_amount = models.BigIntegerField(default=0)
+    tax_amount = models.BigIntegerField(default=0, help_text="Lines' tax plus shipping tax.")
+    voucher_code = models.CharField(max_length=50, blank=True, default="")
+    prices_include_tax = models.BooleanField(default=True)
     total_amount = models.BigIntegerField(help_text="Minor units.")
     item_count = models.PositiveIntegerField()
     shipping_address = models.JSONField()
+    billing_address = models.JSONField(null=True, blank=True)  # None: same as shipping
     payment_id = models.UUIDField(null=True, blank=True)  # payments.public, never a ForeignKey
     payment_provider = models.CharField(max_length=30)
     # The payment's status as its events report it (payments' aggregate version, order-tolerant).
@@ -58,7 +69,9 @@ class OrderLine(models.Model):
     name = models.CharField(max_length=200)
     unit_price = models.BigIntegerField()
     quantity = models.PositiveIntegerField()
-    line_total = models.BigIntegerField()
+    line_total = models.BigIntegerField()  # before the discount
+    discount_amount = models.BigIntegerField(default=0)  # this line's share of the voucher
+    tax_amount = models.BigIntegerField(default=0)  # on line_total - discount_amount, rounded half-up
 
     class Meta:
         ordering = ["id"]

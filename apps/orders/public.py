@@ -1,15 +1,66 @@
 """The orders module's public surface: the only orders code other modules may import.
 
-Empty until the module's issue fills it; functions here take and return contracts.py types.
+Functions here take and return contracts.py types.
 """
 
+from collections.abc import Callable
 from datetime import UTC, date
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
-from apps.orders.contracts import OrderContact, OrderCursor, OrderDayTotals, OrderPage, OrderRecord
+from apps.common.problems import Problem
+from apps.orders import services
+from apps.orders.api.views import as_problem
+from apps.orders.contracts import (
+    Customer,
+    LineRequest,
+    OrderCharges,
+    OrderContact,
+    OrderCursor,
+    OrderDayTotals,
+    OrderPage,
+    OrderRecord,
+    PlacedOrder,
+)
 from apps.orders.models import Order, OrderStatusChange
+
+
+def order_place(
+    *,
+    customer: Customer,
+    order_key: str,
+    charges: OrderCharges,
+    shipping_address: dict,
+    billing_address: dict | None,
+    payment_provider: str,
+    payment_method: str,
+    within: Callable[[PlacedOrder], None],
+) -> PlacedOrder:
+    """Place an order priced by the caller, through the same flow as POST /orders: reserve stock,
+    authorize `charges.total_amount`, insert the order. `within(placed)` runs in the order's
+    transaction (its writes commit with the order, or nothing does). The same `order_key` again
+    returns the order it placed. Raises the orders and payments contracts' errors."""
+    order = services.order_create(
+        customer=customer,
+        idempotency_key=order_key,
+        lines=[LineRequest(line.sku, line.quantity) for line in charges.lines],
+        shipping_address=shipping_address,
+        billing_address=billing_address,
+        payment_provider=payment_provider,
+        payment_method=payment_method,
+        charges=charges,
+        order_key=order_key,
+        within=within,
+    )
+    return PlacedOrder(str(order.pk), order.number, order.currency, order.total_amount)
+
+
+def order_problem(exc: Exception) -> Problem | None:
+    """The problem+json answer for an orders or payments failure raised by order_place (the one
+    table that maps them), or None for anything else."""
+    return as_problem(exc)
+
 
 _ORDER_FIELDS = (
     "id",

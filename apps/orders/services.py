@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -15,15 +16,19 @@ from apps.catalog.contracts import ReservationFailed, StockLine
 from apps.catalog.public import prices_for, stock_commit, stock_release, stock_reserve
 from apps.orders import signals
 from apps.orders.contracts import (
+    GUEST_CUSTOMER_ID,
     SYSTEM,
     Actor,
+    ChargedLine,
     ConcurrentUpdate,
     Customer,
     IllegalTransition,
     LineProblem,
     LineRequest,
+    OrderCharges,
     OrderRejected,
     OutOfStock,
+    PlacedOrder,
 )
 from apps.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from apps.orders.transitions import TRANSITIONS
@@ -45,29 +50,44 @@ def order_create(
     shipping_address: dict,
     payment_provider: str,
     payment_method: str,
+    charges: OrderCharges | None = None,
+    order_key: str | None = None,
+    billing_address: dict | None = None,
+    within: Callable[[PlacedOrder], None] | None = None,
 ) -> Order:
     """Place an order: price, reserve stock, authorize payment, then insert the order, its lines,
     its first status row and OrderCreated in one transaction. Whatever fails after a side effect
-    undoes it: the authorization is voided, the reservation released."""
-    order_id = uuid.uuid5(ORDER_IDS, f"{customer.id}:{idempotency_key}")
+    undoes it: the authorization is voided, the reservation released.
+
+    The one placement path for direct orders and checkouts alike. A checkout passes `charges`
+    (its own pricing: shipping, discount, tax), `order_key` (what makes a retry find the same
+    order) and `within`, which runs in the order's transaction: if it raises, nothing is kept."""
+    order_id = uuid.uuid5(ORDER_IDS, order_key or f"{customer.id}:{idempotency_key}")
     trace.get_current_span().set_attributes({"order.id": str(order_id), "order.lines": len(lines)})
-    priced = _priced_lines(lines)
+    charges = charges or _direct_charges(lines)
     # A fresh reservation per attempt: a retry after a failure must not find the released one.
     reservation_ref = f"{order_id}.{secrets.token_hex(4)}"
     _reserve(reservation_ref, lines)
     placed: list[Order] = []
+
+    def record(payment) -> None:
+        # In the payment's own transaction: one commit records the authorization and the order.
+        order = _insert(
+            order_id, customer, charges, shipping_address, billing_address, payment, reservation_ref
+        )
+        if within is not None:
+            within(PlacedOrder(str(order.pk), order.number, order.currency, order.total_amount))
+        placed.append(order)
+
     try:
         payment_authorize(
             order_id=str(order_id),
-            amount=sum(line.line_total for line in priced),
-            currency=priced[0].currency,
+            amount=charges.total_amount,
+            currency=charges.currency,
             provider=payment_provider,
             payment_method=payment_method,
             idempotency_key=f"order:{order_id}",
-            # In the payment's own transaction: one commit records the authorization and the order.
-            record_with=lambda payment: placed.append(
-                _insert(order_id, customer, priced, shipping_address, payment, reservation_ref)
-            ),
+            record_with=record,
         )
     except IntegrityError:
         stock_release(order_ref=reservation_ref)
@@ -141,6 +161,18 @@ def _transition(order: Order, action: str, *, actor: Actor, reason: str = "", **
     return order
 
 
+def _direct_charges(lines: list[LineRequest]) -> OrderCharges:
+    """A direct order (POST /orders) charges the catalog's prices and nothing else."""
+    priced = _priced_lines(lines)
+    subtotal = sum(line.line_total for line in priced)
+    return OrderCharges(
+        currency=priced[0].currency,
+        lines=tuple(ChargedLine(p.sku, p.name, p.unit_price, p.quantity, p.line_total) for p in priced),
+        subtotal_amount=subtotal,
+        total_amount=subtotal,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Priced:
     """A requested line with the catalog's name and price as at this moment."""
@@ -210,7 +242,13 @@ def _reserve(reservation_ref: str, lines: list[LineRequest]) -> None:
 
 @tracer.start_as_current_span("orders.insert")
 def _insert(
-    order_id, customer: Customer, priced: list[_Priced], address: dict, payment, reservation_ref: str
+    order_id,
+    customer: Customer,
+    charges: OrderCharges,
+    address: dict,
+    billing_address: dict | None,
+    payment,
+    reservation_ref: str,
 ) -> Order:
     """The order, its lines, its first status row and OrderCreated; runs inside the payment's
     transaction (see order_create)."""
@@ -219,10 +257,19 @@ def _insert(
         number=_new_number(),
         customer_id=customer.id,
         customer_email=customer.email,
-        currency=priced[0].currency,
-        total_amount=sum(p.line_total for p in priced),
-        item_count=sum(p.quantity for p in priced),
+        currency=charges.currency,
+        subtotal_amount=charges.subtotal_amount,
+        shipping_method=charges.shipping_method,
+        shipping_amount=charges.shipping_amount,
+        shipping_tax_amount=charges.shipping_tax_amount,
+        discount_amount=charges.discount_amount,
+        tax_amount=charges.tax_amount,
+        voucher_code=charges.voucher_code,
+        prices_include_tax=charges.prices_include_tax,
+        total_amount=charges.total_amount,
+        item_count=sum(line.quantity for line in charges.lines),
         shipping_address=address,
+        billing_address=billing_address,
         payment_id=payment.id,
         payment_provider=payment.provider,
         payment_status=payment.status,
@@ -237,17 +284,21 @@ def _insert(
             unit_price=p.unit_price,
             quantity=p.quantity,
             line_total=p.line_total,
+            discount_amount=p.discount_amount,
+            tax_amount=p.tax_amount,
         )
-        for p in priced
+        for p in charges.lines
     )
     order._prefetched_objects_cache = {"lines": lines}  # the response needs no SELECT for them
     OrderStatusChange.objects.create(
         order=order,
         to_status=order.status,
-        actor=f"customer {customer.id} <{customer.email}>",
+        actor=f"{'guest' if customer.id == GUEST_CUSTOMER_ID else 'customer ' + str(customer.id)} <{customer.email}>",
         reason="placed",
     )
-    signals.order_created.send(**_event(order, lines=[_line_data(p) for p in priced]))
+    signals.order_created.send(
+        **_event(order, lines=[_line_data(p) for p in charges.lines], **_charges_data(charges))
+    )
     return order
 
 
@@ -265,13 +316,26 @@ def _new_number() -> str:
     return f"{timezone.now():%y%m}-{tail[:4]}-{tail[4:]}"
 
 
-def _line_data(p: _Priced) -> dict:
+def _line_data(p: ChargedLine) -> dict:
     return {
         "sku": p.sku,
         "name": p.name,
         "unit_price": p.unit_price,
         "quantity": p.quantity,
         "line_total": p.line_total,
+        "discount_amount": p.discount_amount,
+        "tax_amount": p.tax_amount,
+    }
+
+
+def _charges_data(charges: OrderCharges) -> dict:
+    return {
+        "subtotal_amount": charges.subtotal_amount,
+        "shipping_method": charges.shipping_method,
+        "shipping_amount": charges.shipping_amount,
+        "discount_amount": charges.discount_amount,
+        "tax_amount": charges.tax_amount,
+        "voucher_code": charges.voucher_code,
     }
 
 

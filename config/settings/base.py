@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     # Business modules: each reachable by the others only through public.py / contracts.py.
     "apps.accounts",
     "apps.catalog",
+    "apps.checkout",
     "apps.orders",
     "apps.payments",
     "apps.notifications",
@@ -163,6 +164,7 @@ CELERY_BEAT_SCHEDULE = {
     "catalog-expire-reservations": {"task": "catalog.expire_reservations", "schedule": 60.0},
     "common-purge-idempotency-keys": {"task": "common.purge_idempotency_keys", "schedule": 3600.0},
     "payments-void-abandoned": {"task": "payments.void_abandoned", "schedule": 3600.0},
+    "checkout-purge-expired": {"task": "checkout.purge_expired", "schedule": 3600.0},
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 10.0},
 }
 
@@ -208,6 +210,20 @@ if ORDERS_CAPTURE_POLICY not in ("immediate", "on_shipment"):
 ORDERS_RESERVATION_TTL = timedelta(minutes=15)
 ORDERS_MAX_QUANTITY_PER_LINE = 1000
 ORDERS_MAX_LINES = 100
+
+# --- Checkout (apps.checkout) -----------------------------------------------------------
+
+# The shop's currency: checkouts, shipping prices and fixed vouchers are in it.
+CHECKOUT_CURRENCY = "EUR"
+# Whether catalog prices (and shipping prices) are entered with tax included (gross) or without (net).
+CHECKOUT_PRICES_INCLUDE_TAX = env.bool("CHECKOUT_PRICES_INCLUDE_TAX", default=True)
+# A checkout nobody changed for this long is abandoned: unreachable, then purged (hourly task).
+CHECKOUT_EXPIRE_AFTER = timedelta(days=env.int("CHECKOUT_EXPIRE_DAYS", default=7))
+# Limits of one checkout; they fit inside what an order accepts.
+CHECKOUT_MAX_LINES = ORDERS_MAX_LINES
+CHECKOUT_MAX_QUANTITY_PER_LINE = ORDERS_MAX_QUANTITY_PER_LINE
+# A completion claimed this long ago by a process that never finished may be taken over.
+CHECKOUT_CLAIM_TIMEOUT = timedelta(seconds=60)
 
 # --- Reporting (apps.reporting) ------------------------------------------------------
 
@@ -316,6 +332,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"CheckoutStatusEnum": "apps.checkout.models.CheckoutStatus"},
 }
 
 # Idempotency-Key (apps/common/idempotency.py): how long an answer is replayed, and how long an

@@ -34,6 +34,8 @@ def test_placing_an_order_authorizes_payment_commits_stock_and_records_the_order
             "unit_price": 1250,
             "quantity": 2,
             "line_total": 2500,
+            "discount": {"amount": 0, "currency": "EUR"},
+            "tax": {"amount": 0, "currency": "EUR"},
         },
         {
             "sku": "TEA",
@@ -41,8 +43,21 @@ def test_placing_an_order_authorizes_payment_commits_stock_and_records_the_order
             "unit_price": 599,
             "quantity": 1,
             "line_total": 599,
+            "discount": {"amount": 0, "currency": "EUR"},
+            "tax": {"amount": 0, "currency": "EUR"},
         },
     ]
+    # A direct order charges its lines only: no shipping, discount or tax
+    eur = lambda amount: {"amount": amount, "currency": "EUR"}  # noqa: E731
+    assert body["totals"] == {
+        "subtotal": eur(3099),
+        "shipping": eur(0),
+        "discount": eur(0),
+        "tax": eur(0),
+        "total": eur(3099),
+        "prices_include_tax": True,
+    }
+    assert (body["shipping_method"], body["voucher_code"], body["billing_address"]) == ("", "", None)
     assert body["allowed_actions"] == ["ship", "cancel"]
     payment = Payment.objects.get()
     assert (payment.status, payment.amount_authorized, payment.order_id) == ("authorized", 3099, order.pk)

@@ -5,11 +5,7 @@ import json
 from rest_framework import serializers
 
 from apps.catalog.selectors import ProductFilters, categories
-
-
-class MoneySerializer(serializers.Serializer):
-    amount = serializers.IntegerField(help_text="Integer minor units (cents for EUR).")
-    currency = serializers.CharField(help_text="ISO 4217 code.")
+from apps.common.serializers import MoneySerializer
 
 
 class ProductSerializer(serializers.Serializer):

@@ -1,6 +1,8 @@
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.common.serializers import MoneySerializer, money
 from apps.orders.models import Order, OrderLine
 from apps.orders.transitions import allowed_actions
 from apps.payments.public import enabled_providers
@@ -74,14 +76,39 @@ class OrderShipSerializer(serializers.Serializer):
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
+    discount = serializers.SerializerMethodField(help_text="This line's share of the voucher discount.")
+    tax = serializers.SerializerMethodField(help_text="Tax on the discounted line total, rounded half-up.")
+
     class Meta:
         model = OrderLine
-        fields = ["sku", "name", "unit_price", "quantity", "line_total"]
+        fields = ["sku", "name", "unit_price", "quantity", "line_total", "discount", "tax"]
+
+    @extend_schema_field(MoneySerializer)
+    def get_discount(self, line: OrderLine) -> dict:
+        return money(line.discount_amount, line.order.currency)
+
+    @extend_schema_field(MoneySerializer)
+    def get_tax(self, line: OrderLine) -> dict:
+        return money(line.tax_amount, line.order.currency)
+
+
+class OrderTotalsSerializer(serializers.Serializer):
+    """The parts of the order's total as at placement. total = subtotal - discount + shipping
+    (+ tax when prices are net)."""
+
+    subtotal = MoneySerializer()
+    shipping = MoneySerializer()
+    discount = MoneySerializer()
+    tax = MoneySerializer(help_text="Included in the prices when prices_include_tax, else added.")
+    total = MoneySerializer()
+    prices_include_tax = serializers.BooleanField()
 
 
 class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     shipping_address = AddressSerializer(read_only=True)
+    billing_address = AddressSerializer(read_only=True, allow_null=True, help_text="null: same as shipping.")
+    totals = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField(help_text="What may happen to the order next.")
 
     class Meta:
@@ -93,9 +120,13 @@ class OrderSerializer(serializers.ModelSerializer):
             "allowed_actions",
             "currency",
             "total_amount",
+            "totals",
+            "shipping_method",
+            "voucher_code",
             "item_count",
             "lines",
             "shipping_address",
+            "billing_address",
             "payment_id",
             "payment_provider",
             "carrier",
@@ -104,6 +135,19 @@ class OrderSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    @extend_schema_field(OrderTotalsSerializer)
+    def get_totals(self, order: Order) -> dict:
+        currency = order.currency
+        subtotal = order.total_amount if order.subtotal_amount is None else order.subtotal_amount
+        return {
+            "subtotal": money(subtotal, currency),
+            "shipping": money(order.shipping_amount, currency),
+            "discount": money(order.discount_amount, currency),
+            "tax": money(order.tax_amount, currency),
+            "total": money(order.total_amount, currency),
+            "prices_include_tax": order.prices_include_tax,
+        }
 
     def get_allowed_actions(self, order: Order) -> list[str]:
         return [a for a in allowed_actions(order.status) if a in ("cancel", "ship", "deliver")]

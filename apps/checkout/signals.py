@@ -1,0 +1,3 @@
+from apps.events.public import domain_signal
+
+checkout_completed = domain_signal("checkout.CheckoutCompleted.v1")

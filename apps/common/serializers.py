@@ -1,0 +1,14 @@
+"""Serializers shared by every module's API."""
+
+from rest_framework import serializers
+
+
+class MoneySerializer(serializers.Serializer):
+    """Money everywhere in the API: `{"amount": 1999, "currency": "EUR"}`."""
+
+    amount = serializers.IntegerField(help_text="Integer minor units (cents for EUR).")
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+
+
+def money(amount: int, currency: str) -> dict:
+    return {"amount": amount, "currency": currency}
