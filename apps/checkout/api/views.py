@@ -208,7 +208,7 @@ class CheckoutDetailView(CheckoutView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         with checkout_problems():
-            services.details_set(
+            checkout = services.details_set(
                 checkout=checkout,
                 email=data.get("email"),
                 shipping_address=data.get("shipping_address"),
@@ -235,7 +235,7 @@ class CheckoutLinesView(CheckoutView):
         payload = LineAddSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         with checkout_problems():
-            services.line_add(checkout=checkout, **payload.validated_data)
+            checkout = services.line_add(checkout=checkout, **payload.validated_data)
         return self.priced(checkout)
 
 
@@ -253,7 +253,7 @@ class CheckoutLineView(CheckoutView):
         payload = LineQuantitySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         with checkout_problems():
-            services.line_set(checkout=checkout, sku=sku, quantity=payload.validated_data["quantity"])
+            checkout = services.line_set(checkout=checkout, sku=sku, quantity=payload.validated_data["quantity"])
         return self.priced(checkout)
 
     @extend_schema(
@@ -267,7 +267,7 @@ class CheckoutLineView(CheckoutView):
     def delete(self, request, checkout_id, sku):
         checkout = self.checkout(request, checkout_id)
         with checkout_problems():
-            services.line_remove(checkout=checkout, sku=sku)
+            checkout = services.line_remove(checkout=checkout, sku=sku)
         return self.priced(checkout)
 
 
@@ -312,7 +312,7 @@ class CheckoutShippingMethodView(CheckoutView):
         payload = ShippingMethodChoiceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         with checkout_problems():
-            services.shipping_method_set(checkout=checkout, method_id=payload.validated_data["id"])
+            checkout = services.shipping_method_set(checkout=checkout, method_id=payload.validated_data["id"])
         return self.priced(checkout)
 
 
@@ -330,7 +330,7 @@ class CheckoutVoucherView(CheckoutView):
         payload = VoucherApplySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         with checkout_problems():
-            services.voucher_apply(checkout=checkout, code=payload.validated_data["code"])
+            checkout = services.voucher_apply(checkout=checkout, code=payload.validated_data["code"])
         return self.priced(checkout)
 
     @extend_schema(
@@ -344,7 +344,7 @@ class CheckoutVoucherView(CheckoutView):
     def delete(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
         with checkout_problems():
-            services.voucher_remove(checkout=checkout)
+            checkout = services.voucher_remove(checkout=checkout)
         return self.priced(checkout)
 
 
