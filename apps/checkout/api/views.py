@@ -253,7 +253,9 @@ class CheckoutLineView(CheckoutView):
         payload = LineQuantitySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         with checkout_problems():
-            checkout = services.line_set(checkout=checkout, sku=sku, quantity=payload.validated_data["quantity"])
+            checkout = services.line_set(
+                checkout=checkout, sku=sku, quantity=payload.validated_data["quantity"]
+            )
         return self.priced(checkout)
 
     @extend_schema(
