@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run up migrate seed test check fmt schema contracts deploy-check bench-outbox bench-catalog bench-orders bench-reporting bench-notifications bench-overhead clean
+.PHONY: help install run up migrate seed test check fmt schema contracts contracts-build deploy-check bench-outbox bench-catalog bench-orders bench-reporting bench-notifications bench-overhead clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -41,9 +41,10 @@ run: seed ## Embedded default: migrate, load demo data, serve on http://$(HOST):
 up: migrate ## Real services (DATABASE_URL, ... set): gunicorn, Celery worker and beat
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
 
-test: check ## Lint, boundaries, migrations, the test suite, then the Node.js contract consumer
+test: check ## Lint, boundaries, migrations, the Node.js client build, the test suite (runs the Node storefront), event samples
+	$(MAKE) contracts-build
 	$(BIN)/pytest
-	$(MAKE) contracts
+	cd contracts/node && npm run --silent validate-events
 
 check: install ## ruff (lint + format), lint-imports, makemigrations --check
 	$(BIN)/ruff check .
@@ -59,10 +60,13 @@ schema: install ## Regenerate contracts/openapi.yaml and contracts/events/*.json
 	$(MANAGE) spectacular --api-version v1 --validate --fail-on-warn --file contracts/openapi.yaml
 	$(MANAGE) events_schemas
 
-contracts: ## Node.js consumer: types from openapi.yaml, type-check a storefront flow, validate event samples
+contracts-build: ## Node.js consumer: types from openapi.yaml, type-check and build the typed client and flows
 	cd contracts/node && npm ci --silent --no-audit --no-fund
 	cd contracts/node && npm run --silent generate
 	cd contracts/node && npm run --silent typecheck
+	cd contracts/node && npm run --silent build
+
+contracts: contracts-build ## contracts-build, then validate the event samples of the last test run
 	cd contracts/node && npm run --silent validate-events
 
 deploy-check: install ## manage.py check --deploy with production settings (sample values for unset ones)
