@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run up migrate seed test check fmt schema contracts contracts-build deploy-check bench-outbox bench-catalog bench-orders bench-reporting bench-notifications bench-overhead clean
+.PHONY: help install run up migrate seed test check fmt schema contracts contracts-build deploy-check bench-outbox bench-catalog bench-orders bench-checkout bench-reporting bench-notifications bench-overhead clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -90,6 +90,10 @@ bench-catalog: install ## Cached product detail vs a minimal Django view under g
 bench-orders: install ## POST /orders vs a minimal view and five raw INSERTs under gunicorn (needs PostgreSQL, RabbitMQ, Redis, wrk)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/orders.py
+
+bench-checkout: install ## Checkout completions/s beside the minimal-order view and POST /orders, SQL per completion (needs PostgreSQL, RabbitMQ, Redis, wrk)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/checkout.py
 
 bench-overhead: install ## POST /orders with tracing+metrics on vs off, two gunicorn servers in one run (needs PostgreSQL, RabbitMQ, Redis, wrk)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -71,9 +71,23 @@ def bodies() -> str:
     return "\n".join(json.dumps(body, separators=(",", ":")) for body in requests)
 
 
-def measure(target: str, seconds: float, token: str, port: int = PORT) -> Result:
-    path, script = TARGETS[target]
-    env = {**os.environ, "BENCH_TOKEN": token, "BENCH_RUN": uuid.uuid4().hex[:12], "BENCH_BODIES": bodies()}
+def measure(
+    target: str,
+    seconds: float,
+    token: str,
+    port: int = PORT,
+    targets: dict | None = None,
+    env: dict | None = None,
+) -> Result:
+    """One wrk run on a target of `targets` (default TARGETS); `env` adds to the script's environment."""
+    path, script = (targets or TARGETS)[target]
+    env = {
+        **os.environ,
+        "BENCH_TOKEN": token,
+        "BENCH_RUN": uuid.uuid4().hex[:12],
+        "BENCH_BODIES": bodies(),
+        **(env or {}),
+    }
     env["BENCH_ERRORS"] = "1" if path == ORDERS else "0"  # keep the minimal-order view's load generator lean
     command = ["wrk", "-t2", "-c16", f"-d{int(seconds)}s", "--latency", "-s", str(ROOT / "bench" / script)]
     out = subprocess.run(
@@ -158,7 +172,7 @@ def start_server(port: int = PORT, env: dict[str, str] | None = None) -> subproc
     raise SystemExit("gunicorn did not start")
 
 
-def print_header(statements: list[str]) -> None:
+def print_header(statements: list[str], what: str = "order", target: str = " (target <= 12)") -> None:
     transaction_control = sum(sql in ("BEGIN", "COMMIT", "ROLLBACK") for sql in statements)
     database = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
     print("Machine: 2 cores shared by gunicorn (2 workers x 4 threads), PostgreSQL, Redis, RabbitMQ")
@@ -171,7 +185,7 @@ def print_header(statements: list[str]) -> None:
     else:
         print("Catalog: mongomock in each worker, committed reservations pruned every 10 requests")
         print("(bench/urls.py); mongomock scans every document: not a speed claim for MongoDB.")
-    print(f"\nSQL statements per order, one placed in-process: {len(statements)} (target <= 12),")
+    print(f"\nSQL statements per {what}, one placed in-process: {len(statements)}{target},")
     print(f"{transaction_control} of them BEGIN/COMMIT:")
     for sql in statements:
         print(f"  {sql[:110]}")
