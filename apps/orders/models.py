@@ -25,13 +25,14 @@ class Order(models.Model):
     currency = models.CharField(max_length=3)
     # The parts of the total as at placement (minor units). Direct orders: subtotal = total.
     subtotal_amount = models.BigIntegerField(null=True, blank=True, help_text="Lines before discount.")
-    shipping_method = models.CharField(max_length=100, blank=True, default="")
-    shipping_amount = models.BigIntegerField(default=0)
-    shipping_tax_amount = models.BigIntegerField(default=0)
-    discount_amount = models.BigIntegerField(default=0)
-    tax_amount = models.BigIntegerField(default=0, help_text="Lines' tax plus shipping tax.")
-    voucher_code = models.CharField(max_length=50, blank=True, default="")
-    prices_include_tax = models.BooleanField(default=True)
+    # Database defaults too: code deployed before these columns keeps inserting orders meanwhile.
+    shipping_method = models.CharField(max_length=100, blank=True, default="", db_default="")
+    shipping_amount = models.BigIntegerField(default=0, db_default=0)
+    shipping_tax_amount = models.BigIntegerField(default=0, db_default=0)
+    discount_amount = models.BigIntegerField(default=0, db_default=0)
+    tax_amount = models.BigIntegerField(default=0, db_default=0, help_text="Lines' tax plus shipping tax.")
+    voucher_code = models.CharField(max_length=50, blank=True, default="", db_default="")
+    prices_include_tax = models.BooleanField(default=True, db_default=True)
     total_amount = models.BigIntegerField(help_text="Minor units.")
     item_count = models.PositiveIntegerField()
     shipping_address = models.JSONField()
@@ -70,8 +71,8 @@ class OrderLine(models.Model):
     unit_price = models.BigIntegerField()
     quantity = models.PositiveIntegerField()
     line_total = models.BigIntegerField()  # before the discount
-    discount_amount = models.BigIntegerField(default=0)  # this line's share of the voucher
-    tax_amount = models.BigIntegerField(default=0)  # on line_total - discount_amount, rounded half-up
+    discount_amount = models.BigIntegerField(default=0, db_default=0)  # this line's share of the voucher
+    tax_amount = models.BigIntegerField(default=0, db_default=0)  # on line_total - discount_amount, half-up
 
     class Meta:
         ordering = ["id"]
