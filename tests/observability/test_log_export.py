@@ -1,13 +1,10 @@
 """Log lines go to the collector over OTLP too (OTEL_LOGS_EXPORTER=otlp), the same line as stdout."""
 
-import io
 import json
 import logging
-import logging.config
 
 import pytest
 import structlog
-from django.conf import settings
 from opentelemetry import trace
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.sdk._logs import LoggerProvider
@@ -17,35 +14,20 @@ from opentelemetry.sdk.resources import Resource
 from config.logs import OTLPLogHandler
 from tests.config.test_settings import run_python
 from tests.notifications.receiver import Receiver
+from tests.telemetry import json_lines
 
-
-def json_formatter() -> logging.Formatter:
-    """The formatter settings give the stdout handler in production (LOG_FORMAT=json)."""
-    config = dict(settings.LOGGING["formatters"]["json"])
-    return logging.config.DictConfigurator({}).configure_formatter(config)
+EXPORTER_LOGGER = "opentelemetry.exporter.otlp.proto.http._log_exporter"
 
 
 @pytest.fixture
 def exported():
-    """A stdlib logger with the OTLP handler (exporting to memory) beside a stdout-like stream."""
+    """A logger with the OTLP handler (exporting to memory) beside a stdout-like stream."""
     exporter = InMemoryLogRecordExporter()
     provider = LoggerProvider(resource=Resource.create({"service.name": "commerce-test"}))
     provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
     otlp = OTLPLogHandler(logger_provider=provider)
-    stream = io.StringIO()
-    stdout = logging.StreamHandler(stream)
-    for handler in (otlp, stdout):
-        handler.setFormatter(json_formatter())
-    names = ("tests.log_export", "opentelemetry.exporter.otlp.proto.http._log_exporter")
-    for name in names:
-        logger = logging.getLogger(name)
-        logger.addHandler(otlp)
-        logger.addHandler(stdout)
-        logger.setLevel(logging.INFO)
-    yield exporter, stream
-    for name in names:
-        logging.getLogger(name).removeHandler(otlp)
-        logging.getLogger(name).removeHandler(stdout)
+    with json_lines("tests.log_export", EXPORTER_LOGGER, handlers=(otlp,)) as stream:
+        yield exporter, stream
     provider.shutdown()
 
 
@@ -86,7 +68,7 @@ def test_an_exception_keeps_its_type_as_an_attribute(exported):
 
 def test_the_exporters_own_lines_are_not_sent_back_through_it(exported):
     exporter, stream = exported
-    logging.getLogger("opentelemetry.exporter.otlp.proto.http._log_exporter").warning("export_failed")
+    logging.getLogger(EXPORTER_LOGGER).warning("export_failed")
 
     assert "export_failed" in stream.getvalue()
     assert exporter.get_finished_logs() == ()
