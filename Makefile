@@ -11,7 +11,10 @@ PORT ?= 8000
 .PHONY: help install run up migrate seed test check fmt schema contracts deploy-check bench-outbox bench-catalog bench-orders bench-reporting bench-notifications bench-overhead clean
 
 help: ## List the commands
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's|$$(HOST)|$(HOST)|g' -e 's|$$(PORT)|$(PORT)|g' \
+		| awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+	@echo
+	@echo "  Another address: make run HOST=0.0.0.0 PORT=8080"
 
 $(BIN)/.installed: requirements/base.txt requirements/local.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required ($(PYTHON) is $$($(PYTHON) --version))"; exit 1; }

@@ -1,10 +1,9 @@
 """Prometheus's own checker reads the scrape config and the alert rules compose mounts.
 
 promtool comes from Debian's `prometheus` package (.ci/run installs it). Without it a run on a
-developer's machine skips the test with the reason; CI (CI=true) fails instead.
+developer's machine skips the test with the reason; CI (`CI` set) fails instead.
 """
 
-import os
 import shutil
 import subprocess
 
@@ -12,6 +11,7 @@ import pytest
 import yaml
 
 from config.env import BASE_DIR
+from tests.helpers import tool_missing
 
 PROMETHEUS = BASE_DIR / "docker" / "prometheus"
 
@@ -21,9 +21,7 @@ def promtool() -> str:
     path = shutil.which("promtool")
     if path:
         return path
-    if os.environ.get("CI") == "true":
-        pytest.fail("promtool is missing in CI: .ci/run installs it (apt-get install prometheus)")
-    pytest.skip("promtool is not installed (apt-get install prometheus); CI runs these checks")
+    tool_missing("promtool is missing: install Debian's prometheus package (`apt-get install prometheus`)")
 
 
 def check(promtool: str, *args: str) -> None:

@@ -421,6 +421,9 @@ LOGGING = {
         # The Stripe SDK logs request bodies at DEBUG: payment method ids, or whatever a buggy
         # client put there (a card number). Its INFO lines add nothing our spans lack.
         "stripe": {"level": "WARNING"},
+        # Celery's "Task … succeeded in …: <return value>" repeats our event_handled line with
+        # the task's arguments (whole envelopes); failures are still logged at ERROR.
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 if logs_exported():
