@@ -4,16 +4,15 @@ Where chromium is missing the browser tests are skipped with one line saying wha
 in CI (`CI` set) they fail instead, so a CI run can never pass without them.
 """
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from tests.factories.accounts import PASSWORD
+from tests.helpers import tool_missing
 
 CHROMIUM = "/usr/bin/chromium"
 MISSING = f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`); never `playwright install`"
@@ -28,9 +27,7 @@ def browser_page(live_server) -> Iterator[Page]:
     so DJANGO_ALLOW_ASYNC_UNSAFE stays unset.
     """
     if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{MISSING} (CI must run the browser tests)")
-        pytest.skip(MISSING)
+        tool_missing(MISSING)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:

@@ -1,10 +1,12 @@
 """Helpers shared by the test packages: placing orders, draining the outbox, publishing an event,
-finding the machine's service control commands."""
+finding the machine's service control commands, a missing tool."""
 
 import os
 import shutil
 import uuid
+from typing import NoReturn
 
+import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
@@ -61,3 +63,11 @@ def service_command(name: str) -> str:
     if found is None:
         raise FileNotFoundError(f"{name} is not installed: this test stops and starts the real service")
     return found
+
+
+def tool_missing(reason: str) -> NoReturn:
+    """A test whose tool (chromium, promtool) this machine lacks: skipped with the reason, saying
+    what to install; in CI (`CI` set) it fails instead, so CI cannot go green without it."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must run this test)")
+    pytest.skip(reason)

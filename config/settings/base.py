@@ -13,6 +13,7 @@ from kombu import Queue
 
 from config.env import BASE_DIR, database_from_url, env, sqlite_url
 from config.logs import add_trace_context, redact_secrets
+from config.telemetry import logs_exported
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="embedded-default-insecure-key-do-not-deploy")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -425,3 +426,7 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING"},
     },
 }
+if logs_exported():
+    # The same JSON line, also sent to the collector (and from there to Loki in compose).
+    LOGGING["handlers"]["otlp"] = {"()": "config.logs.OTLPLogHandler", "formatter": "json"}
+    LOGGING["root"]["handlers"].append("otlp")
