@@ -19,6 +19,7 @@ import http.client
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -127,10 +128,12 @@ def worker(total: int) -> list[float]:
 
     from apps.events.models import OutboxEvent
     from bench.outbox import outbox_burst
+    from config.celery import app
 
     # The web part's orders left their events in the outbox; no worker may take those (their
     # handlers need the web workers' catalogs), so they count as published.
     OutboxEvent.objects.filter(published_at__isnull=True).update(published_at=timezone.now())
+    app.control.purge()  # and their relay nudges, or an earlier run's messages
     process = start_worker()
     try:
         pool = children(process.pid)
@@ -146,7 +149,7 @@ def worker(total: int) -> list[float]:
         process.terminate()  # warm shutdown of the main process; it stops its pool
         try:
             process.wait(timeout=30)
-        finally:
+        except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
 
 
