@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from apps.checkout.models import ShippingMethod, ShippingZone, TaxRate, Voucher
+from tests.browser import browser_page, log_in
 from tests.factories.accounts import StaffFactory
-from tests.orders.test_admin_browser import browser_page, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases="__all__")
 ADMIN = "/admin/checkout/"

@@ -15,6 +15,7 @@ from apps.checkout.models import Voucher
 from apps.orders.models import Order
 from config.env import BASE_DIR
 from tests.factories.accounts import PASSWORD, UserFactory
+from tests.helpers import tool_missing
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases="__all__")
 SCRIPT = BASE_DIR / "contracts" / "node" / "dist" / "checkout-flow.js"
@@ -32,7 +33,7 @@ EXPECT = {
 
 def test_the_node_storefront_checks_out_against_a_live_server(live_server, shop):
     if not SCRIPT.exists() or shutil.which("node") is None:
-        pytest.fail(
+        tool_missing(
             f"{SCRIPT} is missing: run `make contracts-build` (make test does) with Node 20+ installed"
         )
     Voucher.objects.create(code="WELCOME10", kind="percentage", percentage=Decimal(10))
