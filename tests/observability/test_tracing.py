@@ -76,6 +76,12 @@ def test_a_placed_order_is_one_trace_from_the_callers_traceparent_to_the_outboun
                         for s in spans.finished),
             what="the webhook's HTTP span to end",
         )  # fmt: skip
+        # The other OrderCreated handlers run beside the webhook's and may finish after it.
+        wait_for(
+            lambda: len({s.attributes.get("event.handler") for s in spans.finished
+                         if s.name == "events.handle orders.OrderCreated.v1"}) >= 4,
+            what="every OrderCreated handler's span to end",
+        )  # fmt: skip
 
     [server] = [
         s
