@@ -26,7 +26,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.orders import CUSTOMER, PORT, TARGETS, Result, measure, prepare, print_header, start_server
+from bench.orders import (
+    CUSTOMER,
+    PORT,
+    TARGETS,
+    Result,
+    measure,
+    prepare,
+    print_header,
+    print_medians,
+    start_server,
+)
 
 COMPLETE = "complete"
 CHECKOUT_TARGETS = {
@@ -152,16 +162,7 @@ def run_rounds(args, token: str, runs: list[list[str]], directory: Path) -> dict
 
 
 def print_summary(results: dict[str, list[Result]]) -> None:
-    def median(target: str, field: str) -> float:
-        return statistics.median(getattr(result, field) for result in results[target])
-
-    print("\nmedian over rounds:")
-    for target in CHECKOUT_TARGETS:
-        errors = sum(result.errors for result in results[target])
-        print(
-            f"  {target:>13}  {median(target, 'rate'):>7,.0f} req/s  p50 {median(target, 'p50'):>6.1f} ms"
-            f"  p99 {median(target, 'p99'):>6.1f} ms  non-2xx {errors}"
-        )
+    print_medians(results)
     completions = [result.rate for result in results[COMPLETE]]
     for reference in ("minimal order", "POST /orders"):
         ratio = statistics.median(c / r.rate for c, r in zip(completions, results[reference], strict=True))

@@ -7,6 +7,7 @@ UnknownProvider, PaymentStateConflict, AmountInvalid); LookupError for an unknow
 from collections.abc import Callable
 
 from apps.payments import services
+from apps.payments.api.serializers import PaymentInputSerializer
 from apps.payments.contracts import PaymentSummary
 from apps.payments.providers import enabled_providers
 from apps.payments.selectors import (
@@ -19,6 +20,7 @@ from apps.payments.selectors import (
 )
 
 __all__ = [
+    "PaymentInputSerializer",
     "enabled_providers",
     "payment_authorize",
     "payment_capture",

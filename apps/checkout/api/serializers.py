@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from apps.checkout.models import CheckoutStatus
 from apps.common.serializers import MoneySerializer
-from apps.payments.public import enabled_providers
+from apps.payments.public import PaymentInputSerializer
 
 
 class CheckoutCreateSerializer(serializers.Serializer):
@@ -59,21 +59,8 @@ class VoucherApplySerializer(serializers.Serializer):
     code = serializers.CharField(max_length=50)
 
 
-class CheckoutPaymentSerializer(serializers.Serializer):
-    provider = serializers.CharField(max_length=30, help_text="An enabled provider, e.g. `sandbox`.")
-    method = serializers.CharField(max_length=255, help_text="The provider's payment method token.")
-
-    def validate_provider(self, value: str) -> str:
-        if value not in enabled_providers():
-            raise serializers.ValidationError(
-                f"Unknown payment provider {value!r}; use one of: {', '.join(enabled_providers())}.",
-                code="unknown_provider",
-            )
-        return value
-
-
 class CheckoutCompleteSerializer(serializers.Serializer):
-    payment = CheckoutPaymentSerializer()
+    payment = PaymentInputSerializer()
 
 
 # --- output ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from apps.common.serializers import MoneySerializer, money
 from apps.orders.models import Order, OrderLine
 from apps.orders.transitions import allowed_actions
-from apps.payments.public import enabled_providers
+from apps.payments.public import PaymentInputSerializer
 
 
 class LineInputSerializer(serializers.Serializer):
@@ -25,24 +25,6 @@ class AddressSerializer(serializers.Serializer):
         error_messages={"invalid": "Use a two-letter ISO 3166-1 country code, e.g. DE."},
     )
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-
-
-class PaymentInputSerializer(serializers.Serializer):
-    provider = serializers.CharField(
-        max_length=30, help_text="An enabled provider, e.g. `sandbox` or `stripe`."
-    )
-    method = serializers.CharField(
-        max_length=255,
-        help_text="The provider's payment method token, e.g. `pm_sandbox_ok` or `pm_...` from Stripe.js.",
-    )
-
-    def validate_provider(self, value: str) -> str:
-        if value not in enabled_providers():
-            raise serializers.ValidationError(
-                f"Unknown payment provider {value!r}; use one of: {', '.join(enabled_providers())}.",
-                code="unknown_provider",
-            )
-        return value
 
 
 class OrderCreateSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from apps.payments.models import Payment, Refund
+from apps.payments.providers import enabled_providers
 
 
 class CaptureSerializer(serializers.Serializer):
@@ -51,3 +52,23 @@ class PaymentSerializer(serializers.ModelSerializer):
 class WebhookAckSerializer(serializers.Serializer):
     received = serializers.BooleanField()
     applied = serializers.BooleanField(help_text="False for a duplicate, an ignored type, or older news.")
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    """How a client pays: an enabled provider and its payment method token (orders, checkout)."""
+
+    provider = serializers.CharField(
+        max_length=30, help_text="An enabled provider, e.g. `sandbox` or `stripe`."
+    )
+    method = serializers.CharField(
+        max_length=255,
+        help_text="The provider's payment method token, e.g. `pm_sandbox_ok` or `pm_...` from Stripe.js.",
+    )
+
+    def validate_provider(self, value: str) -> str:
+        if value not in enabled_providers():
+            raise serializers.ValidationError(
+                f"Unknown payment provider {value!r}; use one of: {', '.join(enabled_providers())}.",
+                code="unknown_provider",
+            )
+        return value
