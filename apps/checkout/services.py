@@ -162,13 +162,13 @@ def quote_shown(current: Quote) -> None:
 
 def checkout_complete(
     *, checkout: Checkout, idempotency_key: str, payment_provider: str, payment_method: str
-) -> PlacedOrder:
+) -> Quote:
     """Re-price, check, and place the order: stock reserved, the total authorized, the order,
     the voucher's use and the checkout's completion committed together.
 
     One complete at a time: the first claims the checkout (status `completing`); a concurrent one
     gets CheckoutClosed. A failure gives the claim back. A claim left by a crashed process is
-    taken over after CHECKOUT_CLAIM_TIMEOUT."""
+    taken over after CHECKOUT_CLAIM_TIMEOUT. Returns the quote it charged, the checkout completed."""
     claim = _claim(checkout)
     try:
         checkout.refresh_from_db()
@@ -197,7 +197,8 @@ def checkout_complete(
             status=S.OPEN, claim_token="", claimed_at=None
         )
         raise
-    return placed
+    checkout.status, checkout.order_id, checkout.order_number = S.COMPLETED, placed.id, placed.number
+    return current  # what was charged: the answer needs no second pricing
 
 
 def checkouts_purge() -> int:

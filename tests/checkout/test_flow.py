@@ -2,6 +2,8 @@
 weight, German tax (19 % standard, 7 % books), a voucher; every total to the cent."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.catalog.contracts import ProductInput
 from apps.catalog.documents import Product
@@ -233,3 +235,21 @@ def test_a_read_reports_a_price_change_once(shop, customer_client):
     assert first["ready"] is True
     assert second["problems"] == []
     assert Checkout.objects.get().quoted_total == 990 + 1290
+
+
+def test_a_completion_costs_a_known_number_of_statements(shop, customer_client):
+    checkout_id = customer_checkout(customer_client)["id"]
+    ready_checkout(customer_client, checkout_id, ("MUG", 1), method_id=shop["express"].pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = complete(customer_client, checkout_id)
+
+    assert response.status_code == 201
+    # token, idempotency claim; the checkout read, claim, re-read and its pricing (lines, tax rates,
+    # zones, methods, bands); payment insert; in one transaction (savepoints here) the payment update,
+    # its outbox row, order, lines, status row, OrderCreated, checkout completed, CheckoutCompleted;
+    # the idempotency completion
+    statements = [
+        q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(statements) == 20, "\n".join(s[:100] for s in statements)

@@ -393,7 +393,7 @@ class CheckoutCompleteView(CheckoutView):
         payment = payload.validated_data["payment"]
         with checkout_problems():
             try:
-                services.checkout_complete(
+                completed = services.checkout_complete(
                     checkout=checkout,
                     idempotency_key=request.headers["Idempotency-Key"],
                     payment_provider=payment["provider"],
@@ -408,8 +408,7 @@ class CheckoutCompleteView(CheckoutView):
                     previous_total=exc.quoted,
                     checkout=checkout_body(quote(checkout)),
                 ) from exc
-        checkout.refresh_from_db()
-        return self.priced(checkout, status_code=status.HTTP_201_CREATED)
+        return Response(checkout_body(completed), status=status.HTTP_201_CREATED)
 
 
 @contextmanager
