@@ -32,6 +32,8 @@ class ProductForm(forms.Form):
         min_value=Decimal(0), required=False, help_text="The 'was' price, if any."
     )
     active = forms.BooleanField(required=False, initial=True)
+    # The edit_version the editor opened: saving over someone else's newer edit is refused.
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -119,14 +121,23 @@ class ProductAdmin(admin.ModelAdmin):
             "compare_at_price": (
                 Money(product.compare_at_amount, product.currency).to_decimal() if product.compare_at_amount is not None else None
             ),
-            "active": product.active,
+            "active": product.active, "edit_version": product.edit_version,
         }  # fmt: skip
         form = ProductForm(request.POST or None, initial=initial)
         form.fields["sku"].disabled = True
         if request.method == "POST" and form.is_valid():
-            services.product_save(**self._fields(form), create=False)
-            messages.success(request, f"Saved {sku}.")
-            return redirect(reverse("admin:catalog_productadminentry_change", args=[sku]))
+            try:
+                services.product_save(
+                    **self._fields(form), create=False, expected_version=form.cleaned_data["edit_version"]
+                )
+            except services.ConcurrentUpdate:
+                form.add_error(
+                    None,
+                    "Someone else saved this product since you opened it. Reload it and make your change again.",
+                )
+            else:
+                messages.success(request, f"Saved {sku}.")
+                return redirect(reverse("admin:catalog_productadminentry_change", args=[sku]))
         context = {
             "form": form,
             "product": product,

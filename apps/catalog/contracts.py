@@ -22,6 +22,8 @@ class ProductPrice:
     currency: str
     active: bool
     available: int
+    weight_grams: int = 0
+    tax_class: str = "standard"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,13 @@ class Product(Document):
     on_hand = IntField(required=True, min_value=0, default=0)
     reserved = IntField(required=True, min_value=0, default=0)
     available = IntField(required=True, min_value=0, default=0)
-    version = IntField(required=True, default=1)
+    weight_grams = IntField(min_value=0, default=0)  # shipping
+    tax_class = StringField(max_length=32, default="standard")
+    version = IntField(required=True, default=1)  # every change, stock included: the ETag
+    edit_version = IntField(required=True, default=0)  # staff/import edits: optimistic locking
+    # Events recorded in the same update as the change that caused them, until they reach the
+    # outbox (pending_events.py).
+    pending_events = ListField(DictField())
     created_at = DateTimeField(required=True, default=timezone.now)
     updated_at = DateTimeField(required=True, default=timezone.now)
 
@@ -45,6 +51,7 @@ class Product(Document):
             {"fields": ["active", "category", "sku"]},
             {"fields": ["active", "price_amount"]},
             {"fields": ["$name", "$description"], "default_language": "english"},
+            {"fields": ["pending_events.at"], "sparse": True},  # the relay's sweep
         ],
     }
 

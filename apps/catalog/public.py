@@ -19,6 +19,8 @@ def prices_for(*, skus: list[str]) -> dict[str, ProductPrice]:
             currency=payload["price"]["currency"],
             active=payload["active"],
             available=payload["available"],
+            weight_grams=payload.get("weight_grams", 0),
+            tax_class=payload.get("tax_class", "standard"),
         )
         for sku, payload in selectors.product_details(skus=skus).items()
     }
@@ -28,7 +30,14 @@ def product_upsert(*, product: ProductInput) -> ProductPrice:
     """Create or update a product (demo data, imports)."""
     saved = services.product_upsert(product=product)
     return ProductPrice(
-        saved.sku, saved.name, saved.price_amount, saved.currency, saved.active, saved.available
+        saved.sku,
+        saved.name,
+        saved.price_amount,
+        saved.currency,
+        saved.active,
+        saved.available,
+        saved.weight_grams,
+        saved.tax_class,
     )
 
 

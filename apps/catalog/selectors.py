@@ -25,6 +25,8 @@ def product_payload(product: Product) -> dict:
             if product.compare_at_amount is not None
             else None
         ),
+        "weight_grams": product.weight_grams,
+        "tax_class": product.tax_class,
         "available": product.available,
         "in_stock": product.available > 0,
         "version": product.version,

@@ -95,8 +95,10 @@ MONGODB = {
     "mock": MONGODB_URI is None,
 }
 
-# Reload the demo products into an in-memory catalog at process start (local settings only).
+# Load the demo products into an empty embedded catalog at process start (local settings only).
 DEMO_CATALOG_ON_START = False
+# Where the embedded (mongomock) catalog keeps its snapshot; None = memory only (tests, bench).
+CATALOG_EMBEDDED_DIR = None
 
 REDIS_URL = env("REDIS_URL", default=None)
 if REDIS_URL:
@@ -161,6 +163,7 @@ CELERY_BEAT_SCHEDULE = {
     "events-relay-sweep": {"task": "events.relay", "schedule": 5.0},
     "events-purge": {"task": "events.purge", "schedule": 3600.0},
     "catalog-expire-reservations": {"task": "catalog.expire_reservations", "schedule": 60.0},
+    "catalog-relay-pending-events": {"task": "catalog.relay_pending_events", "schedule": 30.0},
     "common-purge-idempotency-keys": {"task": "common.purge_idempotency_keys", "schedule": 3600.0},
     "payments-void-abandoned": {"task": "payments.void_abandoned", "schedule": 3600.0},
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 10.0},

@@ -100,3 +100,16 @@ def test_support_staff_can_neither_see_nor_edit_products(client):
     assert client.get(BASE).status_code == 403
     assert client.post(BASE + "P-1/stock/", {"delta": "5", "reason": "x"}).status_code == 403
     assert Product.objects.get(sku="P-1").on_hand == 10
+
+
+def test_saving_over_someone_elses_newer_edit_is_refused(admin_client):
+    ProductFactory(sku="P-1", name="Pan", category="kitchen", price_amount=4990)
+    opened = admin_client.get(BASE + "P-1/change/").context["form"].initial["edit_version"]
+    form = {"name": "Pan", "category": "kitchen", "currency": "EUR", "active": "on", "edit_version": opened}
+    admin_client.post(BASE + "P-1/change/", {**form, "price": "39.90"})
+
+    stale = admin_client.post(BASE + "P-1/change/", {**form, "name": "Wok", "price": "1.00"})
+
+    assert "Someone else saved this product" in stale.context["form"].non_field_errors()[0]
+    product = Product.objects.get(sku="P-1")
+    assert (product.name, product.price_amount) == ("Pan", 3990)

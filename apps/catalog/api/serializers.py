@@ -21,6 +21,8 @@ class ProductSerializer(serializers.Serializer):
     images = serializers.ListField(child=serializers.URLField())
     price = MoneySerializer()
     compare_at_price = MoneySerializer(allow_null=True)
+    weight_grams = serializers.IntegerField(help_text="Shipping weight of one unit.")
+    tax_class = serializers.CharField(help_text='Tax class for checkout ("standard", "reduced", ...).')
     available = serializers.IntegerField(help_text="Units that can be ordered now.")
     in_stock = serializers.BooleanField()
     version = serializers.IntegerField(help_text="Changes with every update; also the ETag.")
