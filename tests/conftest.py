@@ -6,7 +6,7 @@ from mongoengine.connection import get_db
 from opentelemetry import trace
 from rest_framework.test import APIClient
 
-from apps.catalog.documents import Product, Reservation
+from apps.catalog.documents import Product, Reservation, Variant
 from apps.common.health import broker_backend_name, cache_backend_name, mongo_backend_name
 from apps.events.backpressure import sampler
 from config.telemetry import configure_telemetry
@@ -60,8 +60,8 @@ def spans() -> SpanRecorder:
 @pytest.fixture(autouse=True)
 def _catalog_indexes():
     """Indexes as `catalog_ensure_indexes` makes them at deploy (the unique SKU and order_ref)."""
-    Product.ensure_indexes()
-    Reservation.ensure_indexes()
+    for document in (Product, Variant, Reservation):
+        document.ensure_indexes()
 
 
 def _clear_cache():

@@ -14,7 +14,7 @@ from mongoengine import NotUniqueError
 from mongoengine.queryset.visitor import Q
 
 from apps.catalog import services
-from apps.catalog.documents import Product, StockAdjustment
+from apps.catalog.documents import StockAdjustment, Variant
 from apps.catalog.models import ProductAdminEntry
 from apps.common.money import CURRENCY_EXPONENTS, Money
 
@@ -76,7 +76,7 @@ class ProductAdmin(admin.ModelAdmin):
 
     def product_list(self, request: HttpRequest):
         self._require(request, "view")
-        products = Product.objects.order_by("sku")
+        products = Variant.objects.order_by("sku")
         search, category, active = (
             request.GET.get("q", "").strip(),
             request.GET.get("category", ""),
@@ -94,7 +94,7 @@ class ProductAdmin(admin.ModelAdmin):
             "search": search,
             "category": category,
             "active": active,
-            "categories": sorted(Product.objects.distinct("category")),
+            "categories": sorted(Variant.objects.distinct("category")),
             "can_add": self.has_add_permission(request),
         }
         return self._render(request, "admin/catalog/product_list.html", "Products", context)
@@ -180,8 +180,8 @@ class ProductAdmin(admin.ModelAdmin):
         ):
             raise PermissionDenied
 
-    def _product(self, sku: str) -> Product:
-        product = Product.objects(sku=sku).first()
+    def _product(self, sku: str) -> Variant:
+        product = Variant.objects(sku=sku).first()
         if product is None:
             raise Http404(f"No product {sku}")
         return product

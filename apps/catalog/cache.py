@@ -1,6 +1,6 @@
 """Cache-aside for catalog reads, in Redis (django-redis).
 
-Product details live under one key per SKU, deleted on every write to that product. List pages
+Variant details live under one key per SKU, deleted on every write to that product. List pages
 live under a generation number that every write bumps, so all list pages go stale at once
 without anyone enumerating them. A hot miss is computed by one caller while the others wait
 briefly for its result (a short lock key). Any cache error degrades to computing from MongoDB.
@@ -82,9 +82,16 @@ def set_many(values: dict[str, Any], *, ttl: int) -> None:
     _safe(lambda: cache.set_many(values, timeout=ttl))
 
 
-def invalidate(skus: Iterable[str]) -> None:
-    """After any write: the products' detail entries go, and every list page with them."""
-    _safe(lambda: cache.delete_many([detail_key(sku) for sku in skus]))
+def product_key(slug: str) -> str:
+    return f"catalog:page:{slug}"
+
+
+def invalidate(skus: Iterable[str], *, products: Iterable[str] = ()) -> None:
+    """After any write: the SKUs' detail entries go, and every list page with them (they show
+    availability). Product pages (content without stock) go only when `products` names them:
+    a stock change leaves them alone, their stock comes from the SKU entries."""
+    keys = [detail_key(sku) for sku in skus] + [product_key(slug) for slug in products]
+    _safe(lambda: cache.delete_many(keys))
     _safe(_bump_list_generation)
 
 

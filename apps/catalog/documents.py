@@ -15,11 +15,53 @@ from mongoengine import (
 )
 
 
+class MediaItem(EmbeddedDocument):
+    """An image in Django's storage (`path`), shown in `position` order."""
+
+    path = StringField(required=True)
+    alt = StringField(default="", max_length=300)
+    position = IntField(default=0, min_value=0)
+    width = IntField(min_value=1)
+    height = IntField(min_value=1)
+
+
 class Product(Document):
-    """A sellable SKU. `available` = `on_hand` - `reserved`, kept by the same atomic updates,
-    so "is there enough?" is one indexed, conditional update (`available >= qty`)."""
+    """What a storefront shows as one product page: its variants (one per SKU) carry price,
+    options and stock. Orders and stock know only SKUs (Variant)."""
+
+    slug = StringField(required=True, max_length=100)
+    name = StringField(required=True, max_length=200)
+    description = StringField(default="")
+    brand = StringField(default="", max_length=100)
+    category = StringField(required=True, max_length=64)
+    attributes = DictField()  # {"material": "steel"}: shown and filtered on
+    option_names = ListField(StringField(max_length=40))  # ["size", "colour"]: what variants vary by
+    media = EmbeddedDocumentListField(MediaItem)
+    seo_title = StringField(default="", max_length=200)
+    seo_description = StringField(default="", max_length=500)
+    published = BooleanField(default=True)
+    edit_version = IntField(required=True, default=0)
+    created_at = DateTimeField(required=True, default=timezone.now)
+    updated_at = DateTimeField(required=True, default=timezone.now)
+
+    meta = {
+        "collection": "catalog_products",
+        "auto_create_index": False,
+        "indexes": [{"fields": ["slug"], "unique": True}, {"fields": ["published", "category"]}],
+    }
+
+
+class Variant(Document):
+    """A sellable SKU: one variant of a Product (`product_slug`; none for a SKU loaded on its
+    own by `product_upsert`). `available` = `on_hand` - `reserved`, kept by the same atomic
+    updates, so "is there enough?" is one indexed, conditional update (`available >= qty`).
+    `name`, `category` and `active` repeat the product's (active = published and on sale) so a
+    reservation or price lookup is one document."""
 
     sku = StringField(required=True, max_length=64)
+    product_slug = StringField(max_length=100, null=True)
+    options = DictField()  # {"size": "L", "colour": "blue"}
+    position = IntField(default=0)
     name = StringField(required=True, max_length=200)
     description = StringField(default="")
     category = StringField(required=True, max_length=64)
@@ -43,7 +85,7 @@ class Product(Document):
     updated_at = DateTimeField(required=True, default=timezone.now)
 
     meta = {
-        "collection": "products",
+        "collection": "variants",
         # Created at deploy time by `manage.py catalog_ensure_indexes`, never on a request.
         "auto_create_index": False,
         "indexes": [
@@ -52,6 +94,7 @@ class Product(Document):
             {"fields": ["active", "price_amount"]},
             {"fields": ["$name", "$description"], "default_language": "english"},
             {"fields": ["pending_events.at"], "sparse": True},  # the relay's sweep
+            {"fields": ["product_slug", "position"]},
         ],
     }
 

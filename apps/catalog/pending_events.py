@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.catalog.documents import Product
+from apps.catalog.documents import Variant
 from apps.catalog.signals import product_price_changed, stock_low
 
 logger = structlog.get_logger(__name__)
@@ -58,7 +58,7 @@ def deliver(sku: str, events: list[dict], *, current: dict | None = None) -> boo
 
 
 def forget(sku: str, event_ids: list[str]) -> None:
-    Product._get_collection().update_one(
+    Variant._get_collection().update_one(
         {"sku": sku}, {"$pull": {"pending_events": {"id": {"$in": event_ids}}}}
     )
 
@@ -67,7 +67,7 @@ def relay_pending(*, older_than: timedelta = RELAY_AFTER) -> int:
     """Deliver events a writer recorded but did not get to the outbox (it crashed). Returns
     how many products had some."""
     cutoff = timezone.now() - older_than
-    stale = Product._get_collection().find(
+    stale = Variant._get_collection().find(
         {"pending_events.at": {"$lte": cutoff}},
         {"sku": True, "available": True, "version": True, "pending_events": True},
     )
@@ -87,7 +87,7 @@ def _send(sku: str, event: dict, current: dict | None) -> None:
         data = {"sku": sku, "available": current["available"], "threshold": threshold}
         version = current["version"]
     _SIGNALS[event["type"]].send(
-        sender=Product, subject=sku, aggregate_version=version, data=data, event_id=event["id"]
+        sender=Variant, subject=sku, aggregate_version=version, data=data, event_id=event["id"]
     )
 
 

@@ -20,7 +20,7 @@ from apps.catalog.contracts import (
     ReservationState,
     StockLine,
 )
-from apps.catalog.documents import Product, Reservation, ReservedLine
+from apps.catalog.documents import Reservation, ReservedLine, Variant
 
 
 def stock_reserve(*, order_ref: str, lines: list[StockLine], ttl: timedelta) -> ReservationState:
@@ -131,7 +131,7 @@ def _after_availability_change(products) -> None:
 
 
 def _why_not(sku: str, quantity: int) -> LineFailure:
-    product = Product.objects(sku=sku).only("active", "available").first()
+    product = Variant.objects(sku=sku).only("active", "available").first()
     if product is None:
         return LineFailure(sku, quantity, 0, "unknown_sku")
     if not product.active:

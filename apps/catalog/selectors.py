@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from mongoengine.queryset.visitor import Q
 
 from apps.catalog import cache
-from apps.catalog.documents import Product
+from apps.catalog.documents import Product, Variant
 
 
-def product_payload(product: Product) -> dict:
+def product_payload(product: Variant) -> dict:
     """The storefront's view of a product (documented by api.serializers.ProductSerializer)."""
     return {
         "sku": product.sku,
+        "product": product.product_slug,
+        "options": dict(product.options),
         "name": product.name,
         "description": product.description,
         "category": product.category,
@@ -34,7 +36,7 @@ def product_payload(product: Product) -> dict:
     }
 
 
-def _detail_entry(product: Product) -> tuple[int, str]:
+def _detail_entry(product: Variant) -> tuple[int, str]:
     # Cached as the response body itself: a hit is one Redis GET and no serialization.
     return product.version, json.dumps(product_payload(product), separators=(",", ":"))
 
@@ -43,11 +45,49 @@ def product_detail_json(*, sku: str) -> tuple[int, str] | None:
     """(version, JSON body) of the active product, or None. Cached, "no such product" included."""
 
     def load():
-        product = Product.objects(sku=sku, active=True).first()
+        product = Variant.objects(sku=sku, active=True).first()
         return _detail_entry(product) if product else cache.MISSING
 
     entry = cache.get_or_compute(cache.detail_key(sku), load, ttl=cache.DETAIL_TTL)
     return None if entry == cache.MISSING else tuple(entry)
+
+
+def product_page_payload(*, slug: str) -> dict | None:
+    """A published product with its variants (price, options, availability), or None.
+
+    Two cached parts: the product's content (invalidated by edits), and each variant's SKU entry
+    (invalidated by its price or stock changes). A stock change never evicts the content."""
+
+    def load():
+        product = Product.objects(slug=slug, published=True).first()
+        if product is None:
+            return cache.MISSING
+        skus = [v.sku for v in Variant.objects(product_slug=slug).order_by("position").only("sku")]
+        return {
+            "slug": product.slug, "name": product.name, "description": product.description,
+            "brand": product.brand, "category": product.category, "attributes": dict(product.attributes),
+            "option_names": list(product.option_names),
+            "media": [
+                {"path": m.path, "alt": m.alt, "position": m.position, "width": m.width, "height": m.height}
+                for m in sorted(product.media, key=lambda m: m.position)
+            ],
+            "seo": {"title": product.seo_title or product.name, "description": product.seo_description},
+            "skus": skus,
+        }  # fmt: skip
+
+    content = cache.get_or_compute(cache.product_key(slug), load, ttl=cache.DETAIL_TTL)
+    if content == cache.MISSING:
+        return None
+    variants = product_details(skus=content["skus"])
+    keep = ("sku", "options", "price", "compare_at_price", "weight_grams", "available", "in_stock")
+    return {
+        **{k: v for k, v in content.items() if k != "skus"},
+        "variants": [
+            {k: variants[sku][k] for k in keep}
+            for sku in content["skus"]
+            if sku in variants and variants[sku]["active"]
+        ],
+    }
 
 
 def product_details(*, skus: list[str]) -> dict[str, dict]:
@@ -60,7 +100,7 @@ def product_details(*, skus: list[str]) -> dict[str, dict]:
     }
     missing = [sku for sku in keys.values() if sku not in found]
     if missing:
-        products = list(Product.objects(sku__in=missing))
+        products = list(Variant.objects(sku__in=missing))
         cache.set_many(
             {cache.detail_key(p.sku): _detail_entry(p) for p in products if p.active}, ttl=cache.DETAIL_TTL
         )
@@ -85,7 +125,7 @@ def product_page(*, filters: ProductFilters, after_sku: str | None, limit: int) 
     ).hexdigest()[:32]
 
     def load():
-        query = Product.objects(active=True, **_conditions(filters))
+        query = Variant.objects(active=True, **_conditions(filters))
         if filters.search:
             query = query.filter(Q(name__icontains=filters.search) | Q(description__icontains=filters.search))
         if after_sku is not None:
@@ -100,7 +140,7 @@ def product_page(*, filters: ProductFilters, after_sku: str | None, limit: int) 
 def categories() -> list[str]:
     return cache.get_or_compute(
         cache.list_key("categories"),  # stale with the list pages: a new category is usable at once
-        lambda: sorted(Product.objects(active=True).distinct("category")),
+        lambda: sorted(Variant.objects(active=True).distinct("category")),
         ttl=cache.LIST_TTL,
     )
 

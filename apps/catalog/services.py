@@ -8,7 +8,7 @@ from mongoengine import NotUniqueError
 
 from apps.catalog import cache, pending_events, stock
 from apps.catalog.contracts import ProductInput
-from apps.catalog.documents import Product, StockAdjustment
+from apps.catalog.documents import StockAdjustment, Variant
 from apps.common.money import Money
 
 UPSERT_ATTEMPTS = 50  # compare-and-swap retries; each lost round means a reservation succeeded
@@ -22,7 +22,7 @@ class StockAdjustmentRefused(ValueError):
     """The adjustment would leave fewer units on hand than are reserved (or than zero)."""
 
 
-def product_upsert(*, product: ProductInput) -> Product:
+def product_upsert(*, product: ProductInput) -> Variant:
     """Create the product, or overwrite its description, category, price and stock on hand.
 
     Setting on_hand must keep `available = on_hand - reserved` while reservations move
@@ -32,7 +32,7 @@ def product_upsert(*, product: ProductInput) -> Product:
     Money(product.price_amount, product.currency)  # validates amount type and currency
     if product.on_hand < 0:
         raise ValueError("on_hand must be >= 0")
-    collection = Product._get_collection()
+    collection = Variant._get_collection()
     fields = {
         "name": product.name,
         "description": product.description,
@@ -47,7 +47,7 @@ def product_upsert(*, product: ProductInput) -> Product:
         before = collection.find_one({"sku": product.sku}, _EDIT_PROJECTION | {"reserved": True})
         if before is None:
             try:
-                Product(
+                Variant(
                     sku=product.sku,
                     reserved=0,
                     available=product.on_hand,
@@ -78,7 +78,7 @@ def product_upsert(*, product: ProductInput) -> Product:
         raise ConcurrentUpdate(f"{product.sku} kept changing under the upsert; try again")
     cache.invalidate([product.sku])
     pending_events.deliver(product.sku, events)
-    return Product.objects.get(sku=product.sku)
+    return Variant.objects.get(sku=product.sku)
 
 
 def product_save(
@@ -93,11 +93,11 @@ def product_save(
     active: bool,
     create: bool,
     expected_version: int | None = None,
-) -> Product:
+) -> Variant:
     """Staff create or edit a product's description and price. Stock changes only through
     stock_adjust (audited) and reservations. An edit applies only to the `edit_version` the
     editor saw (`expected_version`; the current one if not given): otherwise ConcurrentUpdate,
-    nothing written. Raises Product.DoesNotExist / NotUniqueError."""
+    nothing written. Raises Variant.DoesNotExist / NotUniqueError."""
     Money(price_amount, currency)
     fields = {
         "name": name, "description": description, "category": category, "price_amount": price_amount,
@@ -105,12 +105,12 @@ def product_save(
     }  # fmt: skip
     events: list[dict] = []
     if create:
-        Product(sku=sku, on_hand=0, reserved=0, available=0, **fields).save(force_insert=True)
+        Variant(sku=sku, on_hand=0, reserved=0, available=0, **fields).save(force_insert=True)
     else:
-        collection = Product._get_collection()
+        collection = Variant._get_collection()
         before = collection.find_one({"sku": sku}, _EDIT_PROJECTION)
         if before is None:
-            raise Product.DoesNotExist(sku)
+            raise Variant.DoesNotExist(sku)
         seen = before.get("edit_version", 0) if expected_version is None else expected_version
         events = _price_events(sku, before, price_amount, currency, version=before["version"] + 1)
         saved = collection.update_one(
@@ -126,10 +126,10 @@ def product_save(
             raise ConcurrentUpdate(f"{sku} was changed by someone else since it was opened")
     cache.invalidate([sku])
     pending_events.deliver(sku, events)
-    return Product.objects.get(sku=sku)
+    return Variant.objects.get(sku=sku)
 
 
-def stock_adjust(*, sku: str, delta: int, reason: str, actor_id: int, actor_email: str) -> Product:
+def stock_adjust(*, sku: str, delta: int, reason: str, actor_id: int, actor_email: str) -> Variant:
     """Staff count the shelf: add or remove units, with a reason, recorded in the audit trail.
 
     The same conditional update as reservations (stock.move_stock): removing units needs that
@@ -151,7 +151,7 @@ def stock_adjust(*, sku: str, delta: int, reason: str, actor_id: int, actor_emai
     ).save()
     stock.after_change([moved])
     cache.invalidate([sku])
-    return Product.objects.get(sku=sku)
+    return Variant.objects.get(sku=sku)
 
 
 _EDIT_PROJECTION = {"price_amount": True, "currency": True, "version": True, "edit_version": True}

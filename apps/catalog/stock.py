@@ -15,7 +15,7 @@ from django.utils import timezone
 from pymongo import ReturnDocument
 
 from apps.catalog import pending_events
-from apps.catalog.documents import Product
+from apps.catalog.documents import Variant
 
 
 def move_stock(condition: dict, *, available: int = 0, reserved: int = 0, on_hand: int = 0) -> dict | None:
@@ -74,7 +74,7 @@ def after_change(changed) -> list[dict]:
 
 
 def _apply(condition: dict, update: dict) -> dict | None:
-    return Product._get_collection().find_one_and_update(
+    return Variant._get_collection().find_one_and_update(
         condition,
         update,
         projection={"_id": False, "sku": True, "available": True, "on_hand": True, "version": True},

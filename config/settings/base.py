@@ -99,6 +99,11 @@ MONGODB = {
 DEMO_CATALOG_ON_START = False
 # Where the embedded (mongomock) catalog keeps its snapshot; None = memory only (tests, bench).
 CATALOG_EMBEDDED_DIR = None
+# Product images: Django's default storage (a django-storages backend in STORAGES["default"]
+# puts them in object storage); the local default is var/media, served under MEDIA_URL.
+MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_URL = "/media/"
+CATALOG_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 
 REDIS_URL = env("REDIS_URL", default=None)
 if REDIS_URL:

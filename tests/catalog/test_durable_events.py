@@ -8,7 +8,7 @@ import pytest
 
 from apps.catalog import pending_events, services
 from apps.catalog.contracts import StockLine
-from apps.catalog.documents import Product
+from apps.catalog.documents import Variant
 from apps.catalog.public import stock_reserve
 from apps.catalog.tasks import relay_pending_events
 from apps.events.models import OutboxEvent
@@ -47,7 +47,7 @@ def test_a_price_change_survives_death_before_the_outbox_row(monkeypatch):
         with pytest.raises(ProcessDied):
             edit_price("P-1", 3990)
 
-    assert Product.objects.get(sku="P-1").price_amount == 3990  # the write stands
+    assert Variant.objects.get(sku="P-1").price_amount == 3990  # the write stands
     assert outbox("catalog.ProductPriceChanged.v1") == []  # and its event is not in the outbox yet
     assert relay_all() == 1
 
@@ -57,8 +57,8 @@ def test_a_price_change_survives_death_before_the_outbox_row(monkeypatch):
         "old_price": {"amount": 4990, "currency": "EUR"},
         "new_price": {"amount": 3990, "currency": "EUR"},
     }
-    assert event["aggregateversion"] == Product.objects.get(sku="P-1").version
-    assert Product.objects.get(sku="P-1").pending_events == []
+    assert event["aggregateversion"] == Variant.objects.get(sku="P-1").version
+    assert Variant.objects.get(sku="P-1").pending_events == []
     assert relay_all() == 0
 
 
@@ -69,12 +69,12 @@ def test_death_after_the_outbox_row_does_not_duplicate_the_event(monkeypatch):
         with pytest.raises(ProcessDied):
             edit_price("P-1", 3990)
     assert len(outbox("catalog.ProductPriceChanged.v1")) == 1
-    assert len(Product.objects.get(sku="P-1").pending_events) == 1  # still on the product
+    assert len(Variant.objects.get(sku="P-1").pending_events) == 1  # still on the product
 
     relay_all()
 
     assert len(outbox("catalog.ProductPriceChanged.v1")) == 1  # same event id: recorded once
-    assert Product.objects.get(sku="P-1").pending_events == []
+    assert Variant.objects.get(sku="P-1").pending_events == []
 
 
 def test_stock_low_survives_death_between_the_reservation_and_the_outbox(monkeypatch, settings):
@@ -92,7 +92,7 @@ def test_stock_low_survives_death_between_the_reservation_and_the_outbox(monkeyp
 
     (event,) = outbox("catalog.StockLow.v1")
     assert event["data"] == {"sku": "A", "available": 4, "threshold": 5}
-    assert Product.objects.get(sku="A").pending_events == []
+    assert Variant.objects.get(sku="A").pending_events == []
 
 
 def test_an_ordinary_change_delivers_its_event_at_once_and_leaves_nothing_pending(settings):
@@ -103,13 +103,13 @@ def test_an_ordinary_change_delivers_its_event_at_once_and_leaves_nothing_pendin
     stock_reserve(order_ref="o-2", lines=[StockLine("A", 6)], ttl=timedelta(minutes=15))  # 4 left: low
 
     assert [e["data"]["available"] for e in outbox("catalog.StockLow.v1")] == [4]
-    assert Product.objects.get(sku="A").pending_events == []
+    assert Variant.objects.get(sku="A").pending_events == []
     assert relay_all() == 0
 
 
 def test_a_stale_edit_is_refused_and_writes_nothing():
     ProductFactory(sku="P-1", price_amount=4990)
-    opened = Product.objects.get(sku="P-1").edit_version
+    opened = Variant.objects.get(sku="P-1").edit_version
     services.product_save(
         sku="P-1", name="Pan", description="", category="kitchen", price_amount=3990,
         compare_at_amount=None, currency="EUR", active=True, create=False, expected_version=opened,
@@ -121,6 +121,6 @@ def test_a_stale_edit_is_refused_and_writes_nothing():
             compare_at_amount=None, currency="EUR", active=True, create=False, expected_version=opened,
         )  # fmt: skip
 
-    product = Product.objects.get(sku="P-1")
+    product = Variant.objects.get(sku="P-1")
     assert (product.name, product.price_amount) == ("Pan", 3990)
     assert len(outbox("catalog.ProductPriceChanged.v1")) == 1

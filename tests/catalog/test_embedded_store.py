@@ -26,7 +26,7 @@ def kept(tmp_path):
 def restarted(directory):
     """The store a new process would load: a fresh mongomock server, empty until loaded."""
     database = mongomock.MongoClient(tz_aware=True).get_database(get_db().name)
-    assert database.products.count_documents({}) == 0
+    assert database.variants.count_documents({}) == 0
     persist_to(directory, database)
     return database
 
@@ -39,7 +39,7 @@ def test_sales_and_staff_edits_survive_a_restart(kept, settings):
 
     database = restarted(kept)
 
-    product = database.products.find_one({"sku": "MUG"})
+    product = database.variants.find_one({"sku": "MUG"})
     assert (product["on_hand"], product["reserved"], product["available"]) == (8, 3, 5)
     assert database.reservations.find_one({"order_ref": "o-1"})["status"] == "held"
     assert database.stock_adjustments.count_documents({"sku": "MUG"}) == 1
@@ -56,9 +56,9 @@ def test_demo_products_load_only_into_an_empty_catalog():
 
 
 def _a_demo_sku() -> str:
-    return get_db().products.find_one({}, sort=[("sku", 1)])["sku"]
+    return get_db().variants.find_one({}, sort=[("sku", 1)])["sku"]
 
 
 def _stock(sku):
-    doc = get_db().products.find_one({"sku": sku})
+    doc = get_db().variants.find_one({"sku": sku})
     return doc["on_hand"], doc["available"]

@@ -13,7 +13,7 @@ from django.db import connection
 
 from apps.catalog import services
 from apps.catalog.contracts import ProductInput, ReservationFailed, StockLine
-from apps.catalog.documents import Product
+from apps.catalog.documents import Variant
 from apps.catalog.public import product_upsert, stock_release, stock_reserve
 from tests.factories.catalog import ProductFactory
 
@@ -58,7 +58,7 @@ def race(workers) -> None:
 
 
 def counters(sku: str) -> tuple[int, int, int]:
-    doc = Product._get_collection().find_one({"sku": sku})
+    doc = Variant._get_collection().find_one({"sku": sku})
     return doc["on_hand"], doc["reserved"], doc["available"]
 
 
@@ -126,7 +126,7 @@ def test_admin_adjustments_racing_reservations_keep_the_count(settings):
             1
             for n in range(8)
             if n % 2 == 0
-            and Product._get_collection().database.reservations.find_one(
+            and Variant._get_collection().database.reservations.find_one(
                 {"order_ref": f"{sku}-o{n}", "status": "held"}
             )
         )

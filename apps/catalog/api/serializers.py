@@ -13,7 +13,11 @@ class MoneySerializer(serializers.Serializer):
 
 
 class ProductSerializer(serializers.Serializer):
+    """One sellable SKU (a variant of the product named by `product`)."""
+
     sku = serializers.CharField()
+    product = serializers.CharField(allow_null=True, help_text="The product's slug; null for a standalone SKU.")
+    options = serializers.DictField(child=serializers.CharField(), help_text='{"size": "L"}')
     name = serializers.CharField()
     description = serializers.CharField()
     category = serializers.CharField()
@@ -27,6 +31,44 @@ class ProductSerializer(serializers.Serializer):
     in_stock = serializers.BooleanField()
     version = serializers.IntegerField(help_text="Changes with every update; also the ETag.")
     updated_at = serializers.DateTimeField()
+
+
+class VariantSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    options = serializers.DictField(child=serializers.CharField())
+    price = MoneySerializer()
+    compare_at_price = MoneySerializer(allow_null=True)
+    weight_grams = serializers.IntegerField()
+    available = serializers.IntegerField()
+    in_stock = serializers.BooleanField()
+
+
+class MediaSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Absolute URL of the image.")
+    alt = serializers.CharField(allow_blank=True)
+    position = serializers.IntegerField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+
+
+class SeoSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+
+
+class CatalogProductSerializer(serializers.Serializer):
+    """A product page: the product's content and its published variants."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    brand = serializers.CharField(allow_blank=True)
+    category = serializers.CharField()
+    attributes = serializers.DictField(child=serializers.CharField())
+    option_names = serializers.ListField(child=serializers.CharField())
+    media = MediaSerializer(many=True)
+    seo = SeoSerializer()
+    variants = VariantSerializer(many=True)
 
 
 class ProductPageSerializer(serializers.Serializer):

@@ -7,12 +7,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.catalog.api.serializers import (
+    CatalogProductSerializer,
     ProductPageSerializer,
     ProductQuerySerializer,
     ProductSerializer,
     encode_cursor,
 )
-from apps.catalog.selectors import product_detail_json, product_page
+from apps.catalog.media import media_url
+from apps.catalog.selectors import product_detail_json, product_page, product_page_payload
 from apps.common.openapi import problem_responses
 
 
@@ -43,6 +45,28 @@ class ProductListView(APIView):
                 f"{request.path}?{urlencode({**params, 'cursor': encode_cursor(page['last_sku'])})}"
             )
         return Response(ProductPageSerializer({"next": next_url, "results": page["results"]}).data)
+
+
+class CatalogProductView(APIView):
+    """A published product with its variants; media as absolute URLs."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="catalog_products_retrieve",
+        responses={200: CatalogProductSerializer, **problem_responses(404)},
+        tags=["catalog"],
+    )
+    def get(self, request, slug: str):
+        page = product_page_payload(slug=slug)
+        if page is None:
+            raise exceptions.NotFound(f"No product {slug!r}.")
+        page["media"] = [
+            {**{k: v for k, v in m.items() if k != "path"}, "url": request.build_absolute_uri(media_url(m["path"]))}
+            for m in page["media"]
+        ]
+        return Response(page)
 
 
 class ProductDetailView(APIView):
