@@ -31,7 +31,9 @@ def product_create(*, draft: ProductDraft) -> Product:
             try:
                 _variant_document(draft, variant, position, now).save(force_insert=True)
             except NotUniqueError:
-                raise CatalogInvalid({f"variants.{position}.sku": "A variant with this SKU already exists."}) from None
+                raise CatalogInvalid(
+                    {f"variants.{position}.sku": "A variant with this SKU already exists."}
+                ) from None
             inserted.append(variant.sku)
         product = Product(
             slug=draft.slug, name=draft.name, description=draft.description, brand=draft.brand,
@@ -84,7 +86,9 @@ def variant_add(*, slug: str, variant: VariantInput) -> Variant:
     existing = tuple(VariantInput(v.sku, v.price_amount, v.currency, dict(v.options)) for v in siblings)
     errors = _check_variants((*existing, variant), existing=existing)
     if errors:
-        raise CatalogInvalid({key.replace(f"variants.{len(existing)}.", ""): why for key, why in errors.items()})
+        raise CatalogInvalid(
+            {key.replace(f"variants.{len(existing)}.", ""): why for key, why in errors.items()}
+        )
     draft = ProductDraft(product.slug, product.name, product.category, (), published=product.published)
     document = _variant_document(draft, variant, len(siblings), timezone.now())
     try:
@@ -151,10 +155,14 @@ def _check_variants(variants, *, existing) -> dict[str, str]:
             errors[at + "sku"] = "A variant with this SKU already exists."
         skus.add(variant.sku)
         options = variant.options if isinstance(variant.options, dict) else None
-        if options is None or not all(isinstance(k, str) and isinstance(v, str) and k and v for k, v in options.items()):
+        if options is None or not all(
+            isinstance(k, str) and isinstance(v, str) and k and v for k, v in options.items()
+        ):
             errors[at + "options"] = "Option names and values are non-empty text."
         elif len(variants) > 1 and not options:
-            errors[at + "options"] = "A product with several variants needs option values on each (size, colour …)."
+            errors[at + "options"] = (
+                "A product with several variants needs option values on each (size, colour …)."
+            )
         elif options and tuple(sorted(options.items())) in combinations:
             errors[at + "options"] = "Another variant has the same option values."
         else:

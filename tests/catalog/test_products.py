@@ -49,7 +49,11 @@ def test_the_product_page_shows_variants_and_fresh_stock(api_client, settings):
     stock_reserve(order_ref="o-1", lines=[StockLine("TEE-S", 3)], ttl=timedelta(minutes=15))
     again = api_client.get("/api/v1/catalog/products/linen-tee").json()
 
-    assert (first["brand"], first["attributes"], first["option_names"]) == ("Acme", {"material": "linen"}, ["size"])
+    assert (first["brand"], first["attributes"], first["option_names"]) == (
+        "Acme",
+        {"material": "linen"},
+        ["size"],
+    )
     assert first["seo"] == {"title": "Linen tee | Shop", "description": ""}
     assert [(v["sku"], v["options"], v["price"]) for v in first["variants"]] == [
         ("TEE-S", {"size": "S"}, {"amount": 2500, "currency": "EUR"}),
@@ -65,9 +69,28 @@ def test_the_product_page_shows_variants_and_fresh_stock(api_client, settings):
     [
         (tee(slug="Not A Slug"), "slug"),
         (tee(variants=()), "variants"),
-        (tee(variants=(VariantInput("A", 1, "EUR", {"size": "S"}), VariantInput("A", 1, "EUR", {"size": "M"}))), "variants.1.sku"),
-        (tee(variants=(VariantInput("A", 1, "EUR", {"size": "S"}), VariantInput("B", 1, "EUR", {}))), "variants.1.options"),
-        (tee(variants=(VariantInput("A", 1, "EUR", {"size": "S"}), VariantInput("B", 1, "EUR", {"size": "S"}))), "variants.1.options"),
+        (
+            tee(
+                variants=(
+                    VariantInput("A", 1, "EUR", {"size": "S"}),
+                    VariantInput("A", 1, "EUR", {"size": "M"}),
+                )
+            ),
+            "variants.1.sku",
+        ),
+        (
+            tee(variants=(VariantInput("A", 1, "EUR", {"size": "S"}), VariantInput("B", 1, "EUR", {}))),
+            "variants.1.options",
+        ),
+        (
+            tee(
+                variants=(
+                    VariantInput("A", 1, "EUR", {"size": "S"}),
+                    VariantInput("B", 1, "EUR", {"size": "S"}),
+                )
+            ),
+            "variants.1.options",
+        ),
         (tee(variants=(VariantInput("A", -1, "EUR", {}),)), "variants.0.price_amount"),
         (tee(variants=(VariantInput("A", 100, "EUR", {}, on_hand=-3),)), "variants.0.on_hand"),
         (tee(variants=(VariantInput("A", 100, "XXX", {}),)), "variants.0.currency"),
@@ -122,7 +145,13 @@ def test_images_are_stored_measured_and_served_as_absolute_urls(api_client, sett
 
     assert (tmp_path / stored["path"]).exists()
     assert page["media"] == [
-        {"url": f"http://testserver/media/{stored['path']}", "alt": "Front", "position": 0, "width": 3, "height": 2}
+        {
+            "url": f"http://testserver/media/{stored['path']}",
+            "alt": "Front",
+            "position": 0,
+            "width": 3,
+            "height": 2,
+        }
     ]
 
 

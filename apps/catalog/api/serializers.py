@@ -16,7 +16,9 @@ class ProductSerializer(serializers.Serializer):
     """One sellable SKU (a variant of the product named by `product`)."""
 
     sku = serializers.CharField()
-    product = serializers.CharField(allow_null=True, help_text="The product's slug; null for a standalone SKU.")
+    product = serializers.CharField(
+        allow_null=True, help_text="The product's slug; null for a standalone SKU."
+    )
     options = serializers.DictField(child=serializers.CharField(), help_text='{"size": "L"}')
     name = serializers.CharField()
     description = serializers.CharField()

@@ -63,7 +63,10 @@ class CatalogProductView(APIView):
         if page is None:
             raise exceptions.NotFound(f"No product {slug!r}.")
         page["media"] = [
-            {**{k: v for k, v in m.items() if k != "path"}, "url": request.build_absolute_uri(media_url(m["path"]))}
+            {
+                **{k: v for k, v in m.items() if k != "path"},
+                "url": request.build_absolute_uri(media_url(m["path"])),
+            }
             for m in page["media"]
         ]
         return Response(page)
