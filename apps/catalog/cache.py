@@ -23,6 +23,7 @@ WAIT_FOR_OTHERS = 1.0  # seconds a caller waits for another's computation before
 MISSING = "__missing__"  # cached "no such product": a flood of unknown SKUs stays off MongoDB
 
 _LIST_GENERATION = "catalog:list:generation"
+_STOCK_GENERATION = "catalog:stock:generation"  # bumped by stock changes only
 
 cache_requests = Counter(
     "catalog_cache_requests_total",
@@ -40,10 +41,11 @@ def detail_key(sku: str) -> str:
     return f"catalog:product:{sku}"
 
 
-def list_key(fingerprint: str) -> str:
-    return (
-        f"catalog:list:{_safe(lambda: cache.get_or_set(_LIST_GENERATION, 1, timeout=None), 0)}:{fingerprint}"
-    )
+def list_key(fingerprint: str, *, shows_stock: bool = True) -> str:
+    """A list page's key: under both generations when the page shows or filters on stock, under
+    the content generation alone when it does not (a stock change leaves it cached)."""
+    stock = generation("stock") if shows_stock else "-"
+    return f"catalog:list:{generation()}:{stock}:{fingerprint}"
 
 
 def get_or_compute(key: str, compute: Callable[[], Any], *, ttl: int) -> Any:
@@ -86,20 +88,34 @@ def product_key(slug: str) -> str:
     return f"catalog:page:{slug}"
 
 
+def generation(name: str = "content") -> int:
+    key = _STOCK_GENERATION if name == "stock" else _LIST_GENERATION
+    return _safe(lambda: cache.get_or_set(key, 1, timeout=None), 0)
+
+
+def invalidate_stock(skus: Iterable[str]) -> None:
+    """After a stock change: the SKUs' entries (they show availability), the SKU list pages, and
+    product listings filtered on stock. Product pages and other listings stay: they take
+    availability from the SKU entries."""
+    _safe(lambda: cache.delete_many([detail_key(sku) for sku in skus]))
+    _safe(lambda: _bump(_STOCK_GENERATION))
+
+
 def invalidate(skus: Iterable[str], *, products: Iterable[str] = ()) -> None:
     """After any write: the SKUs' detail entries go, and every list page with them (they show
     availability). Product pages (content without stock) go only when `products` names them:
     a stock change leaves them alone, their stock comes from the SKU entries."""
     keys = [detail_key(sku) for sku in skus] + [product_key(slug) for slug in products]
     _safe(lambda: cache.delete_many(keys))
-    _safe(_bump_list_generation)
+    _safe(lambda: _bump(_LIST_GENERATION))
+    _safe(lambda: _bump(_STOCK_GENERATION))
 
 
-def _bump_list_generation() -> None:
+def _bump(key: str) -> None:
     try:
-        cache.incr(_LIST_GENERATION)
+        cache.incr(key)
     except ValueError:  # not there yet (or evicted): any new number retires the old pages
-        cache.set(_LIST_GENERATION, int(time.time() * 1000), timeout=None)
+        cache.set(key, int(time.time() * 1000), timeout=None)
 
 
 def _safe(operation: Callable[[], Any], default: Any = None) -> Any:

@@ -25,6 +25,23 @@ class MediaItem(EmbeddedDocument):
     height = IntField(min_value=1)
 
 
+class Category(Document):
+    """A node of the category tree. `path` is the slugs from the root down to this one, so
+    "this category and everything under it" is one indexed match on products' `category_path`."""
+
+    slug = StringField(required=True, max_length=64)
+    name = StringField(required=True, max_length=100)
+    parent = StringField(max_length=64, null=True)
+    position = IntField(default=0, min_value=0)
+    path = ListField(StringField(max_length=64))
+
+    meta = {
+        "collection": "categories",
+        "auto_create_index": False,
+        "indexes": [{"fields": ["slug"], "unique": True}, {"fields": ["parent", "position"]}],
+    }
+
+
 class Product(Document):
     """What a storefront shows as one product page: its variants (one per SKU) carry price,
     options and stock. Orders and stock know only SKUs (Variant)."""
@@ -41,13 +58,24 @@ class Product(Document):
     seo_description = StringField(default="", max_length=500)
     published = BooleanField(default=True)
     edit_version = IntField(required=True, default=0)
+    # Listing fields, derived from the category tree and the variants (listing.refresh):
+    category_path = ListField(StringField(max_length=64))
+    price_min = IntField(default=0)
+    currency = StringField(default="EUR", max_length=3)
+    search_terms = ListField(StringField())  # normalised tokens of name, brand, attributes + prefixes
     created_at = DateTimeField(required=True, default=timezone.now)
     updated_at = DateTimeField(required=True, default=timezone.now)
 
     meta = {
         "collection": "catalog_products",
         "auto_create_index": False,
-        "indexes": [{"fields": ["slug"], "unique": True}, {"fields": ["published", "category"]}],
+        "indexes": [
+            {"fields": ["slug"], "unique": True},
+            {"fields": ["published", "category_path"]},
+            {"fields": ["published", "search_terms"]},
+            {"fields": ["published", "price_min", "slug"]},
+            {"fields": ["published", "-created_at", "slug"]},
+        ],
     }
 
 
@@ -95,6 +123,7 @@ class Variant(Document):
             {"fields": ["$name", "$description"], "default_language": "english"},
             {"fields": ["pending_events.at"], "sparse": True},  # the relay's sweep
             {"fields": ["product_slug", "position"]},
+            {"fields": ["product_slug", "available"]},  # listings' in-stock filter
         ],
     }
 

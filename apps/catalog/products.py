@@ -7,7 +7,7 @@ import re
 from django.utils import timezone
 from mongoengine import NotUniqueError
 
-from apps.catalog import cache
+from apps.catalog import cache, listing
 from apps.catalog.contracts import CatalogInvalid, ProductDraft, VariantInput
 from apps.catalog.documents import Product, Variant
 from apps.catalog.services import ConcurrentUpdate
@@ -48,6 +48,7 @@ def product_create(*, draft: ProductDraft) -> Product:
     except BaseException:
         Variant.objects(sku__in=inserted, product_slug=draft.slug).delete()
         raise
+    listing.refresh(draft.slug)
     cache.invalidate(inserted, products=[draft.slug])
     return product
 
@@ -74,6 +75,7 @@ def product_update(*, slug: str, draft: ProductDraft, expected_version: int) -> 
         set__name=draft.name, set__category=draft.category, set__active=draft.published
     )
     skus = [v.sku for v in Variant.objects(product_slug=slug).only("sku")]
+    listing.refresh(slug)
     cache.invalidate(skus, products=[slug])
     return Product.objects.get(slug=slug)
 
@@ -98,6 +100,7 @@ def variant_add(*, slug: str, variant: VariantInput) -> Variant:
     Product.objects(slug=slug).update_one(
         set__option_names=_option_names((*existing, variant)), set__updated_at=timezone.now()
     )
+    listing.refresh(slug)
     cache.invalidate([variant.sku], products=[slug])
     return document
 

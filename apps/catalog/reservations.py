@@ -127,7 +127,7 @@ def _finish(
 def _after_availability_change(products) -> None:
     """The storefront shows availability: drop the cached pages, and tell when stock runs low."""
     changed = stock.after_change(products)
-    cache.invalidate([p["sku"] for p in changed])
+    cache.invalidate_stock([p["sku"] for p in changed])
 
 
 def _why_not(sku: str, quantity: int) -> LineFailure:

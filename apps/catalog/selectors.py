@@ -139,7 +139,7 @@ def product_page(*, filters: ProductFilters, after_sku: str | None, limit: int) 
 
 def categories() -> list[str]:
     return cache.get_or_compute(
-        cache.list_key("categories"),  # stale with the list pages: a new category is usable at once
+        cache.list_key("categories", shows_stock=False),  # stale with the list pages: new ones usable at once
         lambda: sorted(Variant.objects(active=True).distinct("category")),
         ttl=cache.LIST_TTL,
     )

@@ -6,7 +6,7 @@ through stock.move_stock, product edits on the version they were made from (opti
 from django.utils import timezone
 from mongoengine import NotUniqueError
 
-from apps.catalog import cache, pending_events, stock
+from apps.catalog import cache, listing, pending_events, stock
 from apps.catalog.contracts import ProductInput
 from apps.catalog.documents import StockAdjustment, Variant
 from apps.common.money import Money
@@ -124,9 +124,12 @@ def product_save(
         )
         if saved.matched_count != 1:
             raise ConcurrentUpdate(f"{sku} was changed by someone else since it was opened")
-    cache.invalidate([sku])
+    saved = Variant.objects.get(sku=sku)
+    if saved.product_slug:  # its product's price and listing fields follow
+        listing.refresh(saved.product_slug)
+    cache.invalidate([sku], products=[saved.product_slug] if saved.product_slug else [])
     pending_events.deliver(sku, events)
-    return Variant.objects.get(sku=sku)
+    return saved
 
 
 def stock_adjust(*, sku: str, delta: int, reason: str, actor_id: int, actor_email: str) -> Variant:
@@ -150,7 +153,7 @@ def stock_adjust(*, sku: str, delta: int, reason: str, actor_id: int, actor_emai
         on_hand_after=moved["on_hand"],
     ).save()
     stock.after_change([moved])
-    cache.invalidate([sku])
+    cache.invalidate_stock([sku])
     return Variant.objects.get(sku=sku)
 
 
