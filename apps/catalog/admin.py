@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,7 +14,7 @@ from django.urls import path, reverse
 from mongoengine import NotUniqueError
 from mongoengine.queryset.visitor import Q
 
-from apps.catalog import services
+from apps.catalog import admin_pages, services
 from apps.catalog.documents import StockAdjustment, Variant
 from apps.catalog.models import ProductAdminEntry
 from apps.common.money import CURRENCY_EXPONENTS, Money
@@ -69,6 +70,7 @@ class ProductAdmin(admin.ModelAdmin):
             path("add/", view(self.product_add), name="catalog_productadminentry_add"),
             path("<str:sku>/change/", view(self.product_change), name="catalog_productadminentry_change"),
             path("<str:sku>/stock/", view(self.stock_adjust), name="catalog_productadminentry_stock"),
+            *admin_pages.urls(self),
         ]
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -77,10 +79,11 @@ class ProductAdmin(admin.ModelAdmin):
     def product_list(self, request: HttpRequest):
         self._require(request, "view")
         products = Variant.objects.order_by("sku")
-        search, category, active = (
+        search, category, active, stock = (
             request.GET.get("q", "").strip(),
             request.GET.get("category", ""),
             request.GET.get("active", ""),
+            request.GET.get("stock", ""),
         )
         if search:
             products = products.filter(Q(sku__icontains=search) | Q(name__icontains=search))
@@ -88,12 +91,16 @@ class ProductAdmin(admin.ModelAdmin):
             products = products.filter(category=category)
         if active in ("yes", "no"):
             products = products.filter(active=active == "yes")
+        if stock == "low":
+            products = products.filter(available__lte=settings.CATALOG_STOCK_LOW_THRESHOLD)
         page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             "page": page,
             "search": search,
             "category": category,
             "active": active,
+            "stock": stock,
+            "low_threshold": settings.CATALOG_STOCK_LOW_THRESHOLD,
             "categories": sorted(Variant.objects.distinct("category")),
             "can_add": self.has_add_permission(request),
         }
@@ -113,7 +120,7 @@ class ProductAdmin(admin.ModelAdmin):
         return self._render(request, "admin/catalog/product_form.html", "Add product", {"form": form})
 
     def product_change(self, request: HttpRequest, sku: str):
-        self._require(request, "change")
+        self._require(request, "change" if request.method == "POST" else "view")
         product = self._product(sku)
         initial = {
             "sku": product.sku, "name": product.name, "description": product.description, "category": product.category,

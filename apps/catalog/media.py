@@ -49,3 +49,31 @@ def media_add(*, slug: str, upload, alt: str = "") -> dict:
     Product.objects(slug=slug).update_one(push__media=item, inc__edit_version=1)
     cache.invalidate([], products=[slug])
     return {"path": path, "width": width, "height": height}
+
+
+def media_arrange(*, slug: str, path: str, position: int, alt: str) -> None:
+    """Move an image to `position` (others keep their order around it) and set its alt text;
+    compare-and-swap on the product's edit_version, so two editors cannot interleave."""
+    from apps.catalog import cache
+    from apps.catalog.documents import Product
+
+    product = Product.objects(slug=slug).only("media", "edit_version").first()
+    if product is None or path not in [m.path for m in product.media]:
+        raise ImageRefused(f"No image {path!r} on {slug!r}.")
+    items = sorted(product.media, key=lambda m: m.position)
+    moved = next(m for m in items if m.path == path)
+    if (moved.position, moved.alt) == (position, alt[:300]):
+        return
+    items.remove(moved)
+    items.insert(min(position, len(items)), moved)
+    moved.alt = alt[:300]
+    for n, item in enumerate(items):
+        item.position = n
+    updated = Product.objects(slug=slug, edit_version=product.edit_version).update_one(
+        set__media=items, inc__edit_version=1
+    )
+    if updated != 1:
+        from apps.catalog.services import ConcurrentUpdate
+
+        raise ConcurrentUpdate(f"{slug} was changed by someone else")
+    cache.invalidate([], products=[slug])

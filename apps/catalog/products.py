@@ -10,12 +10,11 @@ from mongoengine import NotUniqueError
 from apps.catalog import cache, listing
 from apps.catalog.contracts import CatalogInvalid, ProductDraft, VariantInput
 from apps.catalog.documents import Product, Variant
-from apps.catalog.services import ConcurrentUpdate
+from apps.catalog.services import TAX_CLASSES, ConcurrentUpdate
 from apps.common.money import Money
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SKU = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-TAX_CLASSES = ("standard", "reduced", "zero")
 
 
 def product_create(*, draft: ProductDraft) -> Product:

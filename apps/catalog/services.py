@@ -7,10 +7,11 @@ from django.utils import timezone
 from mongoengine import NotUniqueError
 
 from apps.catalog import cache, listing, pending_events, stock
-from apps.catalog.contracts import ProductInput
+from apps.catalog.contracts import CatalogInvalid, ProductInput
 from apps.catalog.documents import StockAdjustment, Variant
 from apps.common.money import Money
 
+TAX_CLASSES = ("standard", "reduced", "zero")
 UPSERT_ATTEMPTS = 50  # compare-and-swap retries; each lost round means a reservation succeeded
 
 
@@ -103,27 +104,55 @@ def product_save(
         "name": name, "description": description, "category": category, "price_amount": price_amount,
         "compare_at_amount": compare_at_amount, "currency": currency, "active": active,
     }  # fmt: skip
-    events: list[dict] = []
     if create:
         Variant(sku=sku, on_hand=0, reserved=0, available=0, **fields).save(force_insert=True)
-    else:
-        collection = Variant._get_collection()
-        before = collection.find_one({"sku": sku}, _EDIT_PROJECTION)
-        if before is None:
-            raise Variant.DoesNotExist(sku)
-        seen = before.get("edit_version", 0) if expected_version is None else expected_version
-        events = _price_events(sku, before, price_amount, currency, version=before["version"] + 1)
-        saved = collection.update_one(
-            # The price in the condition too: the event's old price is the one replaced.
-            {"_id": before["_id"], "edit_version": seen, "price_amount": before["price_amount"]},
-            {
-                "$set": {**fields, "updated_at": timezone.now()},
-                "$inc": {"version": 1, "edit_version": 1},
-                **_push(events),
-            },
-        )
-        if saved.matched_count != 1:
-            raise ConcurrentUpdate(f"{sku} was changed by someone else since it was opened")
+        cache.invalidate([sku])
+        return Variant.objects.get(sku=sku)
+    return _edit(sku, fields, expected_version)
+
+
+def variant_save(*, sku: str, variant, expected_version: int | None = None) -> Variant:
+    """Staff edit one variant's price, compare-at price, weight, tax class and options (a
+    VariantInput; its stock fields are ignored: stock moves only through stock_adjust)."""
+    Money(variant.price_amount, variant.currency)
+    errors = {}
+    if variant.compare_at_amount is not None and variant.compare_at_amount < 0:
+        errors["compare_at_amount"] = "A whole number, 0 or more."
+    if variant.weight_grams < 0:
+        errors["weight_grams"] = "A whole number, 0 or more."
+    if variant.tax_class not in TAX_CLASSES:
+        errors["tax_class"] = f"One of {', '.join(TAX_CLASSES)}."
+    if errors:
+        raise CatalogInvalid(errors)
+    fields = {
+        "price_amount": variant.price_amount, "compare_at_amount": variant.compare_at_amount,
+        "currency": variant.currency, "weight_grams": variant.weight_grams, "tax_class": variant.tax_class,
+        "options": dict(variant.options),
+    }  # fmt: skip
+    return _edit(sku, fields, expected_version)
+
+
+def _edit(sku: str, fields: dict, expected_version: int | None) -> Variant:
+    events: list[dict] = []
+    collection = Variant._get_collection()
+    before = collection.find_one({"sku": sku}, _EDIT_PROJECTION)
+    if before is None:
+        raise Variant.DoesNotExist(sku)
+    seen = before.get("edit_version", 0) if expected_version is None else expected_version
+    events = _price_events(
+        sku, before, fields["price_amount"], fields["currency"], version=before["version"] + 1
+    )
+    saved = collection.update_one(
+        # The price in the condition too: the event's old price is the one replaced.
+        {"_id": before["_id"], "edit_version": seen, "price_amount": before["price_amount"]},
+        {
+            "$set": {**fields, "updated_at": timezone.now()},
+            "$inc": {"version": 1, "edit_version": 1},
+            **_push(events),
+        },
+    )
+    if saved.matched_count != 1:
+        raise ConcurrentUpdate(f"{sku} was changed by someone else since it was opened")
     saved = Variant.objects.get(sku=sku)
     if saved.product_slug:  # its product's price and listing fields follow
         listing.refresh(saved.product_slug)

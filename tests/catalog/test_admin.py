@@ -93,12 +93,16 @@ def test_stock_adjustments_are_audited_and_never_touch_reserved_units(admin_clie
     )
 
 
-def test_support_staff_can_neither_see_nor_edit_products(client):
-    client.force_login(StaffFactory(role="support"))
+@pytest.mark.parametrize("role", ["support", "fulfilment"])
+def test_support_and_fulfilment_read_the_catalog_but_cannot_change_it(client, role):
+    client.force_login(StaffFactory(role=role))
     ProductFactory(sku="P-1")
 
-    assert client.get(BASE).status_code == 403
+    assert client.get(BASE).status_code == 200
+    assert client.get(BASE + "P-1/change/").status_code == 200
     assert client.post(BASE + "P-1/stock/", {"delta": "5", "reason": "x"}).status_code == 403
+    assert client.post(BASE + "P-1/change/", {"name": "Wok"}).status_code == 403
+    assert client.get(BASE + "add/").status_code == 403
     assert Variant.objects.get(sku="P-1").on_hand == 10
 
 
