@@ -74,7 +74,6 @@ class Product(Document):
             {"fields": ["published", "category_path"]},
             {"fields": ["published", "search_terms"]},
             {"fields": ["published", "price_min", "slug"]},
-            {"fields": ["published", "-created_at", "slug"]},
         ],
     }
 
@@ -120,7 +119,6 @@ class Variant(Document):
             {"fields": ["sku"], "unique": True},
             {"fields": ["active", "category", "sku"]},
             {"fields": ["active", "price_amount"]},
-            {"fields": ["$name", "$description"], "default_language": "english"},
             {"fields": ["pending_events.at"], "sparse": True},  # the relay's sweep
             {"fields": ["product_slug", "position"]},
             {"fields": ["product_slug", "available"]},  # listings' in-stock filter

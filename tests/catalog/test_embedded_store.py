@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import mongomock
 import pytest
+from django.conf import settings
 from mongoengine.connection import get_db
 
 from apps.catalog import services
@@ -13,7 +14,10 @@ from apps.catalog.public import stock_reserve
 from apps.demo.data import demo_products_load
 from tests.factories.catalog import ProductFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not settings.MONGODB["mock"], reason="the embedded store only"),
+]
 
 
 @pytest.fixture
