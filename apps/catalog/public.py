@@ -2,7 +2,6 @@
 
 from apps.catalog import selectors, services
 from apps.catalog.contracts import ProductInput, ProductPrice
-from apps.catalog.documents import Variant
 from apps.catalog.reservations import stock_commit, stock_release, stock_reserve
 
 __all__ = ["prices_for", "product_count", "product_upsert", "stock_commit", "stock_release", "stock_reserve"]
@@ -42,4 +41,4 @@ def product_upsert(*, product: ProductInput) -> ProductPrice:
 
 
 def product_count() -> int:
-    return Variant.objects.count()
+    return selectors.product_count()

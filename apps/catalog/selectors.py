@@ -137,6 +137,10 @@ def product_page(*, filters: ProductFilters, after_sku: str | None, limit: int) 
     return cache.get_or_compute(cache.list_key(fingerprint), load, ttl=cache.LIST_TTL)
 
 
+def product_count() -> int:
+    return Variant.objects.count()  # sellable SKUs
+
+
 def categories() -> list[str]:
     return cache.get_or_compute(
         cache.list_key("categories", shows_stock=False),  # stale with the list pages: new ones usable at once

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 
-from apps.events import metrics, schemas
+from apps.events import metrics, validation
 from apps.events.envelope import build_envelope, event_module
 from apps.events.models import OutboxEvent
 from apps.events.tracing import restoring_context
@@ -55,9 +55,9 @@ def _record(
         event_id=event_id,
     )
     if settings.EVENTS_VALIDATE_ON_SEND:
-        schemas.validate_emitted(envelope)
+        validation.validate_emitted(envelope)
     if settings.EVENTS_SAMPLE_DIR:
-        schemas.record_sample(envelope)
+        validation.record_sample(envelope)
     row = {"event_id": envelope["id"], "type": envelope["type"], "subject": envelope["subject"]}
     if event_id is None:
         OutboxEvent.objects.create(**row, envelope=envelope)
