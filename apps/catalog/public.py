@@ -1,10 +1,18 @@
 """The catalog module's public surface: the only catalog code other modules may import."""
 
-from apps.catalog import selectors, services
-from apps.catalog.contracts import ProductInput, ProductPrice
+from apps.catalog import products, selectors, services
+from apps.catalog.contracts import ProductDraft, ProductInput, ProductPrice
 from apps.catalog.reservations import stock_commit, stock_release, stock_reserve
 
-__all__ = ["prices_for", "product_count", "product_upsert", "stock_commit", "stock_release", "stock_reserve"]
+__all__ = [
+    "prices_for",
+    "product_count",
+    "product_create",
+    "product_upsert",
+    "stock_commit",
+    "stock_release",
+    "stock_reserve",
+]
 
 
 def prices_for(*, skus: list[str]) -> dict[str, ProductPrice]:
@@ -38,6 +46,12 @@ def product_upsert(*, product: ProductInput) -> ProductPrice:
         saved.weight_grams,
         saved.tax_class,
     )
+
+
+def product_create(*, draft: ProductDraft) -> str:
+    """A product with its variants, whole or not at all (CatalogInvalid names each bad field).
+    Returns the product's slug."""
+    return products.product_create(draft=draft).slug
 
 
 def product_count() -> int:

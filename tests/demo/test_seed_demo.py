@@ -50,3 +50,13 @@ def test_seed_demo_refuses_to_run_without_debug(settings):
     with pytest.raises(CommandError, match="runs only with DEBUG on"):
         call_command("seed_demo")
     assert User.objects.count() == 0
+
+
+def test_the_demo_products_are_in_the_storefront_listing(settings, api_client):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    listing = api_client.get("/api/v1/catalog/products", {"limit": 100}).json()
+
+    assert listing["total"] == 36
+    assert {c["slug"] for c in listing["facets"]["categories"]} >= {"apparel"}
