@@ -180,11 +180,12 @@ def _facets(rows, query: ListingQuery) -> dict:
 
 
 def _cards(slugs: list[str]) -> list[dict]:
-    from apps.catalog.selectors import product_page_payload
+    from apps.catalog.selectors import product_pages
 
+    pages = product_pages(slugs=slugs)
     cards = []
     for slug in slugs:
-        page = product_page_payload(slug=slug)
+        page = pages.get(slug)
         if page is None:
             continue
         prices = [v["price"]["amount"] for v in page["variants"]]

@@ -53,17 +53,51 @@ def product_detail_json(*, sku: str) -> tuple[int, str] | None:
 
 
 def product_page_payload(*, slug: str) -> dict | None:
-    """A published product with its variants (price, options, availability), or None.
+    """A published product with its variants (price, options, availability), or None."""
+    return product_pages(slugs=[slug]).get(slug)
 
-    Two cached parts: the product's content (invalidated by edits), and each variant's SKU entry
-    (invalidated by its price or stock changes). A stock change never evicts the content."""
 
-    def load():
-        product = Product.objects(slug=slug, published=True).first()
-        if product is None:
-            return cache.MISSING
-        skus = [v.sku for v in Variant.objects(product_slug=slug).order_by("position").only("sku")]
-        return {
+def product_pages(*, slugs: list[str]) -> dict[str, dict]:
+    """Published products with their variants, by slug (unknown ones absent).
+
+    Two cached parts: each product's content (invalidated by edits) and each variant's SKU
+    entry (invalidated by its price or stock changes), so a stock change never evicts content.
+    Two cache round trips for any number of products; MongoDB only for what was missing."""
+    keys = {cache.product_key(slug): slug for slug in slugs}
+    contents = {keys[key]: entry for key, entry in cache.get_many(keys).items()}
+    missing = [slug for slug in slugs if slug not in contents]
+    if missing:
+        loaded = _page_contents(missing)
+        cache.set_many(
+            {cache.product_key(slug): entry for slug, entry in loaded.items()}, ttl=cache.DETAIL_TTL
+        )
+        contents |= loaded
+    shown = {slug: c for slug, c in contents.items() if c != cache.MISSING}
+    variants = product_details(skus=[sku for content in shown.values() for sku in content["skus"]])
+    keep = ("sku", "options", "price", "compare_at_price", "weight_grams", "available", "in_stock")
+    return {
+        slug: {
+            **{k: v for k, v in content.items() if k != "skus"},
+            "variants": [
+                {k: variants[sku][k] for k in keep}
+                for sku in content["skus"]
+                if sku in variants and variants[sku]["active"]
+            ],
+        }
+        for slug, content in shown.items()
+    }
+
+
+def _page_contents(slugs: list[str]) -> dict[str, dict | str]:
+    found = {p.slug: p for p in Product.objects(slug__in=slugs, published=True)}
+    skus: dict[str, list[str]] = {slug: [] for slug in found}
+    for variant in (
+        Variant.objects(product_slug__in=list(found)).order_by("position").only("sku", "product_slug")
+    ):
+        skus[variant.product_slug].append(variant.sku)
+    contents: dict[str, dict | str] = {slug: cache.MISSING for slug in slugs}
+    for slug, product in found.items():
+        contents[slug] = {
             "slug": product.slug, "name": product.name, "description": product.description,
             "brand": product.brand, "category": product.category, "attributes": dict(product.attributes),
             "option_names": list(product.option_names),
@@ -72,22 +106,9 @@ def product_page_payload(*, slug: str) -> dict | None:
                 for m in sorted(product.media, key=lambda m: m.position)
             ],
             "seo": {"title": product.seo_title or product.name, "description": product.seo_description},
-            "skus": skus,
+            "skus": skus[slug],
         }  # fmt: skip
-
-    content = cache.get_or_compute(cache.product_key(slug), load, ttl=cache.DETAIL_TTL)
-    if content == cache.MISSING:
-        return None
-    variants = product_details(skus=content["skus"])
-    keep = ("sku", "options", "price", "compare_at_price", "weight_grams", "available", "in_stock")
-    return {
-        **{k: v for k, v in content.items() if k != "skus"},
-        "variants": [
-            {k: variants[sku][k] for k in keep}
-            for sku in content["skus"]
-            if sku in variants and variants[sku]["active"]
-        ],
-    }
+    return contents
 
 
 def product_details(*, skus: list[str]) -> dict[str, dict]:
