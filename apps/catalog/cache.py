@@ -44,8 +44,11 @@ def detail_key(sku: str) -> str:
 def list_key(fingerprint: str, *, shows_stock: bool = True) -> str:
     """A list page's key: under both generations when the page shows or filters on stock, under
     the content generation alone when it does not (a stock change leaves it cached)."""
-    stock = generation("stock") if shows_stock else "-"
-    return f"catalog:list:{generation()}:{stock}:{fingerprint}"
+    if shows_stock:
+        content, stock = _generations()
+    else:
+        content, stock = generation(), "-"
+    return f"catalog:list:{content}:{stock}:{fingerprint}"
 
 
 def get_or_compute(key: str, compute: Callable[[], Any], *, ttl: int) -> Any:
@@ -91,6 +94,14 @@ def product_key(slug: str) -> str:
 def generation(name: str = "content") -> int:
     key = _STOCK_GENERATION if name == "stock" else _LIST_GENERATION
     return _safe(lambda: cache.get_or_set(key, 1, timeout=None), 0)
+
+
+def _generations() -> tuple:
+    """Both generation numbers in one round trip (a hot listing hit pays for this)."""
+    found = _safe(lambda: cache.get_many([_LIST_GENERATION, _STOCK_GENERATION]), default={})
+    if len(found) < 2:
+        return generation(), generation("stock")
+    return found[_LIST_GENERATION], found[_STOCK_GENERATION]
 
 
 def invalidate_stock(skus: Iterable[str]) -> None:

@@ -1,3 +1,6 @@
+import hashlib
+import json
+
 from django.http import HttpResponse
 from django.utils.http import urlencode
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -6,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.catalog import cache
 from apps.catalog.api.serializers import (
     CatalogListingQuerySerializer,
     CatalogListingSerializer,
@@ -71,6 +75,14 @@ class CatalogListingView(APIView):
         tags=["catalog"],
     )  # fmt: skip
     def get(self, request):
+        # The finished body is cached as it goes out (it shows stock: both generations); below
+        # it, the filter's result survives stock changes unless it filters on stock.
+        body_key = cache.list_key(
+            "body:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+        )
+        body = cache.get_many([body_key]).get(body_key)
+        if body is not None:
+            return HttpResponse(body, content_type="application/json")
         params = request.query_params
         query = CatalogListingQuerySerializer(data=params, params=params)
         query.is_valid(raise_exception=True)
@@ -83,9 +95,12 @@ class CatalogListingView(APIView):
         results = [
             {**card, "media": [_absolute(request, m) for m in card["media"]]} for card in listing["results"]
         ]
-        return Response(
-            {"next": next_url, "total": listing["total"], "facets": listing["facets"], "results": results}
+        body = json.dumps(
+            {"next": next_url, "total": listing["total"], "facets": listing["facets"], "results": results},
+            separators=(",", ":"),
         )
+        cache.set_many({body_key: body}, ttl=cache.LIST_TTL)
+        return HttpResponse(body, content_type="application/json")
 
 
 class CategoryTreeView(APIView):
