@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
     verbose_name = "Accounts and staff roles"
+
+    def ready(self) -> None:
+        from apps.accounts import openapi  # noqa: F401  registers the token schemes with drf-spectacular

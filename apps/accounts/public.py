@@ -28,8 +28,9 @@ def account_get_by_email(*, email: str) -> Account:
 
 
 def api_token_get(*, account_id: int) -> str:
-    """The account's API token, created on first request."""
-    return services.token_issue(user=User.objects.get(pk=account_id))
+    """A new API token for the account (as a sign-in would issue); only its digest is kept."""
+    token, _ = services.token_issue(user=User.objects.get(pk=account_id))
+    return token
 
 
 def _to_contract(user: User) -> Account:

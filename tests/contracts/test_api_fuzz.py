@@ -95,7 +95,7 @@ def shop():
     )
     users = {"customer": customer, "other-customer": UserFactory()}
     users |= {role: StaffFactory(role=role) for role in ROLES}
-    yield {principal: f"Token {token_issue(user=user)}" for principal, user in users.items()}
+    yield {principal: f"Bearer {token_issue(user=user)[0]}" for principal, user in users.items()}
     REAL.clear()
 
 

@@ -33,5 +33,5 @@ class StaffFactory(UserFactory):
 def token_client(user: User) -> APIClient:
     """An API client authenticated as `user` with its real token."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user)[0]}")
     return client

@@ -7,4 +7,10 @@ class TokenObtainSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    token = serializers.CharField(
+        help_text="Send as `Authorization: Bearer <token>` (`Authorization: Token <token>` works too)."
+    )
+    expiry = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the token stops working unless used: each use extends it by 14 days, up to 90 days after sign-in.",
+    )
