@@ -17,7 +17,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
 from rest_framework.authtoken.models import Token as LegacyToken
 
-from apps.accounts import services
+from apps.accounts import tokens
 
 PREFIXES = (b"bearer", b"token")  # `Token` for clients written before Bearer was accepted
 LEGACY_KEY_LENGTH = 40  # DRF authtoken keys: 40 hex characters
@@ -87,7 +87,7 @@ class ApiTokenAuthentication(TokenAuthentication):
             legacy = LegacyToken.objects.select_for_update().select_related("user").filter(key=key).first()
             if legacy is None:
                 raise TokenInvalid()
-            auth_token = services.token_from_legacy(user=legacy.user, key=key)
+            auth_token = tokens.token_from_legacy(user=legacy.user, key=key)
             legacy.delete()
         return self.validate_user(auth_token)
 

@@ -1,7 +1,11 @@
 """The accounts module's public surface: the only accounts code other modules may import."""
 
-from apps.accounts import services
-from apps.accounts.contracts import Account
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from apps.accounts import services, tokens
+from apps.accounts.contracts import LINK_PURPOSES, Account, AccountLink
 from apps.accounts.models import User
 
 
@@ -29,8 +33,33 @@ def account_get_by_email(*, email: str) -> Account:
 
 def api_token_get(*, account_id: int) -> str:
     """A new API token for the account (as a sign-in would issue); only its digest is kept."""
-    token, _ = services.token_issue(user=User.objects.get(pk=account_id))
+    token, _ = tokens.token_issue(user=User.objects.get(pk=account_id))
     return token
+
+
+def account_link(*, account_id: int, purpose: str) -> AccountLink:
+    """The verify-email or reset-password link for the account, made now (it is never stored nor
+    put in an event), with the address to send it to. LookupError when none applies: the account
+    is gone or deactivated, or (verify-email) it has no address awaiting verification."""
+    if purpose not in LINK_PURPOSES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    user = User.objects.filter(pk=account_id, is_active=True).first()
+    if user is None:
+        raise LookupError(f"no active account {account_id}")
+    base = settings.ACCOUNTS_STOREFRONT_URL
+    if purpose == "reset-password":
+        uid, token = services.password_reset_link_parts(user=user)
+        url = f"{base}/reset-password?{urlencode({'uid': uid, 'token': token})}"
+        return AccountLink(recipient=user.email, url=url, valid_hours=settings.PASSWORD_RESET_TIMEOUT // 3600)
+    if user.email_verified_at is not None and not user.pending_email:
+        raise LookupError(f"account {account_id} has nothing to verify")
+    token = services.email_verification_token(user=user)
+    hours = int(settings.ACCOUNTS_EMAIL_VERIFICATION_MAX_AGE.total_seconds() // 3600)
+    return AccountLink(
+        recipient=user.pending_email or user.email,
+        url=f"{base}/verify-email?{urlencode({'token': token})}",
+        valid_hours=hours,
+    )
 
 
 def _to_contract(user: User) -> Account:

@@ -346,6 +346,17 @@ ACCOUNTS_LEGACY_TOKEN_TTL = timedelta(days=90)
 # Expired tokens are kept (so a client hears "expired", not "invalid") this long, then purged.
 ACCOUNTS_EXPIRED_TOKEN_RETENTION = timedelta(days=30)
 
+# Verification and reset emails link to the storefront, which posts the token back to the API:
+# <STOREFRONT_URL>/verify-email?token=… and <STOREFRONT_URL>/reset-password?uid=…&token=….
+ACCOUNTS_STOREFRONT_URL = env("STOREFRONT_URL", default="http://localhost:3000").rstrip("/")
+ACCOUNTS_EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # seconds a reset link works (Django's token generator)
+
+# Phone numbers are stored and shown in E.164 (+447700900123); input must be international.
+PHONENUMBER_DEFAULT_FORMAT = "E164"
+# Addresses per customer (address book).
+ACCOUNTS_MAX_ADDRESSES = 50
+
 # --- CORS (django-cors-headers): browser storefronts on other origins ----------------------
 
 # Origins allowed to call /api/ from a browser, e.g. https://shop.example.com. "*" allows any

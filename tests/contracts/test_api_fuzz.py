@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from apps.accounts.contracts import ROLES
-from apps.accounts.services import token_issue
+from apps.accounts.tokens import token_issue
 from config.env import BASE_DIR
 from tests.factories.accounts import PASSWORD, StaffFactory, UserFactory, token_client
 from tests.factories.catalog import ProductFactory

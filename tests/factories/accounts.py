@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
-from apps.accounts.services import token_issue
+from apps.accounts.tokens import token_issue
 
 PASSWORD = "correct horse battery staple"
 

@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import services
+from apps.accounts import tokens
 from apps.accounts.api.serializers import TokenObtainSerializer, TokenSerializer
 from apps.accounts.auth import ApiTokenAuthentication
 from apps.accounts.throttles import THROTTLES
@@ -44,7 +44,7 @@ class TokenObtainView(APIView):
         user = authenticate(request, **credentials.validated_data)
         if user is None:
             raise exceptions.AuthenticationFailed("Email or password is incorrect.")
-        token, expiry = services.token_issue(user=user)
+        token, expiry = tokens.token_issue(user=user)
         return Response(TokenSerializer({"token": token, "expiry": expiry}).data, status=status.HTTP_200_OK)
 
 
@@ -61,7 +61,7 @@ class LogoutView(APIView):
         tags=["auth"],
     )
     def post(self, request):
-        services.token_revoke(token=request.auth)
+        tokens.token_revoke(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -78,5 +78,5 @@ class LogoutAllView(APIView):
         tags=["auth"],
     )
     def post(self, request):
-        services.tokens_revoke_all(user=request.user)
+        tokens.tokens_revoke_all(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
