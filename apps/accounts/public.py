@@ -4,8 +4,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from apps.accounts import services, tokens
-from apps.accounts.contracts import LINK_PURPOSES, Account, AccountLink
+from apps.accounts import models, services, tokens
+from apps.accounts.contracts import LINK_PURPOSES, Account, AccountLink, Address, AddressNotFound
 from apps.accounts.models import User
 
 
@@ -59,6 +59,24 @@ def account_link(*, account_id: int, purpose: str) -> AccountLink:
         recipient=user.pending_email or user.email,
         url=f"{base}/verify-email?{urlencode({'token': token})}",
         valid_hours=hours,
+    )
+
+
+def address_get(*, account_id: int, address_id: int) -> Address:
+    """One address of the account's address book; AddressNotFound when the account has no such
+    address (including another customer's)."""
+    row = models.Address.objects.filter(pk=address_id, account_id=account_id).first()
+    if row is None:
+        raise AddressNotFound(f"account {account_id} has no address {address_id}")
+    return Address(
+        name=row.name,
+        line1=row.line1,
+        line2=row.line2,
+        city=row.city,
+        region=row.region,
+        postal_code=row.postal_code,
+        country=str(row.country),
+        phone=str(row.phone) if row.phone else "",
     )
 
 

@@ -1,4 +1,9 @@
+from django_countries.serializer_fields import CountryField
+from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from apps.accounts.countries import WITHOUT_POSTAL_CODES
 
 
 class TokenObtainSerializer(serializers.Serializer):
@@ -68,3 +73,40 @@ class EmailChangeSerializer(serializers.Serializer):
 
 class AccountDeleteSerializer(serializers.Serializer):
     current_password = PasswordField()
+
+
+class AddressSerializer(serializers.Serializer):
+    """An address book entry. `country` is ISO 3166-1 alpha-2; `postal_code` is required unless the
+    country has none; `phone` is international (+…) and answered in E.164."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    country = CountryField(help_text="ISO 3166-1 alpha-2, e.g. DE.")
+    phone = PhoneNumberField(
+        required=False, allow_blank=True, default="", help_text="International format, e.g. +447700900123."
+    )
+    is_default = serializers.BooleanField(required=False, default=False)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def validate(self, attrs: dict) -> dict:
+        country = attrs.get("country", getattr(self.instance, "country", ""))
+        postal_code = attrs.get("postal_code", getattr(self.instance, "postal_code", ""))
+        if country and not postal_code.strip() and str(country) not in WITHOUT_POSTAL_CODES:
+            raise serializers.ValidationError(
+                {
+                    "postal_code": [
+                        ErrorDetail(f"A postal code is required for addresses in {country}.", code="required")
+                    ]
+                }
+            )
+        return attrs
+
+    def to_representation(self, instance):
+        body = super().to_representation(instance)
+        body["phone"] = str(instance.phone) if instance.phone else ""
+        return body

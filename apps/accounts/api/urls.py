@@ -1,5 +1,6 @@
 from django.urls import path
 
+from apps.accounts.api import address_views as addresses
 from apps.accounts.api import customer_views as customers
 from apps.accounts.api import views
 
@@ -23,4 +24,6 @@ urlpatterns = [
     ),
     path("accounts/me/password", customers.PasswordChangeView.as_view(), name="accounts-password-change"),
     path("accounts/me/email", customers.EmailChangeView.as_view(), name="accounts-email-change"),
+    path("accounts/me/addresses", addresses.AddressListView.as_view(), name="addresses"),
+    path("accounts/me/addresses/<int:address_id>", addresses.AddressDetailView.as_view(), name="address"),
 ]
