@@ -15,7 +15,7 @@ from django.db import connection
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from tests.events.conftest import real_worker, wait_for, worker_process  # noqa: F401 (fixture)
+from tests.events.conftest import real_worker, wait_for
 from tests.factories.accounts import PASSWORD
 from tests.factories.catalog import ProductFactory
 from tests.helpers import drain_outbox
