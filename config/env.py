@@ -50,6 +50,7 @@ VARIABLES = {
     "CORS_ALLOWED_ORIGINS": "comma-separated browser origins allowed to call /api/ (https://shop.example.com); '*' = any, without credentials",
     "CORS_ALLOW_CREDENTIALS": "true lets browsers send cookies cross-origin (default false; refused with '*')",
     "STOREFRONT_URL": "base URL of the storefront that verification and reset emails link to (default http://localhost:3000)",
+    "STAFF_2FA_REQUIRED_ROLES": "comma-separated staff roles that must sign in with a TOTP code, e.g. finance (default: none)",
     "TEST_QUEUE": "tests only: the Celery queue test workers use (default commerce-test)",
     "TEST_SMTP_PORT": "tests only: a worker sends email to an SMTP server on 127.0.0.1 at this port (default: kept in memory)",
     "ORDERS_CAPTURE_POLICY": "'immediate' (capture right after placement, default) or 'on_shipment'",

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     # fallback for stragglers, which turn them into hashed knox tokens (removed in a later release).
     "rest_framework.authtoken",
     "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "corsheaders",
     "django_countries",
     "phonenumber_field",
@@ -60,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a TOTP code
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
@@ -356,6 +359,12 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # seconds a reset link works (Django's tok
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 # Addresses per customer (address book).
 ACCOUNTS_MAX_ADDRESSES = 50
+
+# Staff two-factor sign-in (django-otp TOTP). Anyone on staff may add an authenticator at
+# /admin/two-factor/; once they have one, the admin login asks for its code. Members of these
+# roles must have one before the admin (or a staff API token) lets them in.
+ACCOUNTS_2FA_REQUIRED_ROLES = env.list("STAFF_2FA_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = "Commerce back office"
 
 # --- CORS (django-cors-headers): browser storefronts on other origins ----------------------
 

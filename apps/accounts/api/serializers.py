@@ -9,6 +9,9 @@ from apps.accounts.countries import WITHOUT_POSTAL_CODES
 class TokenObtainSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    otp_token = serializers.CharField(
+        max_length=8, required=False, help_text="Staff with an authenticator app: its current code."
+    )
 
 
 class TokenSerializer(serializers.Serializer):

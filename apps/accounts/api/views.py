@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import tokens
+from apps.accounts import tokens, two_factor
 from apps.accounts.api.serializers import TokenObtainSerializer, TokenSerializer
 from apps.accounts.auth import ApiTokenAuthentication
 from apps.accounts.throttles import THROTTLES
@@ -41,9 +41,12 @@ class TokenObtainView(APIView):
     def post(self, request):
         credentials = TokenObtainSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
+        otp_token = credentials.validated_data.pop("otp_token", "")
         user = authenticate(request, **credentials.validated_data)
         if user is None:
             raise exceptions.AuthenticationFailed("Email or password is incorrect.")
+        if user.is_staff:
+            two_factor.api_sign_in_check(user=user, otp_token=otp_token)
         token, expiry = tokens.token_issue(user=user)
         return Response(TokenSerializer({"token": token, "expiry": expiry}).data, status=status.HTTP_200_OK)
 
