@@ -31,7 +31,14 @@ class StaffFactory(UserFactory):
 
 
 def token_client(user: User) -> APIClient:
-    """An API client authenticated as `user` with its real token."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user)[0]}")
-    return client
+    """An API client authenticated as `user` with a real token of its own (a device)."""
+    return token_clients(user, 1)[0]
+
+
+def token_clients(user: User, count: int) -> list[APIClient]:
+    """`count` API clients sharing one real token of `user` (one device, many connections)."""
+    token, _ = token_issue(user=user)
+    clients = [APIClient() for _ in range(count)]
+    for client in clients:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return clients

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from apps.accounts import addresses
 from apps.accounts.api.customer_views import SignedIn
-from apps.accounts.api.serializers import AddressSerializer
+from apps.accounts.api.serializers import SavedAddressSerializer
 from apps.accounts.models import Address
 from apps.common.openapi import problem_responses
 from apps.common.problems import Problem
@@ -41,22 +41,22 @@ class AddressListView(SignedIn):
     @extend_schema(
         operation_id="addresses_list",
         summary="Your addresses, the default first",
-        responses={200: AddressSerializer(many=True), **problem_responses(401)},
+        responses={200: SavedAddressSerializer(many=True), **problem_responses(401)},
         tags=TAGS,
     )
     def get(self, request):
-        return Response(AddressSerializer(Address.objects.filter(account=request.user), many=True).data)
+        return Response(SavedAddressSerializer(Address.objects.filter(account=request.user), many=True).data)
 
     @extend_schema(
         operation_id="addresses_create",
         summary="Add an address (the first one becomes the default)",
-        request=AddressSerializer,
-        responses={201: AddressSerializer, **problem_responses(400, 401, 409, 415)},
+        request=SavedAddressSerializer,
+        responses={201: SavedAddressSerializer, **problem_responses(400, 401, 409, 415)},
         examples=[EXAMPLE],
         tags=TAGS,
     )
     def post(self, request):
-        payload = AddressSerializer(data=request.data)
+        payload = SavedAddressSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
             address = addresses.address_create(user=request.user, **_fields(payload.validated_data))
@@ -66,7 +66,7 @@ class AddressListView(SignedIn):
                 slug="too-many-addresses",
                 detail=f"An address book holds at most {exc} addresses.",
             ) from exc
-        return Response(AddressSerializer(address).data, status=status.HTTP_201_CREATED)
+        return Response(SavedAddressSerializer(address).data, status=status.HTTP_201_CREATED)
 
 
 class AddressDetailView(SignedIn):
@@ -77,25 +77,25 @@ class AddressDetailView(SignedIn):
 
     @extend_schema(
         operation_id="addresses_retrieve",
-        responses={200: AddressSerializer, **problem_responses(401, 404)},
+        responses={200: SavedAddressSerializer, **problem_responses(401, 404)},
         tags=TAGS,
     )
     def get(self, request, address_id: int):
-        return Response(AddressSerializer(self._address(request, address_id)).data)
+        return Response(SavedAddressSerializer(self._address(request, address_id)).data)
 
     @extend_schema(
         operation_id="addresses_update",
         summary="Change an address (send only the fields to change); `is_default: true` makes it the default",
-        request=AddressSerializer(partial=True),
-        responses={200: AddressSerializer, **problem_responses(400, 401, 404, 415)},
+        request=SavedAddressSerializer(partial=True),
+        responses={200: SavedAddressSerializer, **problem_responses(400, 401, 404, 415)},
         tags=TAGS,
     )
     def patch(self, request, address_id: int):
         address = self._address(request, address_id)
-        payload = AddressSerializer(address, data=request.data, partial=True)
+        payload = SavedAddressSerializer(address, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         address = addresses.address_update(address=address, **_fields(payload.validated_data))
-        return Response(AddressSerializer(address).data)
+        return Response(SavedAddressSerializer(address).data)
 
     @extend_schema(
         operation_id="addresses_delete",

@@ -78,7 +78,7 @@ class AccountDeleteSerializer(serializers.Serializer):
     current_password = PasswordField()
 
 
-class AddressSerializer(serializers.Serializer):
+class SavedAddressSerializer(serializers.Serializer):
     """An address book entry. `country` is ISO 3166-1 alpha-2; `postal_code` is required unless the
     country has none; `phone` is international (+…) and answered in E.164."""
 
