@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django_otp import login as otp_login
 from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -99,13 +99,20 @@ def install(site: admin.AdminSite) -> None:
             and not admin_has_permission(request)
             and not has_authenticator(user)
         ):
-            return redirect("accounts-two-factor")
+            return redirect("admin:two_factor_setup")
         return password_login(request, extra_context)
+
+    admin_urls = site.get_urls
+
+    def get_urls():
+        # Outside admin_view: a member who must set up 2FA cannot pass has_permission yet.
+        return [path("two-factor/", setup_view, name="two_factor_setup"), *admin_urls()]
 
     site.login_form = StaffLoginForm
     site.login_template = "accounts/admin_login.html"
     site.has_permission = admin_has_permission
     site.login = login
+    site.get_urls = get_urls
 
 
 class ConfirmForm(forms.Form):
