@@ -9,8 +9,8 @@ from base64 import b32decode
 import pytest
 from django_otp.oath import TOTP
 
+from tests.browser import browser_page
 from tests.factories.accounts import PASSWORD, StaffFactory
-from tests.orders.test_admin_browser import browser_page
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases="__all__")
 SCREENSHOT = "/tmp/admin-two-factor.png"  # noqa: S108 - a fixed place to look at after a run
