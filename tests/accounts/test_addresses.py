@@ -54,6 +54,8 @@ def test_phone_numbers_are_stored_in_e164(customer_client):
     [
         ({"country": "XX"}, "#/country", "invalid_choice"),
         ({"country": "gb "}, "#/country", "invalid_choice"),
+        ({"country": {}}, "#/country", "invalid_choice"),
+        ({"country": {"code": "GB"}}, "#/country", "invalid_choice"),
         ({"phone": "0123"}, "#/phone", "invalid"),
         ({"postal_code": ""}, "#/postal_code", "required"),
         ({"name": ""}, "#/name", "blank"),

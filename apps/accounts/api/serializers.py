@@ -78,6 +78,17 @@ class AccountDeleteSerializer(serializers.Serializer):
     current_password = PasswordField()
 
 
+class IsoCountryField(CountryField):
+    """ISO 3166-1 alpha-2 as a string only: django-countries would also take a dict, and an
+    empty one became an address without a country (found by the API fuzz test)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data) if isinstance(data, str) else ""
+        if not value:
+            self.fail("invalid_choice", input=data)
+        return value
+
+
 class SavedAddressSerializer(serializers.Serializer):
     """An address book entry. `country` is ISO 3166-1 alpha-2; `postal_code` is required unless the
     country has none; `phone` is international (+…) and answered in E.164."""
@@ -89,7 +100,7 @@ class SavedAddressSerializer(serializers.Serializer):
     city = serializers.CharField(max_length=100)
     region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    country = CountryField(help_text="ISO 3166-1 alpha-2, e.g. DE.")
+    country = IsoCountryField(help_text="ISO 3166-1 alpha-2, e.g. DE.")
     phone = PhoneNumberField(
         required=False, allow_blank=True, default="", help_text="International format, e.g. +447700900123."
     )
