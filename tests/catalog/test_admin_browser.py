@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from apps.catalog.documents import Product, Variant
+from tests.browser import browser_page, log_in
 from tests.factories.accounts import StaffFactory
-from tests.orders.test_admin_browser import browser_page, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases="__all__")
 PAGES = "/admin/catalog/productadminentry/pages/"
