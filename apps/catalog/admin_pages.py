@@ -44,14 +44,7 @@ class ProductPageForm(forms.Form):
     edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean_attributes(self):
-        pairs = {}
-        for line in self.cleaned_data["attributes"].splitlines():
-            if line.strip():
-                name, sep, value = line.partition("=")
-                if not sep or not name.strip() or not value.strip():
-                    raise forms.ValidationError(f"Write each attribute as name=value, not {line!r}.")
-                pairs[name.strip()] = value.strip()
-        return pairs
+        return _pairs(self.cleaned_data["attributes"].splitlines())
 
 
 class VariantForm(forms.Form):
@@ -65,14 +58,7 @@ class VariantForm(forms.Form):
     on_hand = forms.IntegerField(min_value=0, initial=0, required=False, help_text="New variants only.")
 
     def clean_options(self):
-        pairs = {}
-        for part in self.cleaned_data["options"].split(","):
-            if part.strip():
-                name, sep, value = part.partition("=")
-                if not sep or not name.strip() or not value.strip():
-                    raise forms.ValidationError(f"Write options as name=value, not {part.strip()!r}.")
-                pairs[name.strip()] = value.strip()
-        return pairs
+        return _pairs(self.cleaned_data["options"].split(","))
 
     def clean(self):
         cleaned = super().clean()
@@ -236,6 +222,18 @@ class ProductPages:
         rows = sorted(Category.objects, key=lambda c: [*c.path])
         context = {"form": form, "rows": rows, "can_change": can_change}
         return self.admin._render(request, "admin/catalog/category_tree.html", "Categories", context)
+
+
+def _pairs(parts) -> dict[str, str]:
+    """`name=value` parts (blank ones skipped) as a dict; anything else is a form error."""
+    pairs = {}
+    for part in (p.strip() for p in parts):
+        if part:
+            name, sep, value = part.partition("=")
+            if not sep or not name.strip() or not value.strip():
+                raise forms.ValidationError(f"Write each as name=value, not {part!r}.")
+            pairs[name.strip()] = value.strip()
+    return pairs
 
 
 def _initial(product: Product) -> dict:

@@ -57,6 +57,19 @@ def race(workers) -> None:
     assert not errors, errors
 
 
+def buyer(sku: str, n: int, held: list[int]):
+    """A buyer of one unit of `sku`, noting in `held` whether it got one."""
+
+    def work():
+        try:
+            stock_reserve(order_ref=f"{sku}-o{n}", lines=[StockLine(sku, 1)], ttl=TTL)
+            held.append(n)
+        except ReservationFailed:
+            pass
+
+    return work
+
+
 def counters(sku: str) -> tuple[int, int, int]:
     doc = Variant._get_collection().find_one({"sku": sku})
     return doc["on_hand"], doc["reserved"], doc["available"]
@@ -70,17 +83,7 @@ def test_racing_buyers_never_oversell_over_many_rounds(settings):
         ProductFactory(sku=sku, on_hand=UNITS)
         held: list[int] = []
 
-        def buyer(n, sku=sku, held=held):
-            def work():
-                try:
-                    stock_reserve(order_ref=f"{sku}-o{n}", lines=[StockLine(sku, 1)], ttl=TTL)
-                    held.append(n)
-                except ReservationFailed:
-                    pass
-
-            return work
-
-        race([buyer(n) for n in range(BUYERS)])
+        race([buyer(sku, n, held) for n in range(BUYERS)])
         if len(held) != UNITS or counters(sku) != (UNITS, UNITS, 0):
             oversold.append((round_, len(held), counters(sku)))
 
@@ -145,16 +148,6 @@ def test_an_upsert_racing_reservations_never_loses_a_held_unit(settings):
         ProductFactory(sku=sku, on_hand=10)
         held: list[int] = []
 
-        def buyer(n, sku=sku, held=held):
-            def work():
-                try:
-                    stock_reserve(order_ref=f"{sku}-o{n}", lines=[StockLine(sku, 1)], ttl=TTL)
-                    held.append(n)
-                except ReservationFailed:
-                    pass
-
-            return work
-
         def importer(sku=sku):
             product_upsert(
                 product=ProductInput(
@@ -167,7 +160,7 @@ def test_an_upsert_racing_reservations_never_loses_a_held_unit(settings):
                 )
             )
 
-        race([buyer(n) for n in range(6)] + [importer])
+        race([buyer(sku, n, held) for n in range(6)] + [importer])
         on_hand, reserved, available = counters(sku)
         if (on_hand, reserved, available) != (10, len(held), 10 - len(held)):
             broken.append((round_, on_hand, reserved, available, len(held)))
