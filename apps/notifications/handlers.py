@@ -16,7 +16,14 @@ ORDER_EVENTS = [
 ]
 PAYMENT_EVENTS = [
     f"payments.{name}.v1"
-    for name in ("PaymentAuthorized", "PaymentCaptured", "PaymentRefunded", "PaymentFailed", "PaymentVoided")
+    for name in (
+        "PaymentAuthorized",
+        "PaymentCaptured",
+        "PaymentRefunded",
+        "PaymentFailed",
+        "PaymentCaptureFailed",
+        "PaymentVoided",
+    )
 ]
 
 

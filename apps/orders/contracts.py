@@ -132,6 +132,16 @@ class OrderDayTotals:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderDayPayment:
+    """The payment of an order created on `day` (UTC) in `currency` that is now in `status`."""
+
+    day: date
+    currency: str
+    status: str
+    payment_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderContact:
     """How to reach the person an order ships to (notifications: SMS about the shipment)."""
 

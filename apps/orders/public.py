@@ -3,12 +3,20 @@
 Empty until the module's issue fills it; functions here take and return contracts.py types.
 """
 
+from collections.abc import Iterator
 from datetime import UTC, date
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
-from apps.orders.contracts import OrderContact, OrderCursor, OrderDayTotals, OrderPage, OrderRecord
+from apps.orders.contracts import (
+    OrderContact,
+    OrderCursor,
+    OrderDayPayment,
+    OrderDayTotals,
+    OrderPage,
+    OrderRecord,
+)
 from apps.orders.models import Order, OrderStatusChange
 
 _ORDER_FIELDS = (
@@ -83,6 +91,20 @@ def order_totals_by_day(*, since: date, until: date) -> list[OrderDayTotals]:
         )
         for r in rows
     ]
+
+
+def order_payments_by_day(*, since: date, until: date) -> Iterator[OrderDayPayment]:
+    """The payment of every order created from `since` to `until` (inclusive, UTC days), with the
+    order's day, currency and current status: reconciliation sums what payments says of them."""
+    day = TruncDate("created_at", tzinfo=UTC)
+    rows = (
+        Order.objects.annotate(day=day)
+        .filter(day__gte=since, day__lte=until, payment_id__isnull=False)
+        .values_list("day", "currency", "status", "payment_id")
+        .order_by()
+    )
+    for day_, currency, status, payment_id in rows.iterator(chunk_size=2000):
+        yield OrderDayPayment(day_, currency, status, str(payment_id))
 
 
 def orders_count() -> int:

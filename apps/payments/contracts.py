@@ -56,6 +56,7 @@ class PaymentState:
     amount_captured: int
     amount_refunded: int
     version: int
+    capture_failed: bool = False  # authorized, but the provider refused the capture
 
 
 @dataclass(frozen=True, slots=True)

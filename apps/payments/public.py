@@ -16,7 +16,7 @@ from apps.payments.contracts import (
     PaymentState,
     PaymentSummary,
 )
-from apps.payments.models import Capture, Payment, Refund
+from apps.payments.models import Capture, Payment, PaymentStatus, Refund
 from apps.payments.providers import enabled_providers
 
 __all__ = [
@@ -168,6 +168,14 @@ def payments_state(*, payment_ids: list[str]) -> dict[str, PaymentState]:
     """Status, captured and refunded amounts and version by payment id, one query: the lean read a
     backfill needs per batch of orders (payments_get builds whole summaries)."""
     rows = Payment.objects.filter(pk__in=payment_ids).values_list(
-        "id", "status", "amount_captured", "amount_refunded", "version"
+        "id", "status", "amount_captured", "amount_refunded", "version", "failure_code"
     )
-    return {str(pk): PaymentState(*state) for pk, *state in rows}
+    return {
+        str(pk): PaymentState(*state, capture_failed=_capture_failed(state[0], failure))
+        for pk, *state, failure in rows
+    }
+
+
+def _capture_failed(status: str, failure_code: str) -> bool:
+    """An authorized payment keeps a failure code only from a refused capture (a success clears it)."""
+    return status == PaymentStatus.AUTHORIZED and failure_code not in ("", "void_failed")

@@ -17,7 +17,9 @@ CSV_COLUMNS = (
     "orders",
     "items",
     "gross_amount",
+    "captured_amount",
     "refunded_amount",
+    "voided_amount",
     "net_amount",
 )
 
