@@ -49,6 +49,18 @@ class PaymentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundRecord:
+    """One refund of a payment, partial or full."""
+
+    payment_id: str
+    amount: int
+    currency: str
+    reason: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentState:
     """Where a payment's money stands, and at which version of the payment (read models)."""
 

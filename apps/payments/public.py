@@ -15,6 +15,7 @@ from apps.payments.contracts import (
     PaymentRecord,
     PaymentState,
     PaymentSummary,
+    RefundRecord,
 )
 from apps.payments.models import Capture, Payment, PaymentStatus, Refund
 from apps.payments.providers import enabled_providers
@@ -31,6 +32,7 @@ __all__ = [
     "payments_get",
     "payments_page",
     "payments_state",
+    "refunds_of",
 ]
 
 
@@ -179,3 +181,25 @@ def payments_state(*, payment_ids: list[str]) -> dict[str, PaymentState]:
 def _capture_failed(status: str, failure_code: str) -> bool:
     """An authorized payment keeps a failure code only from a refused capture (a success clears it)."""
     return status == PaymentStatus.AUTHORIZED and failure_code not in ("", "void_failed")
+
+
+def refunds_of(*, payment_ids: list[str]) -> dict[str, list[RefundRecord]]:
+    """Every refund of these payments, oldest first, by payment id (one query; orders shows them)."""
+    refunds: dict[str, list[RefundRecord]] = {str(pk): [] for pk in payment_ids}
+    rows = (
+        Refund.objects.filter(payment_id__in=payment_ids)
+        .select_related("payment")
+        .order_by("created_at", "id")
+    )
+    for r in rows:
+        refunds[str(r.payment_id)].append(
+            RefundRecord(
+                payment_id=str(r.payment_id),
+                amount=r.amount,
+                currency=r.payment.currency,
+                reason=r.reason,
+                created_by=r.created_by,
+                created_at=r.created_at,
+            )
+        )
+    return refunds

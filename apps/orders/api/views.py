@@ -14,6 +14,7 @@ from apps.common.problems import Problem
 from apps.events.public import shed_when_backed_up
 from apps.orders import services
 from apps.orders.api.serializers import (
+    REFUNDED_STATUSES,
     OrderCancelSerializer,
     OrderCreateSerializer,
     OrderPageSerializer,
@@ -32,6 +33,7 @@ from apps.orders.contracts import (
 )
 from apps.orders.selectors import order_visible_to, orders_visible_to
 from apps.payments.contracts import PaymentDeclined, PaymentError, PaymentStateConflict, ProviderUnavailable
+from apps.payments.public import refunds_of
 
 TAGS = ["orders"]
 
@@ -63,7 +65,9 @@ class OrderListCreateView(APIView):
                 payment_provider=data["payment"]["provider"],
                 payment_method=data["payment"]["method"],
             )
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(
+            OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         operation_id="orders_list",
@@ -78,7 +82,9 @@ class OrderListCreateView(APIView):
     def get(self, request):
         paginator = CursorPagination()
         page = paginator.paginate_queryset(orders_visible_to(request.user), request, view=self)
-        return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+        refunded = [str(o.payment_id) for o in page if o.payment_status in REFUNDED_STATUSES]
+        context = {"request": request, "refunds": refunds_of(payment_ids=refunded) if refunded else {}}
+        return paginator.get_paginated_response(OrderSerializer(page, many=True, context=context).data)
 
 
 class OrderDetailView(APIView):
@@ -89,7 +95,7 @@ class OrderDetailView(APIView):
         tags=TAGS,
     )
     def get(self, request, order_id):
-        return Response(OrderSerializer(_order(request, order_id)).data)
+        return Response(OrderSerializer(_order(request, order_id), context={"request": request}).data)
 
 
 class OrderCancelView(APIView):
@@ -120,7 +126,7 @@ class OrderCancelView(APIView):
                 actor=Actor.of(request.user, staff=is_staff_action),
                 reason=payload.validated_data["reason"],
             )
-        return Response(OrderSerializer(order).data)
+        return Response(OrderSerializer(order, context={"request": request}).data)
 
 
 class OrderShipView(APIView):
@@ -142,7 +148,7 @@ class OrderShipView(APIView):
             services.order_ship(
                 order=order, actor=Actor.of(request.user, staff=True), **payload.validated_data
             )
-        return Response(OrderSerializer(order).data)
+        return Response(OrderSerializer(order, context={"request": request}).data)
 
 
 def _order(request, order_id):
