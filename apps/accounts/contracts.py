@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-ROLES = ("support", "fulfilment", "finance")
+ROLES = ("support", "fulfilment", "finance", "operations")
 
 
 @dataclass(frozen=True, slots=True)

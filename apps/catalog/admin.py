@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -86,6 +87,8 @@ class ProductAdmin(admin.ModelAdmin):
             products = products.filter(category=category)
         if active in ("yes", "no"):
             products = products.filter(active=active == "yes")
+        if request.GET.get("stock") == "low":  # the back office home's "low stock" link
+            products = products.filter(available__lte=settings.CATALOG_STOCK_LOW_THRESHOLD)
         page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             "page": page,

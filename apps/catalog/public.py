@@ -1,11 +1,21 @@
 """The catalog module's public surface: the only catalog code other modules may import."""
 
+from django.conf import settings
+
 from apps.catalog import selectors, services
 from apps.catalog.contracts import ProductInput, ProductPrice
 from apps.catalog.documents import Product
 from apps.catalog.reservations import stock_commit, stock_release, stock_reserve
 
-__all__ = ["prices_for", "product_count", "product_upsert", "stock_commit", "stock_release", "stock_reserve"]
+__all__ = [
+    "prices_for",
+    "product_count",
+    "product_upsert",
+    "products_low_on_stock_count",
+    "stock_commit",
+    "stock_release",
+    "stock_reserve",
+]
 
 
 def prices_for(*, skus: list[str]) -> dict[str, ProductPrice]:
@@ -34,3 +44,8 @@ def product_upsert(*, product: ProductInput) -> ProductPrice:
 
 def product_count() -> int:
     return Product.objects.count()
+
+
+def products_low_on_stock_count() -> int:
+    """Active products with CATALOG_STOCK_LOW_THRESHOLD units or fewer available (back office home)."""
+    return Product.objects(active=True, available__lte=settings.CATALOG_STOCK_LOW_THRESHOLD).count()

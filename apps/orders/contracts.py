@@ -147,3 +147,23 @@ class OrderContact:
 
     name: str
     phone: str  # "" when the customer gave none
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAttention:
+    """What the back office's home page counts: orders waiting to ship, refused captures, and
+    immediate captures that never happened."""
+
+    to_fulfil: int
+    capture_failed: int
+    stuck: int
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerOrderStats:
+    """One customer's orders: how many, what they paid in each currency, and the latest."""
+
+    customer_id: int
+    orders: int
+    totals: tuple[tuple[str, int], ...]  # (currency, sum of order totals in minor units)
+    last_order_at: datetime | None

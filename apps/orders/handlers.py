@@ -7,11 +7,11 @@ from apps.catalog.public import stock_commit, stock_release
 from apps.events.public import subscribe
 from apps.orders import services
 from apps.orders.models import Order, OrderStatus
+from apps.orders.selectors import CAPTURE_FAILED
 from apps.payments.contracts import PaymentDeclined, PaymentStateConflict
 from apps.payments.public import payment_capture, payment_release
 
 logger = structlog.get_logger(__name__)
-CAPTURE_FAILED = "capture_failed"  # the order's payment_status after PaymentCaptureFailed
 
 
 @subscribe("orders.OrderCreated.v1")

@@ -6,10 +6,13 @@ Empty until the module's issue fills it; functions here take and return contract
 from collections.abc import Iterator
 from datetime import UTC, date
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
+from apps.orders import selectors
 from apps.orders.contracts import (
+    CustomerOrderStats,
+    OrderAttention,
     OrderContact,
     OrderCursor,
     OrderDayPayment,
@@ -118,3 +121,43 @@ def order_contact(*, order_id: str) -> OrderContact:
     if address is None:
         raise LookupError(f"no order {order_id}")
     return OrderContact(name=address.get("name", ""), phone=address.get("phone", ""))
+
+
+def order_attention() -> OrderAttention:
+    """Counts for the back office's home page (three indexed COUNTs)."""
+    orders = Order.objects.all()
+    return OrderAttention(
+        to_fulfil=selectors.orders_to_fulfil(orders).count(),
+        capture_failed=selectors.orders_capture_failed(orders).count(),
+        stuck=selectors.orders_stuck(orders).count(),
+    )
+
+
+def customer_order_stats(*, customer_ids: list[int]) -> dict[int, CustomerOrderStats]:
+    """Orders count, totals per currency and last order time of each customer (one query).
+    Cancelled orders are counted but not in the totals: nothing was spent on them."""
+    rows = (
+        Order.objects.filter(customer_id__in=customer_ids)
+        .values("customer_id", "currency")
+        .annotate(
+            orders=Count("id"),
+            spent=Sum("total_amount", filter=~Q(status="cancelled")),
+            last=Max("created_at"),
+        )
+        .order_by("customer_id", "currency")
+    )
+    stats: dict[int, CustomerOrderStats] = {}
+    for r in rows:
+        known = stats.get(r["customer_id"])
+        totals = (*(known.totals if known else ()), (r["currency"], r["spent"] or 0))
+        last = max(filter(None, [known.last_order_at if known else None, r["last"]]))
+        stats[r["customer_id"]] = CustomerOrderStats(
+            r["customer_id"], (known.orders if known else 0) + r["orders"], totals, last
+        )
+    return stats
+
+
+def order_numbers(*, order_ids: list[str]) -> dict[str, str]:
+    """Order number by order id (one query): other modules' staff pages name orders by number."""
+    rows = Order.objects.filter(pk__in=order_ids).values_list("id", "number")
+    return {str(pk): number for pk, number in rows}

@@ -109,3 +109,24 @@ class PaymentStateConflict(PaymentError):
 
 class AmountInvalid(PaymentError):
     """An amount outside what the payment allows (e.g. a refund above what is left)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentActivity:
+    """One thing that happened to a payment's money, for an order's timeline."""
+
+    kind: str  # authorized, authorization_failed, captured, capture_failed, refunded, voided
+    amount: int
+    currency: str
+    at: datetime
+    detail: str = ""  # a refund's reason, a failure's code and message
+    actor: str = ""  # who refunded
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentAttention:
+    """Payments staff must look at: refused captures (still authorized) and authorizations left
+    waiting for the provider's answer longer than they should."""
+
+    capture_failed_order_ids: tuple[str, ...]
+    stuck_order_ids: tuple[str, ...]

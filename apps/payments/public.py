@@ -5,11 +5,15 @@ UnknownProvider, PaymentStateConflict, AmountInvalid); LookupError for an unknow
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db.models import Max, Q
+from django.utils import timezone
 
 from apps.payments import services
 from apps.payments.contracts import (
+    PaymentActivity,
+    PaymentAttention,
     PaymentCursor,
     PaymentPage,
     PaymentRecord,
@@ -22,6 +26,8 @@ from apps.payments.providers import enabled_providers
 
 __all__ = [
     "enabled_providers",
+    "payment_activity",
+    "payment_attention",
     "payment_authorize",
     "payment_capture",
     "payment_get",
@@ -203,3 +209,56 @@ def refunds_of(*, payment_ids: list[str]) -> dict[str, list[RefundRecord]]:
             )
         )
     return refunds
+
+
+def payment_activity(*, payment_id: str) -> list[PaymentActivity]:
+    """What happened to the payment's money, oldest first. The payment keeps one row plus its
+    capture and refunds, so a void's or a failure's time is the row's last update."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        return []
+    currency = payment.currency
+    failure = f"{payment.failure_code}: {payment.failure_message}" if payment.failure_code else ""
+    activity = []
+    if payment.status == PaymentStatus.FAILED:
+        activity.append(
+            PaymentActivity("authorization_failed", payment.amount, currency, payment.updated_at, failure)
+        )
+    elif payment.amount_authorized:
+        activity.append(
+            PaymentActivity("authorized", payment.amount_authorized, currency, payment.created_at)
+        )
+    capture = Capture.objects.filter(payment=payment).first()
+    if capture is not None:
+        activity.append(PaymentActivity("captured", capture.amount, currency, capture.created_at))
+    elif _capture_failed(payment.status, payment.failure_code):
+        activity.append(
+            PaymentActivity(
+                "capture_failed", payment.amount_authorized, currency, payment.updated_at, failure
+            )
+        )
+    for refund in payment.refunds.all():
+        activity.append(
+            PaymentActivity(
+                "refunded", refund.amount, currency, refund.created_at, refund.reason, refund.created_by
+            )
+        )
+    if payment.status == PaymentStatus.VOIDED:
+        activity.append(PaymentActivity("voided", payment.amount_authorized, currency, payment.updated_at))
+    return sorted(activity, key=lambda a: a.at)
+
+
+def payment_attention(
+    *, stuck_after: timedelta = timedelta(minutes=30), limit: int = 1000
+) -> PaymentAttention:
+    """Order ids of payments whose capture was refused, and of payments still waiting for an
+    authorization answer after `stuck_after` (at most `limit` of each)."""
+    refused = (
+        Payment.objects.filter(status=PaymentStatus.AUTHORIZED)
+        .exclude(failure_code__in=("", "void_failed"))
+        .values_list("order_id", flat=True)[:limit]
+    )
+    stuck = Payment.objects.filter(
+        status=PaymentStatus.REQUIRES_AUTHORIZATION, created_at__lt=timezone.now() - stuck_after
+    ).values_list("order_id", flat=True)[:limit]
+    return PaymentAttention(tuple(str(o) for o in refused), tuple(str(o) for o in stuck))

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.urls import path
 
+from apps.common.money import format_money
 from apps.reporting.models import DailySales, OrderFact, PaymentFact
 
 CSV_COLUMNS = (
@@ -67,13 +68,40 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(DailySales)
 class DailySalesAdmin(ReadOnlyAdmin):
-    list_display = ["day", "currency", "status", "orders", "items", "gross_amount", "refunded_amount", "net"]
+    list_display = [
+        "day",
+        "currency",
+        "status",
+        "orders",
+        "items",
+        "gross",
+        "captured",
+        "refunded",
+        "voided",
+        "net",
+    ]
     list_filter = [("day", DayRangeFilter), "currency", "status"]
     change_list_template = "admin/reporting/dailysales/change_list.html"
 
-    @admin.display(description="net amount")
-    def net(self, obj: DailySales) -> int:
-        return obj.net_amount
+    @admin.display(description="gross", ordering="gross_amount")
+    def gross(self, obj: DailySales) -> str:
+        return format_money(obj.gross_amount, obj.currency)
+
+    @admin.display(description="captured", ordering="captured_amount")
+    def captured(self, obj: DailySales) -> str:
+        return format_money(obj.captured_amount, obj.currency)
+
+    @admin.display(description="refunded", ordering="refunded_amount")
+    def refunded(self, obj: DailySales) -> str:
+        return format_money(obj.refunded_amount, obj.currency)
+
+    @admin.display(description="voided / failed captures", ordering="voided_amount")
+    def voided(self, obj: DailySales) -> str:
+        return format_money(obj.voided_amount, obj.currency)
+
+    @admin.display(description="net (kept)")
+    def net(self, obj: DailySales) -> str:
+        return format_money(obj.net_amount, obj.currency)
 
     def get_urls(self):
         export = self.admin_site.admin_view(self.export_csv)
@@ -95,17 +123,17 @@ class DailySalesAdmin(ReadOnlyAdmin):
 
 @admin.register(OrderFact)
 class OrderFactAdmin(ReadOnlyAdmin):
-    list_display = [
-        "number",
-        "status",
-        "currency",
-        "total_amount",
-        "amount_refunded",
-        "placed_at",
-        "payment_status",
-    ]
+    list_display = ["number", "status", "total", "refunded", "placed_at", "payment_status"]
     list_filter = [("placed_on", DayRangeFilter), "currency", "status", "payment_status"]
     search_fields = ["=number", "=order_id"]
+
+    @admin.display(description="total", ordering="total_amount")
+    def total(self, obj: OrderFact) -> str:
+        return format_money(obj.total_amount, obj.currency) if obj.currency else "—"
+
+    @admin.display(description="refunded", ordering="amount_refunded")
+    def refunded(self, obj: OrderFact) -> str:
+        return format_money(obj.amount_refunded, obj.currency) if obj.currency else "—"
 
 
 @admin.register(PaymentFact)
@@ -115,11 +143,19 @@ class PaymentFactAdmin(ReadOnlyAdmin):
         "order_id",
         "provider",
         "status",
-        "currency",
-        "amount_captured",
-        "amount_refunded",
+        "captured",
+        "refunded",
     ]
     list_filter = ["status", "provider", "currency"]
+
+    @admin.display(description="captured", ordering="amount_captured")
+    def captured(self, obj: PaymentFact) -> str:
+        return format_money(obj.amount_captured, obj.currency)
+
+    @admin.display(description="refunded", ordering="amount_refunded")
+    def refunded(self, obj: PaymentFact) -> str:
+        return format_money(obj.amount_refunded, obj.currency)
+
     search_fields = ["=payment_id", "=order_id"]
 
 
