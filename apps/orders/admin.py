@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 
 from apps.common.money import Money, format_money
 from apps.events.public import events_about
-from apps.orders import selectors, services
+from apps.orders import bulk, selectors, services
 from apps.orders.contracts import Actor, OrderError
 from apps.orders.models import Order, OrderLine, OrderNote, OrderStatusChange
 from apps.orders.timeline import order_timeline
@@ -41,6 +41,15 @@ class ShipForm(forms.Form):
 class NoteForm(forms.Form):
     text = forms.CharField(
         max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), label="Note"
+    )
+
+
+class ShipCsvForm(forms.Form):
+    file = forms.FileField(
+        help_text="CSV with a header: order_number,carrier,tracking_number (at most 1,000 rows)."
+    )
+    dry_run = forms.BooleanField(
+        required=False, initial=True, help_text="Only check and list what would ship."
     )
 
 
@@ -177,6 +186,8 @@ class OrderAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     change_form_template = "admin/orders/order/change_form.html"
+    change_list_template = "admin/orders/order/change_list.html"
+    actions = ["capture_selected", "export_selected"]
 
     def get_fieldsets(self, request, obj=None):
         summary = ["number", "status", "customer_email", "customer_id", "total", "item_count"]
@@ -301,6 +312,7 @@ class OrderAdmin(admin.ModelAdmin):
             path("<uuid:order_id>/refund/", view(self.refund_view), name="orders_order_refund"),
             path("<uuid:order_id>/capture/", view(self.capture_view), name="orders_order_capture"),
             path("<uuid:order_id>/note/", view(self.note_view), name="orders_order_note"),
+            path("ship-csv/", view(self.ship_csv_view), name="orders_order_ship_csv"),
             *super().get_urls(),
         ]
 
@@ -449,6 +461,69 @@ class OrderAdmin(admin.ModelAdmin):
         elif request.method == "POST":
             self.message_user(request, "The note was empty or too long: nothing added.", messages.ERROR)
         return redirect("admin:orders_order_change", order.pk)
+
+    # --- bulk work -----------------------------------------------------------------------
+
+    def has_capture_permission(self, request) -> bool:
+        return request.user.has_perm("payments.capture_payment")
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.has_perm("orders.view_order")
+
+    @admin.action(description="Capture the payment of the selected orders", permissions=["capture"])
+    def capture_selected(self, request, queryset) -> None:
+        self._report(request, bulk.capture_orders(queryset.order_by("created_at")), verb="Captured")
+
+    @admin.action(description="Export the selected orders (CSV)", permissions=["export"])
+    def export_selected(self, request, queryset):
+        response = StreamingHttpResponse(
+            bulk.export_rows(queryset.order_by("created_at").iterator()),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="orders.csv"'
+        return response
+
+    def ship_csv_view(self, request):
+        """Ship many orders from a CSV of order number, carrier and tracking number; a dry run
+        checks every line and ships nothing. One result line per order."""
+        if not request.user.has_perm("orders.ship_order"):
+            raise PermissionDenied
+        form = ShipCsvForm(request.POST or None, request.FILES or None)
+        results, dry_run = None, True
+        if request.method == "POST" and form.is_valid():
+            dry_run = form.cleaned_data["dry_run"]
+            try:
+                rows = bulk.ship_rows(form.cleaned_data["file"].read())
+            except bulk.BadFile as exc:
+                form.add_error("file", str(exc))
+            else:
+                results = bulk.ship_from_csv(rows, user=request.user, dry_run=dry_run)
+                if not dry_run:
+                    self._log_results(request, results, "Shipped from CSV")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "results": results,
+            "shipped": sum(r.ok for r in results or []),
+            "dry_run": dry_run,
+            "title": "Ship orders from a CSV file",
+        }
+        return TemplateResponse(request, "admin/orders/order/ship_csv.html", context)
+
+    def _report(self, request, results, *, verb: str) -> None:
+        self._log_results(request, results, verb)
+        done = sum(r.ok for r in results)
+        self.message_user(request, f"{verb} {done} of {len(results)} order(s).", messages.INFO)
+        for r in results:
+            self.message_user(
+                request, f"{r.order_number}: {r.message}", messages.SUCCESS if r.ok else messages.ERROR
+            )
+
+    def _log_results(self, request, results, verb: str) -> None:
+        done = {r.order_id: r for r in results if r.ok and r.order_id}
+        for order in Order.objects.filter(pk__in=done):
+            self.log_change(request, order, f"{verb}: {done[order.pk].message}.")
 
     def _order(self, request, order_id, permission: str) -> Order:
         if not request.user.has_perm(permission):

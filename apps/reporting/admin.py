@@ -1,13 +1,12 @@
 """Reporting in the back office: read-only lists of the projections; daily sales with a day range,
 currency filter and CSV export of exactly what the filters show."""
 
-import csv
-
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.urls import path
 
+from apps.common.csv_stream import csv_lines
 from apps.common.money import format_money
 from apps.reporting.models import DailySales, OrderFact, PaymentFact
 
@@ -112,11 +111,8 @@ class DailySalesAdmin(ReadOnlyAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         rows = self.get_changelist_instance(request).get_queryset(request)
-        writer = csv.writer(_Echo())
-        lines = (writer.writerow([getattr(r, c) for c in CSV_COLUMNS]) for r in rows.iterator())
-        response = StreamingHttpResponse(
-            _prepend(writer.writerow(CSV_COLUMNS), lines), content_type="text/csv; charset=utf-8"
-        )
+        lines = csv_lines(CSV_COLUMNS, ([getattr(r, c) for c in CSV_COLUMNS] for r in rows.iterator()))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="daily-sales.csv"'
         return response
 
@@ -157,15 +153,3 @@ class PaymentFactAdmin(ReadOnlyAdmin):
         return format_money(obj.amount_refunded, obj.currency)
 
     search_fields = ["=payment_id", "=order_id"]
-
-
-class _Echo:
-    """csv.writer target that hands each line back instead of buffering the whole file."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _prepend(first, rest):
-    yield first
-    yield from rest
