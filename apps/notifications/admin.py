@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
 from apps.events.public import known_event_types, pretty_json
 from apps.notifications import services
@@ -190,9 +190,11 @@ class DeliveryAdmin(admin.ModelAdmin):
             '<h4>Plain text</h4><pre class="envelope email-text">{}</pre>'
             '<h4>HTML</h4><iframe class="email-html" sandbox="" srcdoc="{}" '
             'style="width:100%;height:420px;border:1px solid #ccc;background:#fff"></iframe></div>',
-            subject,
-            text,
-            html,
+            # render_to_string returns SafeStrings: escape() always escapes, which the srcdoc
+            # attribute needs (and the text is shown as text, not as markup).
+            escape(subject),
+            escape(text),
+            escape(html),
         )
 
     @admin.display(description="envelope")
