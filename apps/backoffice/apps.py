@@ -12,3 +12,10 @@ class BackOfficeConfig(AppConfig):
     name = "apps.backoffice"
     label = "backoffice"
     verbose_name = "Back office"
+
+    def ready(self) -> None:
+        # Lower modules' pages show what modules above them know (they may not call up):
+        # notifications on the order timeline, order numbers on payments.
+        from apps.backoffice import links
+
+        links.register()

@@ -4,7 +4,6 @@ from django.conf import settings
 
 from apps.catalog import selectors, services
 from apps.catalog.contracts import ProductInput, ProductPrice
-from apps.catalog.documents import Product
 from apps.catalog.reservations import stock_commit, stock_release, stock_reserve
 
 __all__ = [
@@ -43,9 +42,9 @@ def product_upsert(*, product: ProductInput) -> ProductPrice:
 
 
 def product_count() -> int:
-    return Product.objects.count()
+    return selectors.product_count()
 
 
 def products_low_on_stock_count() -> int:
     """Active products with CATALOG_STOCK_LOW_THRESHOLD units or fewer available (back office home)."""
-    return Product.objects(active=True, available__lte=settings.CATALOG_STOCK_LOW_THRESHOLD).count()
+    return selectors.products_low_on_stock_count(threshold=settings.CATALOG_STOCK_LOW_THRESHOLD)

@@ -13,11 +13,11 @@ Staff:     known_event_types(), dead_letters_open_count(), pretty_json(envelope)
 from apps.events.backpressure import shed_when_backed_up
 from apps.events.display import pretty_json
 from apps.events.outbox import OutsideTransaction, domain_signal
-from apps.events.projections import apply_if_newer
 from apps.events.registry import subscribe
-from apps.events.schemas import known_event_types
 from apps.events.selectors import Backlog, dead_letters_open_count, events_about, outbox_backlog
 from apps.events.tracing import continue_trace, restoring_context
+from apps.events.validation import known_event_types
+from apps.events.versioned_writes import apply_if_newer
 
 __all__ = [
     "Backlog",

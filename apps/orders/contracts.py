@@ -167,3 +167,14 @@ class CustomerOrderStats:
     orders: int
     totals: tuple[tuple[str, int], ...]  # (currency, sum of order totals in minor units)
     last_order_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One line of an order's timeline on its admin page."""
+
+    at: datetime
+    kind: str  # status, payment, notification, note
+    title: str
+    detail: str = ""
+    state: str = "info"  # problem, done, waiting, info: how the page colours it

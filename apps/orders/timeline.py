@@ -1,26 +1,24 @@
 """An order's life in time order, for its admin page: its own status changes and staff notes,
-its payment's money movements (payments.public) and the notifications about it
-(notifications.public). Each module is read through its public functions only."""
+its payment's money movements (payments.public), and what modules above orders add through
+`order_timeline_source` (notifications: orders may not call it, see pyproject's layers; the
+back office registers it). Each module is read through its public functions only."""
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
 
 from apps.common.money import format_money
-from apps.notifications.public import deliveries_about_order
+from apps.orders.contracts import TimelineEntry as Entry
 from apps.orders.models import Order
 from apps.payments.public import payment_activity
 
-PROBLEM, DONE, WAITING, INFO = "problem", "done", "waiting", "info"
-DELIVERY_STATES = {"succeeded": DONE, "dead": PROBLEM, "missed": PROBLEM}
+PROBLEM, DONE, INFO = "problem", "done", "info"
+_sources: list[Callable[[str], list[Entry]]] = []
 
 
-@dataclass(frozen=True)
-class Entry:
-    at: datetime
-    kind: str  # status, payment, notification, note
-    title: str
-    detail: str = ""
-    state: str = INFO  # problem, done, waiting, info: how the page colours it
+def order_timeline_source(source: Callable[[str], list[Entry]]) -> Callable[[str], list[Entry]]:
+    """Register `source(order_id) -> [TimelineEntry]`, called for every order page."""
+    if source not in _sources:
+        _sources.append(source)
+    return source
 
 
 def order_timeline(order: Order) -> list[Entry]:
@@ -38,16 +36,8 @@ def order_timeline(order: Order) -> list[Entry]:
     ]
     if order.payment_id:
         entries += _payment_entries(str(order.payment_id))
-    entries += [
-        Entry(
-            d.created_at,
-            "notification",
-            f"{d.channel} {d.event_type.split('.')[1]} to {d.recipient}",
-            f"{d.status} after {d.attempts} attempt(s)" + (f" · {d.last_error}" if d.last_error else ""),
-            DELIVERY_STATES.get(d.status, WAITING),
-        )
-        for d in deliveries_about_order(order_id=str(order.pk))
-    ]
+    for source in _sources:
+        entries += source(str(order.pk))
     return sorted(entries, key=lambda e: e.at)
 
 

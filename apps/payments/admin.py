@@ -11,10 +11,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apps.common.money import format_money
-from apps.orders.public import order_numbers
 from apps.payments import services
 from apps.payments.contracts import PaymentError
 from apps.payments.models import Capture, Payment, ProviderEvent, Refund
+from apps.payments.order_labels import order_numbers
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -106,10 +106,8 @@ class PaymentAdmin(admin.ModelAdmin):
     def order_link(self, p: Payment) -> str:
         if not hasattr(p, "order_number"):  # the payment's own page
             p.order_number = order_numbers(order_ids=[str(p.order_id)]).get(str(p.order_id))
-        if p.order_number is None:
-            return "—"
         url = reverse("admin:orders_order_change", args=[p.order_id])
-        return format_html('<a href="{}">{}</a>', url, p.order_number)
+        return format_html('<a href="{}">{}</a>', url, p.order_number or p.order_id)
 
     @admin.display(description="requested", ordering="amount")
     def requested(self, p: Payment) -> str:

@@ -1,50 +1,8 @@
-"""The reporting module's public surface: the only reporting code other modules may import."""
+"""The reporting module's public surface: the only reporting code other modules may import.
 
-from datetime import date
+Functions here take and return contracts.py types; the queries live in selectors.py.
+"""
 
-from django.db.models import Sum
-
-from apps.reporting.contracts import SalesDayNet, SalesTotal
-from apps.reporting.models import DailySales
+from apps.reporting.selectors import sales_by_day, sales_total
 
 __all__ = ["sales_by_day", "sales_total"]
-
-
-def sales_total(*, since: date, until: date) -> list[SalesTotal]:
-    """Daily sales summed over [since, until] per currency (one aggregate query)."""
-    rows = (
-        DailySales.objects.filter(day__gte=since, day__lte=until)
-        .values("currency")
-        .annotate(
-            orders=Sum("orders"),
-            gross=Sum("gross_amount"),
-            captured=Sum("captured_amount"),
-            refunded=Sum("refunded_amount"),
-            voided=Sum("voided_amount"),
-        )
-        .order_by("currency")
-    )
-    return [
-        SalesTotal(
-            since=since,
-            until=until,
-            currency=r["currency"],
-            orders=r["orders"],
-            gross=r["gross"],
-            refunded=r["refunded"],
-            voided=r["voided"],
-            net=r["captured"] - r["refunded"],
-        )
-        for r in rows
-    ]
-
-
-def sales_by_day(*, since: date, until: date) -> list[SalesDayNet]:
-    """Net per (day, currency), days without sales left out (a chart's points)."""
-    rows = (
-        DailySales.objects.filter(day__gte=since, day__lte=until)
-        .values("day", "currency")
-        .annotate(captured=Sum("captured_amount"), refunded=Sum("refunded_amount"))
-        .order_by("day", "currency")
-    )
-    return [SalesDayNet(r["day"], r["currency"], r["captured"] - r["refunded"]) for r in rows]
