@@ -1,7 +1,7 @@
 """The accounts module's public surface: the only accounts code other modules may import."""
 
 from apps.accounts import selectors, services
-from apps.accounts.contracts import Account
+from apps.accounts.contracts import Account, CustomerPage
 
 
 def account_create(*, email: str, password: str, role: str | None = None, superuser: bool = False) -> Account:
@@ -23,3 +23,8 @@ def account_get_by_email(*, email: str) -> Account:
 def api_token_get(*, account_id: int) -> str:
     """The account's API token, created on first request."""
     return services.token_issue(user=selectors.user_get(account_id=account_id))
+
+
+def customers_page(*, search: str = "", offset: int = 0, limit: int = 50) -> CustomerPage:
+    """Customer accounts (not staff), newest first; `search` matches email or name."""
+    return selectors.customers_page(search=search, offset=offset, limit=limit)

@@ -3,6 +3,7 @@ site" link, a styled 403. Every number comes from a module's public read functio
 
 from django.contrib import admin
 from django.template.response import TemplateResponse
+from django.urls import path
 
 from apps.backoffice import dashboard
 
@@ -13,6 +14,23 @@ class BackOfficeSite(admin.AdminSite):
     index_template = "admin/backoffice/index.html"
     # There is no storefront in this codebase: its public face is the API documentation.
     site_url = "/api/docs/"
+
+    def get_urls(self):
+        from apps.backoffice import customers
+
+        return [
+            path(
+                "customers/",
+                self.admin_view(lambda r: customers.customer_list(r, self)),
+                name="backoffice_customers",
+            ),
+            path(
+                "customers/<int:customer_id>/",
+                self.admin_view(lambda r, customer_id: customers.customer_detail(r, self, customer_id)),
+                name="backoffice_customer",
+            ),
+            *super().get_urls(),
+        ]
 
     def index(self, request, extra_context=None):
         extra = {"tiles": dashboard.tiles_for(request.user), "sales": dashboard.sales_for(request.user)}

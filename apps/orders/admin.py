@@ -171,7 +171,7 @@ class OrderAdmin(admin.ModelAdmin):
         "number",
         "status",
         "customer_email",
-        "customer_id",
+        "customer",
         "total",
         "item_count",
         "version",
@@ -190,7 +190,7 @@ class OrderAdmin(admin.ModelAdmin):
     actions = ["capture_selected", "export_selected"]
 
     def get_fieldsets(self, request, obj=None):
-        summary = ["number", "status", "customer_email", "customer_id", "total", "item_count"]
+        summary = ["number", "status", "customer_email", "customer", "total", "item_count"]
         internal = []
         if request.user.is_superuser:  # internal bookkeeping, only when a superuser asks
             summary.append("version")
@@ -233,6 +233,11 @@ class OrderAdmin(admin.ModelAdmin):
         if order.payment_status == selectors.CAPTURE_FAILED:
             return mark_safe('<strong class="problem">capture failed</strong>')
         return order.payment_status.replace("_", " ")
+
+    @admin.display(description="customer")
+    def customer(self, order: Order) -> str:
+        url = reverse("admin:backoffice_customer", args=[order.customer_id])
+        return format_html('<a href="{}">customer {}</a>', url, order.customer_id)
 
     @admin.display(description="phone")
     def phone(self, order: Order) -> str:

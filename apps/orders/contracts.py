@@ -178,3 +178,14 @@ class TimelineEntry:
     title: str
     detail: str = ""
     state: str = "info"  # problem, done, waiting, info: how the page colours it
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerOrder:
+    id: str
+    number: str
+    status: str
+    payment_status: str
+    currency: str
+    total_amount: int
+    created_at: datetime

@@ -11,6 +11,7 @@ from apps.orders.selectors import (
     order_payments_by_day,
     order_totals_by_day,
     orders_count,
+    orders_of_customer,
     orders_page,
 )
 from apps.orders.timeline import order_timeline_source
@@ -24,5 +25,6 @@ __all__ = [
     "order_timeline_source",
     "order_totals_by_day",
     "orders_count",
+    "orders_of_customer",
     "orders_page",
 ]

@@ -9,6 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.orders.contracts import (
+    CustomerOrder,
     CustomerOrderStats,
     OrderAttention,
     OrderContact,
@@ -197,3 +198,14 @@ def order_numbers(*, order_ids: list[str]) -> dict[str, str]:
     """Order number by order id (one query): other modules' staff pages name orders by number."""
     rows = Order.objects.filter(pk__in=order_ids).values_list("id", "number")
     return {str(pk): number for pk, number in rows}
+
+
+def orders_of_customer(*, customer_id: int, limit: int = 100) -> list[CustomerOrder]:
+    """A customer's latest orders, newest first (indexed by customer and time)."""
+    rows = Order.objects.filter(customer_id=customer_id).order_by("-created_at")[:limit]
+    return [
+        CustomerOrder(
+            str(o.pk), o.number, o.status, o.payment_status, o.currency, o.total_amount, o.created_at
+        )
+        for o in rows
+    ]

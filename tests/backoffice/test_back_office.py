@@ -210,3 +210,19 @@ def test_daily_sales_admin_shows_money_with_currency(shop):
 
     assert DailySales.objects.exists()
     assert "€20.00" in page  # net of the paid row
+
+
+def test_customers_list_counts_orders_and_spend_and_the_customer_page_lists_orders(shop, customer):
+    client = staff("support")
+    staff_member = staff("finance")  # noqa: F841 - a staff account that must not be listed
+
+    listing = client.get("/admin/customers/")
+    page = client.get(f"/admin/customers/{customer.pk}/").content.decode()
+
+    [row] = listing.context["rows"]
+    assert (row["customer"].email, row["orders"], row["spent"]) == (customer.email, 2, "€37.50")
+    assert row["last"] is not None
+    assert shop["refunded"].number in page and shop["failed"].number in page
+    order_page = client.get(f"{ORDERS}{shop['refunded'].pk}/change/").content.decode()
+    assert f'href="/admin/customers/{customer.pk}/"' in order_page
+    assert staff("fulfilment").get("/admin/customers/").status_code == 403
