@@ -108,3 +108,16 @@ def format_money(amount: "Money | int", currency: str | None = None, *, locale: 
     money = amount if isinstance(amount, Money) else Money(int(amount), currency or "")
     locale = locale or to_locale(get_language() or settings.LANGUAGE_CODE)
     return format_currency(money.to_decimal(), money.currency, locale=locale)
+
+
+def money_column(amount_field: str, description: str, *, currency_field: str = "currency"):
+    """An admin list/read-only column showing `obj.<amount_field>` (minor units) with format_money,
+    sortable by the amount: `gross = money_column("gross_amount", "gross")` on a ModelAdmin."""
+
+    def column(_admin, obj) -> str:
+        currency = getattr(obj, currency_field)
+        return format_money(getattr(obj, amount_field), currency) if currency else "—"
+
+    column.short_description = description
+    column.admin_order_field = amount_field
+    return column

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from apps.common.money import format_money
+from apps.common.money import format_money, money_column
 from apps.payments import services
 from apps.payments.contracts import PaymentError
 from apps.payments.models import Capture, Payment, ProviderEvent, Refund
@@ -109,21 +109,10 @@ class PaymentAdmin(admin.ModelAdmin):
         url = reverse("admin:orders_order_change", args=[p.order_id])
         return format_html('<a href="{}">{}</a>', url, p.order_number or p.order_id)
 
-    @admin.display(description="requested", ordering="amount")
-    def requested(self, p: Payment) -> str:
-        return format_money(p.amount, p.currency)
-
-    @admin.display(description="authorized", ordering="amount_authorized")
-    def authorized(self, p: Payment) -> str:
-        return format_money(p.amount_authorized, p.currency)
-
-    @admin.display(description="captured", ordering="amount_captured")
-    def captured(self, p: Payment) -> str:
-        return format_money(p.amount_captured, p.currency)
-
-    @admin.display(description="refunded", ordering="amount_refunded")
-    def refunded(self, p: Payment) -> str:
-        return format_money(p.amount_refunded, p.currency)
+    requested = money_column("amount", "requested")
+    authorized = money_column("amount_authorized", "authorized")
+    captured = money_column("amount_captured", "captured")
+    refunded = money_column("amount_refunded", "refunded")
 
     def get_urls(self):
         capture = self.admin_site.admin_view(self.capture_view)

@@ -7,7 +7,7 @@ from django.http import StreamingHttpResponse
 from django.urls import path
 
 from apps.common.csv_stream import csv_lines
-from apps.common.money import format_money
+from apps.common.money import format_money, money_column
 from apps.reporting.models import DailySales, OrderFact, PaymentFact
 
 CSV_COLUMNS = (
@@ -82,21 +82,10 @@ class DailySalesAdmin(ReadOnlyAdmin):
     list_filter = [("day", DayRangeFilter), "currency", "status"]
     change_list_template = "admin/reporting/dailysales/change_list.html"
 
-    @admin.display(description="gross", ordering="gross_amount")
-    def gross(self, obj: DailySales) -> str:
-        return format_money(obj.gross_amount, obj.currency)
-
-    @admin.display(description="captured", ordering="captured_amount")
-    def captured(self, obj: DailySales) -> str:
-        return format_money(obj.captured_amount, obj.currency)
-
-    @admin.display(description="refunded", ordering="refunded_amount")
-    def refunded(self, obj: DailySales) -> str:
-        return format_money(obj.refunded_amount, obj.currency)
-
-    @admin.display(description="voided / failed captures", ordering="voided_amount")
-    def voided(self, obj: DailySales) -> str:
-        return format_money(obj.voided_amount, obj.currency)
+    gross = money_column("gross_amount", "gross")
+    captured = money_column("captured_amount", "captured")
+    refunded = money_column("refunded_amount", "refunded")
+    voided = money_column("voided_amount", "voided / failed captures")
 
     @admin.display(description="net (kept)")
     def net(self, obj: DailySales) -> str:
@@ -123,13 +112,8 @@ class OrderFactAdmin(ReadOnlyAdmin):
     list_filter = [("placed_on", DayRangeFilter), "currency", "status", "payment_status"]
     search_fields = ["=number", "=order_id"]
 
-    @admin.display(description="total", ordering="total_amount")
-    def total(self, obj: OrderFact) -> str:
-        return format_money(obj.total_amount, obj.currency) if obj.currency else "—"
-
-    @admin.display(description="refunded", ordering="amount_refunded")
-    def refunded(self, obj: OrderFact) -> str:
-        return format_money(obj.amount_refunded, obj.currency) if obj.currency else "—"
+    total = money_column("total_amount", "total")
+    refunded = money_column("amount_refunded", "refunded")
 
 
 @admin.register(PaymentFact)
@@ -143,13 +127,7 @@ class PaymentFactAdmin(ReadOnlyAdmin):
         "refunded",
     ]
     list_filter = ["status", "provider", "currency"]
-
-    @admin.display(description="captured", ordering="amount_captured")
-    def captured(self, obj: PaymentFact) -> str:
-        return format_money(obj.amount_captured, obj.currency)
-
-    @admin.display(description="refunded", ordering="amount_refunded")
-    def refunded(self, obj: PaymentFact) -> str:
-        return format_money(obj.amount_refunded, obj.currency)
-
     search_fields = ["=payment_id", "=order_id"]
+
+    captured = money_column("amount_captured", "captured")
+    refunded = money_column("amount_refunded", "refunded")
