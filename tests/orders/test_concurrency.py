@@ -8,7 +8,7 @@ from django.db import connection
 from apps.catalog.documents import Product
 from apps.orders.models import Order
 from apps.payments.models import Payment
-from tests.factories.accounts import UserFactory, token_client
+from tests.factories.accounts import UserFactory, token_client, token_clients
 from tests.factories.catalog import ProductFactory
 from tests.helpers import place
 
@@ -38,7 +38,7 @@ def _together(count: int, request) -> list:
 def test_fifty_identical_requests_with_one_key_make_one_order_and_one_authorization():
     ProductFactory(sku="MUG", on_hand=100)
     customer = UserFactory()
-    clients = [token_client(customer) for _ in range(50)]
+    clients = token_clients(customer, 50)
 
     responses = _together(50, lambda i: place(clients[i], ("MUG", 2), key="same-key"))
 

@@ -98,7 +98,7 @@ def test_a_placed_order_costs_ten_sql_statements(customer_client):
     # in production those are BEGIN/COMMIT on the connection. Count the work itself.
     statements = [_statement(q["sql"]) for q in queries if "SAVEPOINT" not in q["sql"]]
     assert statements == [
-        "SELECT authtoken_token",
+        "SELECT knox_authtoken",
         "INSERT common_idempotencykey",
         "INSERT payments_payment",
         "UPDATE payments_payment",
@@ -112,7 +112,7 @@ def test_a_placed_order_costs_ten_sql_statements(customer_client):
 
 
 def _statement(sql: str) -> str:
-    """'INSERT orders_order', 'SELECT authtoken_token': the verb and the (first) table."""
+    """'INSERT orders_order', 'SELECT knox_authtoken': the verb and the (first) table."""
     verb = sql.split()[0]
     table = re.search(r'(?:FROM|INTO|UPDATE) "(\w+)"', sql).group(1)
     return f"{verb} {table}"

@@ -17,7 +17,7 @@ GRANTS = {
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0002_role_groups")]
+    dependencies = [("accounts", "0005_address_book")]
 
     operations = [
         migrations.RunPython(

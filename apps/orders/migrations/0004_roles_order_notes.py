@@ -12,7 +12,7 @@ GRANTS = {"support": NOTES, "fulfilment": NOTES, "finance": NOTES}
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0002_order_notes"), ("accounts", "0002_role_groups")]
+    dependencies = [("orders", "0003_order_notes"), ("accounts", "0002_role_groups")]
 
     operations = [
         migrations.RunPython(
