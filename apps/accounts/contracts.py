@@ -1,8 +1,9 @@
 """What other modules may know about accounts. Stdlib only."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-ROLES = ("support", "fulfilment", "finance")
+ROLES = ("support", "fulfilment", "finance", "operations")
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +16,23 @@ class Account:
 
 class AccountExists(Exception):
     """An account with this email address already exists."""
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A customer account (not staff), as the back office lists it."""
+
+    id: int
+    email: str
+    name: str
+    is_active: bool
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPage:
+    customers: tuple[Customer, ...]
+    total: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,18 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Q
 
 from apps.accounts import models, services
-from apps.accounts.contracts import LINK_PURPOSES, Account, AccountLink, Address, AddressNotFound
+from apps.accounts.contracts import (
+    LINK_PURPOSES,
+    Account,
+    AccountLink,
+    Address,
+    AddressNotFound,
+    Customer,
+    CustomerPage,
+)
 from apps.accounts.models import User
 
 
@@ -30,6 +39,23 @@ def user_get(*, account_id: int) -> User:
 def account_of(user: User) -> Account:
     roles = tuple(sorted(group.name for group in user.groups.all()))
     return Account(id=user.pk, email=user.email, is_staff=user.is_staff, roles=roles)
+
+
+def customers_page(*, search: str = "", offset: int = 0, limit: int = 50) -> CustomerPage:
+    """Customer accounts (no staff), newest first, optionally by email or name."""
+    users = User.objects.filter(is_staff=False, is_superuser=False)
+    if search:
+        users = users.filter(
+            Q(email__icontains=search) | Q(first_name__icontains=search) | Q(last_name__icontains=search)
+        )
+    rows = users.order_by("-date_joined", "-id")[offset : offset + limit]
+    return CustomerPage(
+        customers=tuple(
+            Customer(u.pk, u.email, f"{u.first_name} {u.last_name}".strip(), u.is_active, u.date_joined)
+            for u in rows
+        ),
+        total=users.count(),
+    )
 
 
 def account_link(*, account_id: int, purpose: str) -> AccountLink:

@@ -1,5 +1,7 @@
 """The catalog module's public surface: the only catalog code other modules may import."""
 
+from django.conf import settings
+
 from apps.catalog import products, selectors, services
 from apps.catalog.contracts import ProductDraft, ProductInput, ProductPrice
 from apps.catalog.reservations import stock_commit, stock_release, stock_reserve
@@ -9,6 +11,7 @@ __all__ = [
     "product_count",
     "product_create",
     "product_upsert",
+    "products_low_on_stock_count",
     "stock_commit",
     "stock_release",
     "stock_reserve",
@@ -56,3 +59,8 @@ def product_create(*, draft: ProductDraft) -> str:
 
 def product_count() -> int:
     return selectors.product_count()
+
+
+def products_low_on_stock_count() -> int:
+    """Active products with CATALOG_STOCK_LOW_THRESHOLD units or fewer available (back office home)."""
+    return selectors.products_low_on_stock_count(threshold=settings.CATALOG_STOCK_LOW_THRESHOLD)

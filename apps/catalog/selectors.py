@@ -162,6 +162,11 @@ def product_count() -> int:
     return Variant.objects.count()  # sellable SKUs
 
 
+def products_low_on_stock_count(*, threshold: int) -> int:
+    """Variants (each its own SKU) on sale with `threshold` units or fewer available."""
+    return Variant.objects(active=True, available__lte=threshold).count()
+
+
 def categories() -> list[str]:
     return cache.get_or_compute(
         cache.list_key("categories", shows_stock=False),  # stale with the list pages: new ones usable at once

@@ -73,7 +73,8 @@ def template_context(envelope: dict) -> dict:
     return context
 
 
-def _send_email(delivery: Delivery) -> Attempt:
+def email_render(delivery: Delivery) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of an email delivery, exactly as sent (the admin previews it)."""
     context = template_context(delivery.envelope)
     purpose = ACCOUNT_LINK_PURPOSES.get(delivery.event_type)
     if purpose:
@@ -85,14 +86,19 @@ def _send_email(delivery: Delivery) -> Attempt:
             return Attempt(ok=False, retryable=False, error=f"link no longer applies: {exc}")
     base = f"notifications/{delivery.template}"
     subject = " ".join(_render(f"{base}.subject.txt", context).split())  # one line, as headers need
+    return subject, _render(f"{base}.txt", context), _render(f"{base}.html", context)
+
+
+def _send_email(delivery: Delivery) -> Attempt:
+    subject, text, html = email_render(delivery)
     message = EmailMultiAlternatives(
         subject=subject,
-        body=_render(f"{base}.txt", context),
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.recipient],
         headers={"X-Event-Id": str(delivery.event_id)},
     )
-    message.attach_alternative(_render(f"{base}.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     started = time.monotonic()
     try:
         message.send()

@@ -16,7 +16,14 @@ ORDER_EVENTS = [
 ]
 PAYMENT_EVENTS = [
     f"payments.{name}.v1"
-    for name in ("PaymentAuthorized", "PaymentCaptured", "PaymentRefunded", "PaymentFailed", "PaymentVoided")
+    for name in (
+        "PaymentAuthorized",
+        "PaymentCaptured",
+        "PaymentRefunded",
+        "PaymentFailed",
+        "PaymentCaptureFailed",
+        "PaymentVoided",
+    )
 ]
 
 # Account emails (verify, welcome, reset); accounts.CustomerDeleted.v1 has a handler of its own.

@@ -8,6 +8,7 @@ from apps.catalog.public import stock_commit, stock_release
 from apps.events.public import subscribe
 from apps.orders import services
 from apps.orders.models import Order, OrderStatus
+from apps.orders.selectors import CAPTURE_FAILED
 from apps.payments.contracts import PaymentDeclined, PaymentStateConflict
 from apps.payments.public import payment_capture, payment_release
 
@@ -54,11 +55,17 @@ def give_back(envelope: dict) -> None:
 @subscribe("payments.PaymentRefunded.v1")
 @subscribe("payments.PaymentVoided.v1")
 @subscribe("payments.PaymentFailed.v1")
+@subscribe("payments.PaymentCaptureFailed.v1")
 def track_payment_status(envelope: dict) -> None:
-    """Keep the order's copy of its payment status (staff filter on it); older news changes nothing."""
+    """Keep the order's copy of its payment status (staff filter on it); older news changes nothing.
+    A refused capture leaves the payment authorized; the order's copy says `capture_failed` so staff
+    find it (a later capture or void, a newer version, replaces it)."""
+    status = envelope["data"]["status"]
+    if envelope["type"] == "payments.PaymentCaptureFailed.v1":
+        status = CAPTURE_FAILED
     Order.objects.filter(
         pk=envelope["data"]["order_id"], payment_version__lt=envelope["aggregateversion"]
-    ).update(payment_status=envelope["data"]["status"], payment_version=envelope["aggregateversion"])
+    ).update(payment_status=status, payment_version=envelope["aggregateversion"])
 
 
 @subscribe("payments.PaymentCaptured.v1")

@@ -92,3 +92,18 @@ class OrderStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class OrderNote(models.Model):
+    """A staff note on an order (a phone call, a promise made): shown in the order's timeline."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notes")
+    author = models.CharField(max_length=300)  # "staff 3 <x@y.z>", as in the status history
+    text = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note on {self.order_id} by {self.author}"

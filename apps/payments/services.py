@@ -123,10 +123,18 @@ def payment_capture(*, payment_id, idempotency_key: str, amount: int | None = No
     try:
         return _capture(payment_id, idempotency_key, amount)
     except PaymentDeclined as declined:
-        Payment.objects.filter(pk=payment_id).update(
-            failure_code=declined.code, failure_message=declined.message[:500], updated_at=timezone.now()
-        )
+        _record_capture_failure(payment_id, declined)
         raise
+
+
+def _record_capture_failure(payment_id, declined: PaymentDeclined) -> None:
+    """A refused capture leaves the payment authorized (finance may retry it) but is news: a new
+    version and PaymentCaptureFailed, so the order, staff filters and reporting all see it."""
+    with _locked(payment_id) as payment:
+        if payment.status != S.AUTHORIZED:
+            return
+        _update(payment, failure_code=declined.code, failure_message=declined.message[:500])
+        signals.payment_capture_failed.send(**_event(payment, failure_code=declined.code))
 
 
 def _capture(payment_id, idempotency_key: str, amount: int | None) -> Payment:

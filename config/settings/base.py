@@ -22,7 +22,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.backoffice.apps.BackOfficeAdminConfig",  # django.contrib.admin with the back office's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "apps.reporting",
     # Demo shop data for the embedded default; depends on the modules' public surfaces.
     "apps.demo",
+    # The back office's home page, site and 403: above the modules, reading their public surfaces.
+    "apps.backoffice.apps.BackOfficeConfig",
 ]
 
 MIDDLEWARE = [

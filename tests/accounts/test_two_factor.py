@@ -4,7 +4,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories.accounts import PASSWORD, StaffFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(databases=["default", "reporting"])  # finance's home page shows sales
 
 
 def code(device: TOTPDevice, steps_ahead: int = 0) -> str:

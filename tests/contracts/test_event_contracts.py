@@ -82,7 +82,7 @@ def _wrap(value, seen: set, prefix: str):
 
 def _events_of_a_full_order_life(customer_client, staff_client) -> list[dict]:
     """Every order and payment event type, from real requests: placed, paid, shipped, delivered,
-    refunded (one order); placed and cancelled (another); declined (a third)."""
+    refunded (one order); placed and cancelled (another); declined (a third); capture refused (a fourth)."""
     from apps.orders.contracts import SYSTEM
     from apps.orders.services import order_deliver
 
@@ -102,6 +102,7 @@ def _events_of_a_full_order_life(customer_client, staff_client) -> list[dict]:
     second = place(customer_client, ("MUG", 1), key="b").json()
     customer_client.post(f"/api/v1/orders/{second['id']}/cancel", {}, format="json", HTTP_IDEMPOTENCY_KEY="c")
     place(customer_client, ("MUG", 1), key="c", method="pm_sandbox_declined")
+    place(customer_client, ("MUG", 1), key="d", method="pm_sandbox_capture_fails")
     drain_outbox()
     _an_account_life()
     return [e.envelope for e in OutboxEvent.objects.filter(handler="").order_by("id")]

@@ -23,9 +23,10 @@ def test_seed_demo_loads_products_staff_per_role_and_a_customer_with_a_token(set
         "support@demo.shop",
         "fulfilment@demo.shop",
         "finance@demo.shop",
+        "operations@demo.shop",
         "customer@demo.shop",
     }
-    for role in ("support", "fulfilment", "finance"):
+    for role in ("support", "fulfilment", "finance", "operations"):
         assert list(Group.objects.get(name=role).user_set.values_list("email", flat=True)) == [
             f"{role}@demo.shop"
         ]
@@ -42,7 +43,7 @@ def test_seed_demo_twice_changes_nothing(settings):
     call_command("seed_demo")
 
     assert catalog.product_count() == 36
-    assert User.objects.count() == 5
+    assert User.objects.count() == 6  # a staff user per role, operations included
     # Tokens are stored hashed, so each run prints a new one; the earlier ones keep working.
     assert AuthToken.objects.filter(user__email="customer@demo.shop").count() == 2
 

@@ -1,4 +1,4 @@
-"""reporting_reconcile: daily sales vs the orders module, zero drift, then a planted one."""
+"""reporting_reconcile: daily sales vs the orders and payments modules, zero drift, then a planted one."""
 
 from io import StringIO
 
@@ -48,7 +48,8 @@ def test_a_planted_drift_is_printed_and_exits_non_zero(day):
     assert out == (
         f"Daily sales {day} to {day}: 2 (day, currency, status) rows compared.\n"
         f"DRIFT {day} EUR paid: orders 1 != 2, gross_amount 1250 != 3750 (reporting != source)\n"
-        f"DRIFT {day} EUR shipped: orders 0 != 1, items 0 != 3, gross_amount 0 != 3750 (reporting != source)\n"
+        f"DRIFT {day} EUR shipped: orders 0 != 1, items 0 != 3, gross_amount 0 != 3750, "
+        "captured_amount 0 != 3750 (reporting != source)\n"
     )
     assert (str(error), error.returncode) == ("drift in 2 of 2 rows", 1)
 

@@ -1,9 +1,10 @@
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.orders.models import Order, OrderLine
-from apps.orders.transitions import allowed_actions
-from apps.payments.public import enabled_providers
+from apps.orders.transitions import actions_for
+from apps.payments.public import enabled_providers, refunds_of
 
 
 class LineInputSerializer(serializers.Serializer):
@@ -95,10 +96,25 @@ class OrderLineSerializer(serializers.ModelSerializer):
         fields = ["sku", "name", "unit_price", "quantity", "line_total"]
 
 
+REFUNDED_STATUSES = ("partially_refunded", "refunded")
+
+
+class OrderRefundSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="Minor units, in the order's currency.")
+    created_at = serializers.DateTimeField()
+
+
 class OrderSerializer(serializers.ModelSerializer):
+    """Needs `request` in its context (what the caller may do); `refunds` (by payment id) may be
+    given by a list view, to read them in one query for the page."""
+
     lines = OrderLineSerializer(many=True, read_only=True)
     shipping_address = AddressSerializer(read_only=True)
-    allowed_actions = serializers.SerializerMethodField(help_text="What may happen to the order next.")
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="What the caller may do to the order next (its status and the caller's rights)."
+    )
+    amount_refunded = serializers.SerializerMethodField(help_text="Refunded so far, minor units.")
+    refunds = serializers.SerializerMethodField(help_text="Every refund, partial or full, oldest first.")
 
     class Meta:
         model = Order
@@ -109,6 +125,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "allowed_actions",
             "currency",
             "total_amount",
+            "amount_refunded",
+            "refunds",
             "item_count",
             "lines",
             "shipping_address",
@@ -121,8 +139,28 @@ class OrderSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(["ship", "deliver", "cancel"])))
     def get_allowed_actions(self, order: Order) -> list[str]:
-        return [a for a in allowed_actions(order.status) if a in ("cancel", "ship", "deliver")]
+        return actions_for(order, self.context["request"].user)
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_amount_refunded(self, order: Order) -> int:
+        return sum(r.amount for r in self._refunds(order))
+
+    @extend_schema_field(OrderRefundSerializer(many=True))
+    def get_refunds(self, order: Order) -> list[dict]:
+        return [{"amount": r.amount, "created_at": r.created_at} for r in self._refunds(order)]
+
+    def _refunds(self, order: Order) -> list:
+        # Only an order whose payment copy says refunded has refunds: no query for the others
+        # (placement keeps its statement budget). The copy follows the payment's events.
+        if order.payment_id is None or order.payment_status not in REFUNDED_STATUSES:
+            return []
+        key = str(order.payment_id)
+        known = self.context.setdefault("refunds", {})
+        if key not in known:
+            known.update(refunds_of(payment_ids=[key]))
+        return known[key]
 
 
 class OrderPageSerializer(serializers.Serializer):

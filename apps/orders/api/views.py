@@ -17,6 +17,7 @@ from apps.common.problems import Problem
 from apps.events.public import shed_when_backed_up
 from apps.orders import services
 from apps.orders.api.serializers import (
+    REFUNDED_STATUSES,
     OrderCancelSerializer,
     OrderCreateSerializer,
     OrderPageSerializer,
@@ -35,6 +36,7 @@ from apps.orders.contracts import (
 )
 from apps.orders.selectors import order_visible_to, orders_visible_to
 from apps.payments.contracts import PaymentDeclined, PaymentError, PaymentStateConflict, ProviderUnavailable
+from apps.payments.public import refunds_of
 
 TAGS = ["orders"]
 
@@ -68,7 +70,9 @@ class OrderListCreateView(APIView):
                 payment_provider=data["payment"]["provider"],
                 payment_method=data["payment"]["method"],
             )
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(
+            OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         operation_id="orders_list",
@@ -83,7 +87,9 @@ class OrderListCreateView(APIView):
     def get(self, request):
         paginator = CursorPagination()
         page = paginator.paginate_queryset(orders_visible_to(request.user), request, view=self)
-        return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+        refunded = [str(o.payment_id) for o in page if o.payment_status in REFUNDED_STATUSES]
+        context = {"request": request, "refunds": refunds_of(payment_ids=refunded) if refunded else {}}
+        return paginator.get_paginated_response(OrderSerializer(page, many=True, context=context).data)
 
 
 def _saved_address(account_id: int, address_id: int) -> dict:
@@ -113,7 +119,7 @@ class OrderDetailView(APIView):
         tags=TAGS,
     )
     def get(self, request, order_id):
-        return Response(OrderSerializer(_order(request, order_id)).data)
+        return Response(OrderSerializer(_order(request, order_id), context={"request": request}).data)
 
 
 class OrderCancelView(APIView):
@@ -144,7 +150,7 @@ class OrderCancelView(APIView):
                 actor=Actor.of(request.user, staff=is_staff_action),
                 reason=payload.validated_data["reason"],
             )
-        return Response(OrderSerializer(order).data)
+        return Response(OrderSerializer(order, context={"request": request}).data)
 
 
 class OrderShipView(APIView):
@@ -166,7 +172,7 @@ class OrderShipView(APIView):
             services.order_ship(
                 order=order, actor=Actor.of(request.user, staff=True), **payload.validated_data
             )
-        return Response(OrderSerializer(order).data)
+        return Response(OrderSerializer(order, context={"request": request}).data)
 
 
 def _order(request, order_id):
