@@ -17,8 +17,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import structlog
 from django.conf import settings
-from django.db import IntegrityError
+from django.core.cache import cache
+from django.db import DatabaseError, IntegrityError
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
@@ -29,6 +31,7 @@ from apps.common.db import insert_one
 from apps.common.models import IdempotencyKey
 from apps.common.problems import PROBLEM_CONTENT_TYPE, problem_body
 
+logger = structlog.get_logger(__name__)
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
@@ -137,9 +140,9 @@ def _claim(scope: dict[str, str], fingerprint: str) -> IdempotencyKey | Response
         raise IdempotencyKeyReused()
     if record.state == IdempotencyKey.State.COMPLETED:
         return _replay(record)
-    if record.created_at > now - settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT:
+    if record.created_at > now - settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT and not _abandoned(record):
         raise IdempotencyKeyInFlight()
-    return _take_over(record, fresh)  # the process that claimed it died
+    return _take_over(record, fresh)  # the process that claimed it died, or gave up in an outage
 
 
 def _take_over(record: IdempotencyKey, fresh: dict[str, Any]) -> IdempotencyKey:
@@ -183,7 +186,30 @@ def _complete(claim: IdempotencyKey, response: Response) -> None:
 
 
 def _release(claim: IdempotencyKey) -> None:
-    _owned(claim).filter(state=IdempotencyKey.State.IN_FLIGHT).delete()
+    try:
+        _owned(claim).filter(state=IdempotencyKey.State.IN_FLIGHT).delete()
+    except DatabaseError:
+        # The database went away mid-request: the claim stays in flight, and a retry after our
+        # 503 would get 409 until IDEMPOTENCY_IN_FLIGHT_TIMEOUT. Say in the cache that no one owns
+        # it any more, so the retry takes it over at once.
+        try:
+            cache.set(
+                _abandoned_key(claim), 1, timeout=int(settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT.total_seconds())
+            )
+        except Exception:  # cache down too: the in-flight timeout still frees the key
+            logger.warning("idempotency_claim_not_released", claim=claim.pk)
+        raise
+
+
+def _abandoned_key(claim: IdempotencyKey) -> str:
+    return f"idempotency:abandoned:{claim.pk}:{claim.created_at.timestamp()}"
+
+
+def _abandoned(record: IdempotencyKey) -> bool:
+    try:
+        return bool(cache.get(_abandoned_key(record)))
+    except Exception:
+        return False
 
 
 def _owned(claim: IdempotencyKey):

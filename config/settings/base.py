@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.common.metrics.RequestMetricsMiddleware",  # first: its time covers all the others
+    "apps.common.outages.StoreOutageMiddleware",  # a store that does not answer: 503, never a 500
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,6 +161,7 @@ CELERY_BEAT_SCHEDULE = {
     # The safety net under the after-commit nudge: a lost nudge delays an event, never loses it.
     "events-relay-sweep": {"task": "events.relay", "schedule": 5.0},
     "events-purge": {"task": "events.purge", "schedule": 3600.0},
+    "events-redrive": {"task": "events.redrive", "schedule": 60.0},
     "catalog-expire-reservations": {"task": "catalog.expire_reservations", "schedule": 60.0},
     "common-purge-idempotency-keys": {"task": "common.purge_idempotency_keys", "schedule": 3600.0},
     "payments-void-abandoned": {"task": "payments.void_abandoned", "schedule": 3600.0},
@@ -272,6 +274,17 @@ NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("NOTIFICATIONS_WEBHOOK_ALLOW
 EVENTS_RETRY_SCHEDULE = (5, 30, 120, 600, 1800, 7200, 21600)
 # Retries due within this many seconds get a timed relay nudge; later ones wait for the sweep.
 EVENTS_RETRY_NUDGE_MAX_SECONDS = 60
+# A store outage (database, cache, broker) during dispatch is retried on the broker without
+# spending a handler attempt: backoff doubling from 0.5 s up to this cap, this many times
+# (about an hour), after which it counts as an ordinary failure.
+EVENTS_OUTAGE_BACKOFF_MAX = 30.0
+EVENTS_OUTAGE_RETRIES = 120
+# The stalled-delivery sweep (events.redrive, every minute): an (event, handler) with no inbox row,
+# no dead letter and no newer outbox row this long after its last publish is sent again. Longer
+# than a queue backlog lasts; events published before the window are left to staff.
+EVENTS_REDRIVE_AFTER = timedelta(minutes=10)
+EVENTS_REDRIVE_WINDOW = timedelta(days=2)
+EVENTS_REDRIVE_BATCH = 1000
 EVENTS_RELAY_BATCH_SIZE = 200
 EVENTS_RELAY_TIME_BUDGET = timedelta(seconds=10)
 EVENTS_OUTBOX_RETENTION = timedelta(days=7)
@@ -322,6 +335,9 @@ SPECTACULAR_SETTINGS = {
 # unfinished claim holds off retries before they assume its process died and take it over.
 IDEMPOTENCY_TTL = timedelta(hours=24)
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
+
+# Retry-After (seconds) of the 503 a request gets while a database, the cache or the broker is down.
+STORE_OUTAGE_RETRY_AFTER = 2
 
 # Base of the `type` URI in problem+json bodies; each problem type has a slug after it.
 PROBLEM_TYPE_BASE = "https://problems.commerce.example/"

@@ -1,5 +1,6 @@
 """pytest settings: the stores are whatever the environment configures (see .ci/run)."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from kombu import Queue
@@ -28,6 +29,8 @@ EVENTS_SAMPLE_DIR = BASE_DIR / "var" / "event-samples"
 
 # Short retries so failure paths finish in seconds; a queue of their own for test workers.
 EVENTS_RETRY_SCHEDULE = (0.2, 0.4, 0.6)
+EVENTS_REDRIVE_AFTER = timedelta(seconds=5)
+EVENTS_OUTAGE_BACKOFF_MAX = 2.0
 # TEST_QUEUE lets two suites share one broker without taking each other's tasks.
 _QUEUE = env("TEST_QUEUE", default="commerce-test")
 CELERY_TASK_DEFAULT_QUEUE = _QUEUE
@@ -47,6 +50,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.events.probe"]  # noqa: F405
 # Test workers run beat in-process (-B): sweep often so a lost nudge costs a second, not five.
 CELERY_BEAT_SCHEDULE = {
     "events-relay-sweep": {"task": "events.relay", "schedule": 1.0},
+    "events-redrive": {"task": "events.redrive", "schedule": 1.0},
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 1.0},
 }
 # Notifications: retries in fractions of a second, receivers on 127.0.0.1, messages kept in memory.
