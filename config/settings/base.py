@@ -307,7 +307,7 @@ REST_FRAMEWORK = {
     # Secure by default: an endpoint opens itself up explicitly.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.common.parsers.DepthLimitedJSONParser"],
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.CursorPagination",
@@ -338,6 +338,9 @@ IDEMPOTENCY_IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
 
 # Retry-After (seconds) of the 503 a request gets while a database, the cache or the broker is down.
 STORE_OUTAGE_RETRY_AFTER = 2
+
+# Request bodies nesting lists/objects deeper than this are refused (400): apps/common/parsers.py.
+API_MAX_JSON_DEPTH = 32
 
 # Base of the `type` URI in problem+json bodies; each problem type has a slug after it.
 PROBLEM_TYPE_BASE = "https://problems.commerce.example/"
