@@ -129,12 +129,13 @@ class OrderShipView(APIView):
         summary="Mark an order shipped (staff: orders.ship_order)",
         description="A placed order whose payment is not captured yet is captured first.",
         request=OrderShipSerializer,
-        responses={200: OrderSerializer, **problem_responses(400, 401, 402, 403, 404, 409, 415, 503)},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: OrderSerializer, **problem_responses(400, 401, 402, 403, 404, 409, 415, 422, 503)},
         tags=TAGS,
     )
+    @idempotent
     def post(self, request, order_id):
-        if not request.user.has_perm("orders.ship_order"):
-            raise exceptions.PermissionDenied("Shipping needs the orders.ship_order permission.")
+        _require_fulfilment(request, "Shipping")
         payload = OrderShipSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         order = _order(request, order_id)
@@ -143,6 +144,29 @@ class OrderShipView(APIView):
                 order=order, actor=Actor.of(request.user, staff=True), **payload.validated_data
             )
         return Response(OrderSerializer(order).data)
+
+
+class OrderDeliverView(APIView):
+    @extend_schema(
+        operation_id="orders_deliver",
+        summary="Mark a shipped order delivered (staff: orders.ship_order)",
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: OrderSerializer, **problem_responses(400, 401, 403, 404, 409, 422, 503)},
+        tags=TAGS,
+    )
+    @idempotent
+    def post(self, request, order_id):
+        _require_fulfilment(request, "Marking delivered")
+        order = _order(request, order_id)
+        with domain_problems():
+            services.order_deliver(order=order, actor=Actor.of(request.user, staff=True))
+        return Response(OrderSerializer(order).data)
+
+
+def _require_fulfilment(request, what: str) -> None:
+    if not request.user.has_perm("orders.ship_order"):
+        raise exceptions.PermissionDenied(f"{what} needs the orders.ship_order permission.")
 
 
 def _order(request, order_id):
