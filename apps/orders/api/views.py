@@ -31,7 +31,13 @@ from apps.orders.contracts import (
     OutOfStock,
 )
 from apps.orders.selectors import order_visible_to, orders_visible_to
-from apps.payments.contracts import PaymentDeclined, PaymentError, PaymentStateConflict, ProviderUnavailable
+from apps.payments.contracts import (
+    PaymentDeclined,
+    PaymentError,
+    PaymentStateConflict,
+    ProviderRejectedRequest,
+    ProviderUnavailable,
+)
 
 TAGS = ["orders"]
 
@@ -44,7 +50,7 @@ class OrderListCreateView(APIView):
         parameters=[IDEMPOTENCY_KEY],
         responses={
             201: OpenApiResponse(OrderSerializer, description="Placed: payment authorized, stock committed."),
-            **problem_responses(400, 401, 402, 409, 415, 422, 503),
+            **problem_responses(400, 401, 402, 409, 415, 422, 500, 503),
         },
         tags=TAGS,
     )
@@ -130,7 +136,10 @@ class OrderShipView(APIView):
         description="A placed order whose payment is not captured yet is captured first.",
         request=OrderShipSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: OrderSerializer, **problem_responses(400, 401, 402, 403, 404, 409, 415, 422, 503)},
+        responses={
+            200: OrderSerializer,
+            **problem_responses(400, 401, 402, 403, 404, 409, 415, 422, 500, 503),
+        },
         tags=TAGS,
     )
     @idempotent
@@ -209,6 +218,8 @@ def as_problem(exc: Exception) -> Problem | None:
                 detail=f"Payment declined: {exc.message}",
                 decline_code=exc.code,
             )
+        case ProviderRejectedRequest():
+            return integration_problem(exc)
         case ProviderUnavailable():
             return Problem(
                 status=503,
@@ -221,6 +232,17 @@ def as_problem(exc: Exception) -> Problem | None:
                 status=409, slug="payment-state-conflict", detail=str(exc), payment_status=exc.status
             )
     return None
+
+
+def integration_problem(exc: ProviderRejectedRequest) -> Problem:
+    """Our request to the provider was wrong: a 500, never "declined"; the details stay in the log."""
+    return Problem(
+        status=500,
+        slug="payment-integration-error",
+        detail="The payment could not be processed because of an error on our side; nothing was "
+        "charged and the error has been logged. Please try again later.",
+        payment_id=exc.payment_id,
+    )
 
 
 def _line_errors(problems) -> list[dict]:
