@@ -96,6 +96,11 @@ MONGODB = {
     "mock": MONGODB_URI is None,
 }
 
+# gunicorn with several workers and a Celery worker refuse to start on the in-memory catalog (each
+# process would have a catalog of its own) unless this says that is understood: the test suite's
+# workers never touch the catalog, and the benchmarks measure one catalog per worker on purpose.
+CATALOG_EMBEDDED_PER_PROCESS = env.bool("CATALOG_EMBEDDED_PER_PROCESS", default=False)
+
 # Reload the demo products into an in-memory catalog at process start (local settings only).
 DEMO_CATALOG_ON_START = False
 

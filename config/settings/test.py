@@ -21,6 +21,8 @@ if not MONGODB["mock"]:
     _name = _uri.path.lstrip("/") or "commerce"
     MONGODB = {**MONGODB, "host": urlunsplit(_uri._replace(path=f"/test_{_name}"))}
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
+# Test workers (tests/events/conftest.py) run probe and notification handlers, never the catalog's.
+CATALOG_EMBEDDED_PER_PROCESS = True
 
 # Every event a producer sends in a test is checked against its schema, strictly, and kept as
 # a sample for contracts/node (`make contracts`).
