@@ -12,6 +12,10 @@ keepalive = 5
 # Recycle workers now and then so a slow leak never becomes an outage.
 max_requests = 5000
 max_requests_jitter = 500
+# Above Django's own limits (REQUEST_TARGET_MAX, REQUEST_HEADER_MAX), so Django answers those in
+# problem+json; 8190 is the largest request line gunicorn accepts short of unlimited.
+limit_request_line = 8190
+limit_request_field_size = 32768
 # django-structlog writes one JSON line per request; gunicorn's access log would duplicate it.
 accesslog = None
 errorlog = "-"

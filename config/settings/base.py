@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.common.metrics.RequestMetricsMiddleware",  # first: its time covers all the others
     "apps.common.outages.StoreOutageMiddleware",  # a store that does not answer: 503, never a 500
+    "apps.common.limits.RequestLimitsMiddleware",  # 414/431 as problem+json, below gunicorn's limits
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -343,6 +344,11 @@ IDEMPOTENCY_IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
 
 # Retry-After (seconds) of the 503 a request gets while a database, the cache or the broker is down.
 STORE_OUTAGE_RETRY_AFTER = 2
+
+# Longer request targets (path + query) are 414 and longer header values 431, both problem+json
+# (apps/common/limits.py); gunicorn's own limits are set above these in docker/gunicorn.conf.py.
+REQUEST_TARGET_MAX = 4094
+REQUEST_HEADER_MAX = 8190
 
 # Request bodies nesting lists/objects deeper than this are refused (400): apps/common/parsers.py.
 API_MAX_JSON_DEPTH = 32

@@ -71,3 +71,21 @@ def test_a_path_outside_latin1_is_a_404(server, path):
     assert response.status_code == 404, response.text[:300]
     if path.startswith("/api/"):
         assert response.headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.fixture
+def gunicorn(request, tmp_path):
+    request.param = "gunicorn"
+    yield from server.__wrapped__(request, tmp_path)
+
+
+def test_gunicorn_leaves_long_headers_and_urls_to_django_which_answers_problem_json(gunicorn):
+    long_header = requests.get(f"{gunicorn}/healthz", headers={"X-Big": "a" * 20_000}, timeout=10)
+    long_url = requests.get(f"{gunicorn}/api/v1/products?q={'a' * 6000}", timeout=10)
+    too_long_for_gunicorn = requests.get(f"{gunicorn}/api/v1/products?q={'a' * 9000}", timeout=10)
+
+    assert (long_header.status_code, long_header.headers["Content-Type"]) == (431, "application/problem+json")
+    assert long_header.json()["type"].endswith("/header-too-large")
+    assert (long_url.status_code, long_url.headers["Content-Type"]) == (414, "application/problem+json")
+    # Past gunicorn's largest request line it refuses before Django runs (documented limit).
+    assert too_long_for_gunicorn.status_code in (400, 414)
