@@ -8,10 +8,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run up migrate seed test check fmt schema contracts deploy-check bench-outbox bench-catalog bench-orders bench-reporting bench-notifications bench-overhead clean
+.PHONY: help install run up migrate seed test check fmt schema contracts deploy-check bench-outbox bench-catalog bench-orders bench-reporting bench-notifications bench-overhead bench-memory clean
 
 help: ## List the commands
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's|$$(HOST)|$(HOST)|g' -e 's|$$(PORT)|$(PORT)|g' \
+		| awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+	@echo
+	@echo "  Another address: make run HOST=0.0.0.0 PORT=8080"
 
 $(BIN)/.installed: requirements/base.txt requirements/local.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required ($(PYTHON) is $$($(PYTHON) --version))"; exit 1; }
@@ -96,6 +99,9 @@ bench-reporting: install ## Reporting backfill rows/s beside its read and write 
 
 bench-notifications: install ## Webhook deliveries/s to a local receiver and event->webhook latency (needs PostgreSQL, RabbitMQ, Redis)
 	$(BIN)/python bench/notifications.py
+
+bench-memory: install ## RSS of one gunicorn worker over 20,000 mixed requests and of one Celery worker process over 20,000 events (needs PostgreSQL, RabbitMQ, Redis)
+	$(BIN)/python bench/memory.py
 
 clean: ## Remove the venv and the embedded databases
 	rm -rf $(VENV) var staticfiles

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-from bench.worker import PROCESSES as worker_processes  # noqa: E402 - needs ROOT on sys.path
+from bench.databases import create_database  # noqa: E402 - needs ROOT on sys.path
+from bench.worker import PROCESSES as worker_processes  # noqa: E402
 from bench.worker import start_worker  # noqa: E402
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_bench_notifications")
@@ -74,19 +75,6 @@ def start_receiver(arrivals: Arrivals) -> ThreadingHTTPServer:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
-
-
-def fresh_databases() -> None:
-    """Both databases empty: payments events also reach reporting's projection, which must not fail."""
-    import psycopg
-    from psycopg import sql
-
-    for variable in ("DATABASE_URL", "REPORTING_DATABASE_URL"):
-        url = os.environ[variable]
-        name = sql.Identifier(url.rsplit("/", 1)[1])
-        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
 def wait_until(predicate, *, timeout: float = 300, interval: float = 0.02) -> None:
@@ -184,7 +172,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
 
-    fresh_databases()
+    # Both databases empty: payments events also reach reporting's projection, which must not fail.
+    for variable in ("DATABASE_URL", "REPORTING_DATABASE_URL"):
+        create_database(os.environ[variable], fresh=True)
     import django
 
     django.setup()

@@ -36,6 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8766  # not bench/catalog.py's, so the two can run side by side
 sys.path.insert(0, str(ROOT))
+
+from bench.databases import create_database  # noqa: E402 - needs ROOT on sys.path
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_bench")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
@@ -101,6 +104,7 @@ def prepare() -> str:
     """Migrate the bench database, check the broker, return the bench customer's API token."""
     import django
 
+    create_database(os.environ["DATABASE_URL"], fresh=False)
     django.setup()
     from django.core.management import call_command
 

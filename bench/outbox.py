@@ -32,25 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-from bench.worker import PROCESSES as worker_processes  # noqa: E402 - needs ROOT on sys.path
+from bench.databases import create_database  # noqa: E402 - needs ROOT on sys.path
+from bench.worker import PROCESSES as worker_processes  # noqa: E402
 from bench.worker import start_worker  # noqa: E402
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_bench")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/2")
 os.environ.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 os.environ.setdefault("LOG_FORMAT", "console")
-
-
-def fresh_database() -> None:
-    """Every run starts from empty tables, so runs compare (dead rows from earlier runs slow the relay)."""
-    import psycopg
-    from psycopg import sql
-
-    url = os.environ["DATABASE_URL"]
-    name = sql.Identifier(url.rsplit("/", 1)[1])
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
 def analyze_tables() -> None:
@@ -158,7 +147,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
 
-    fresh_database()
+    # Empty tables every run: dead rows from earlier runs slow the relay.
+    create_database(os.environ["DATABASE_URL"], fresh=True)
     import django
 
     django.setup()

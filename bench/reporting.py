@@ -28,6 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.databases import create_database  # noqa: E402 - needs ROOT on sys.path
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_bench_reporting_src")
 os.environ.setdefault("REPORTING_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_bench_reporting")
@@ -35,16 +38,6 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")  # a log line per event would be p
 os.environ.setdefault("LOG_FORMAT", "console")
 for name in ("CELERY_BROKER_URL", "REDIS_URL", "MONGODB_URI"):
     os.environ.pop(name, None)  # no broker, no cache: nothing here needs them
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = sql.Identifier(url.rsplit("/", 1)[1])
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
 def seed_orders(count: int) -> None:
@@ -188,8 +181,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--events", type=int, default=1500)
     args = parser.parse_args()
-    fresh_database(os.environ["DATABASE_URL"])
-    fresh_database(os.environ["REPORTING_DATABASE_URL"])
+    create_database(os.environ["DATABASE_URL"], fresh=True)
+    create_database(os.environ["REPORTING_DATABASE_URL"], fresh=True)
 
     import django
     from django.core.management import call_command

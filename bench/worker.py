@@ -10,10 +10,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = 4  # as the project's workers run (docker/entrypoint.sh, Procfile)
 
 
-def start_worker() -> subprocess.Popen:
+def start_worker(processes: int = PROCESSES) -> subprocess.Popen:
     """Start the worker in its own session (so a kill takes its children) and wait until it answers."""
     command = [
-        sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", "prefork", "--concurrency", str(PROCESSES),
+        sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", "prefork", "--concurrency", str(processes),
         "--queues", "commerce-bench,commerce-bench.relay", "--without-gossip", "--without-mingle", "--without-heartbeat",
         "--loglevel", "WARNING",
     ]  # fmt: skip

@@ -29,6 +29,7 @@ VARIABLES = {
     "CELERY_BROKER_URL": "RabbitMQ (amqp://) or Redis URL; unset = tasks run in-process",
     "OTEL_EXPORTER_OTLP_ENDPOINT": "OTLP/HTTP collector; unset = no trace export",
     "OTEL_TRACES_EXPORTER": "'console' prints spans; otherwise OTLP when the endpoint is set",
+    "OTEL_LOGS_EXPORTER": "'otlp' also sends every log line to OTEL_EXPORTER_OTLP_ENDPOINT; unset = stdout only",
     "OTEL_SERVICE_NAME": "service.name resource attribute",
     "OTEL_SDK_DISABLED": "true turns tracing off entirely (no SDK, no instrumentation)",
     "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "comma-separated instrumentations to skip: django, celery, psycopg, redis, pymongo, requests",

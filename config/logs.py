@@ -1,6 +1,8 @@
-"""structlog processors every process uses (settings import them: nothing here touches Django)."""
+"""structlog processors and the OTLP log handler every process uses (settings import them:
+nothing here touches Django)."""
 
 from opentelemetry import trace
+from opentelemetry.instrumentation.logging.handler import LoggingHandler
 
 # Keys whose values never belong in a log, wherever they come from (a bound context, an
 # exception's extra, a careless `logger.info(..., **payload)`).
@@ -34,3 +36,21 @@ def redact_secrets(logger, method_name: str, event_dict: dict) -> dict:
     for key in event_dict.keys() & SECRET_KEYS:
         event_dict[key] = REDACTED
     return event_dict
+
+
+class OTLPLogHandler(LoggingHandler):
+    """Sends each record to the OpenTelemetry logs pipeline as well as stdout.
+
+    The body is the record formatted by the handler's formatter (settings give it the JSON one),
+    so the log store holds the very line stdout gets; trace_id and span_id also travel as the
+    record's own OTLP fields. Of the attributes only the exception ones stay: the rest is in the
+    line already, and structlog's private record attributes (a logger object) are no valid values.
+    """
+
+    def _get_attributes(self, record):
+        attributes, event_name = super()._get_attributes(record)
+        return {key: value for key, value in attributes.items() if key.startswith("exception.")}, event_name
+
+    def filter(self, record) -> bool:
+        # The exporter logs its own failures: sent back through it, one outage would feed itself.
+        return not record.name.startswith("opentelemetry") and super().filter(record)

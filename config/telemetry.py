@@ -3,6 +3,8 @@
 Exporters follow the standard variables: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set,
 spans on stdout when OTEL_TRACES_EXPORTER=console, nothing exported otherwise. The sampler comes
 from OTEL_TRACES_SAMPLER (default: every trace); OTEL_SDK_DISABLED=true turns all of it off.
+Logs: with OTEL_LOGS_EXPORTER=otlp every record also goes to the collector (OTLP/HTTP, same
+endpoint), besides the JSON line on stdout; settings add the handler (config/logs.py).
 
 Forked children (gunicorn workers, Celery's prefork pool) inherit the provider: the SDK restarts
 its export thread after a fork, so configuring in the parent is enough.
@@ -10,7 +12,9 @@ its export thread after a fork, so configuring in the parent is enough.
 
 import os
 
-from opentelemetry import trace
+from opentelemetry import _logs, trace
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
@@ -23,6 +27,11 @@ _configured = False
 
 def telemetry_disabled() -> bool:
     return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+
+
+def logs_exported() -> bool:
+    """Whether log records go to the collector too (settings ask it to add the handler)."""
+    return not telemetry_disabled() and os.environ.get("OTEL_LOGS_EXPORTER", "").strip().lower() == "otlp"
 
 
 def configure_telemetry(*, component: str) -> None:
@@ -46,6 +55,8 @@ def configure_telemetry(*, component: str) -> None:
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
+    if logs_exported():
+        _logs.set_logger_provider(_logger_provider(resource))
     _instrument_libraries()
 
 
@@ -74,6 +85,15 @@ def _instrument_libraries() -> None:
     for name, instrument in instrumentations.items():
         if name not in disabled:
             instrument()
+
+
+def _logger_provider(resource: Resource) -> LoggerProvider:
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+
+    # The same resource as the spans: service.name becomes the log store's service_name label.
+    provider = LoggerProvider(resource=resource)
+    provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
+    return provider
 
 
 def _exporter():

@@ -11,11 +11,16 @@ from apps.common.health import broker_backend_name, cache_backend_name, mongo_ba
 from apps.events.backpressure import sampler
 from config.telemetry import configure_telemetry
 from tests.factories.accounts import StaffFactory, UserFactory, token_client
+from tests.preflight import stop_unless_services_answer
 from tests.telemetry import SpanRecorder
 
 # The suite runs traced, as production does; `spans` records what one test produced.
 configure_telemetry(component="test")
 RECORDER = SpanRecorder.install()
+
+
+def pytest_sessionstart(session):
+    stop_unless_services_answer()
 
 
 def pytest_report_header(config):

@@ -1,7 +1,12 @@
-"""Helpers shared by the test packages: placing orders, draining the outbox, publishing an event."""
+"""Helpers shared by the test packages: placing orders, draining the outbox, publishing an event,
+finding the machine's service control commands, a missing tool."""
 
+import os
+import shutil
 import uuid
+from typing import NoReturn
 
+import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
@@ -49,3 +54,20 @@ def publish_payment_voided(*, amount: int = 2500) -> str:
     with transaction.atomic():
         payment_voided.send(sender=None, subject=data.payment_id, aggregate_version=2, data=data)
     return data.payment_id
+
+
+def service_command(name: str) -> str:
+    """The path of a service's control command (rabbitmqctl, pg_ctlcluster, …): Debian puts some in
+    /usr/sbin, which a minimal PATH such as `env -i … make test` lacks."""
+    found = shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+    if found is None:
+        raise FileNotFoundError(f"{name} is not installed: this test stops and starts the real service")
+    return found
+
+
+def tool_missing(reason: str) -> NoReturn:
+    """A test whose tool (chromium, promtool) this machine lacks: skipped with the reason, saying
+    what to install; in CI (`CI` set) it fails instead, so CI cannot go green without it."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must run this test)")
+    pytest.skip(reason)

@@ -1,9 +1,14 @@
-"""Finished spans kept in memory while a test asks for them (the SDK's in-memory exporter, switched)."""
+"""Finished spans kept in memory while a test asks for them (the SDK's in-memory exporter, switched),
+and log lines rendered as production renders them."""
 
+import io
+import logging
+import logging.config
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -44,3 +49,32 @@ class SpanRecorder(SimpleSpanProcessor):
 
     def trace_of(self, span: ReadableSpan) -> list[ReadableSpan]:
         return [s for s in self.finished if s.context.trace_id == span.context.trace_id]
+
+
+def json_formatter() -> logging.Formatter:
+    """The formatter settings give the stdout handler in production (LOG_FORMAT=json)."""
+    config = dict(settings.LOGGING["formatters"]["json"])
+    return logging.config.DictConfigurator({}).configure_formatter(config)
+
+
+@contextmanager
+def json_lines(*logger_names: str, handlers: tuple[logging.Handler, ...] = ()) -> Iterator[io.StringIO]:
+    """What these loggers write while the block runs, as production's stdout would have it;
+    `handlers` are attached beside, with the same formatter."""
+    stream = io.StringIO()
+    attached = [logging.StreamHandler(stream), *handlers]
+    for handler in attached:
+        handler.setFormatter(json_formatter())
+    loggers = [logging.getLogger(name) for name in logger_names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.INFO)
+        for handler in attached:
+            logger.addHandler(handler)
+    try:
+        yield stream
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            for handler in attached:
+                logger.removeHandler(handler)
+            logger.setLevel(level)

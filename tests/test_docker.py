@@ -1,12 +1,17 @@
 """The docker files cannot run here (no engine): check what can be checked without one."""
 
+import json
 import re
 from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 import pytest
+import structlog
 import yaml
+from opentelemetry import trace
 
 from config.env import BASE_DIR, VARIABLES
+from tests.telemetry import json_lines
 
 DOCKER = BASE_DIR / "docker"
 APP_SERVICES = ("migrate", "web", "worker", "beat")
@@ -42,6 +47,8 @@ def test_compose_has_the_whole_stack(compose):
         "redis",
         "rabbitmq",
         "otel-collector",
+        "tempo",
+        "loki",
         "prometheus",
         "grafana",
         *APP_SERVICES,
@@ -177,3 +184,165 @@ def test_grafana_provisions_the_datasource_and_the_dashboards(compose):
     assert mounted_dashboards
     for target in mounted_dashboards:
         assert str(PurePosixPath(target).parent) in dashboard_dirs, target
+
+
+# A release to its patch level (postgres:15.10, rabbitmq:3.13.7-management), or SQL Server's
+# cumulative update: never `latest`, nor a major alone that moves under the stack (redis:7).
+PINNED_TAG = re.compile(r"v?\d+\.\d+(\.\d+)*(-[\w.-]+)?|\d{4}-CU\d+(-[\w.-]+)?")
+
+
+@pytest.mark.parametrize(
+    ("image", "pinned"),
+    [
+        ("postgres:15.10", True),
+        ("grafana/tempo:2.6.1", True),
+        ("mcr.microsoft.com/mssql/server:2022-CU16-ubuntu-22.04", True),
+        ("redis:7", False),
+        ("mcr.microsoft.com/mssql/server:2022-latest", False),
+        ("grafana/loki", False),
+        ("localhost:5000/loki", False),
+    ],
+)
+def test_image_tag_pinned_reads_tags(image, pinned):
+    assert image_tag_pinned(image) is pinned
+
+
+def image_tag_pinned(image: str) -> bool:
+    name = image.rsplit("/", 1)[-1]  # a registry's port is no tag
+    tag = name.split(":", 1)[1] if ":" in name else ""
+    return bool(PINNED_TAG.fullmatch(tag)) and "latest" not in tag
+
+
+def test_every_service_image_is_pinned(compose):
+    for name, service in compose["services"].items():
+        if "build" in service:
+            continue  # built from this repository; its base images are pinned in the Dockerfile
+        assert image_tag_pinned(service["image"]), f"{name}: {service['image']}"
+
+
+# --- The OpenTelemetry collector, Tempo, Loki and Grafana's links between them ---------------
+
+
+@pytest.fixture(scope="module")
+def collector(compose) -> dict:
+    """The collector's config, read from the file compose mounts at its --config path."""
+    service = compose["services"]["otel-collector"]
+    config_path = next(arg for arg in service["command"] if arg.startswith("--config=")).split("=", 1)[1]
+    return yaml.safe_load((DOCKER / bind_mounts(service)[config_path]).read_text())
+
+
+def mounted_config(compose, service_name: str) -> dict:
+    """A service's own config file: the bind mount its -config.file flag names."""
+    service = compose["services"][service_name]
+    flag = next(arg for arg in service["command"] if arg.startswith("-config.file="))
+    return yaml.safe_load((DOCKER / bind_mounts(service)[flag.split("=", 1)[1]]).read_text())
+
+
+def port(endpoint: str) -> int:
+    return int(endpoint.rsplit(":", 1)[1])
+
+
+def host_and_port(endpoint: str) -> tuple[str, int]:
+    """`http://loki:3100/otlp` or `tempo:4317` -> (host, port)."""
+    url = urlsplit(endpoint if "//" in endpoint else f"//{endpoint}")
+    return url.hostname, url.port
+
+
+def test_collector_pipelines_use_only_components_it_defines_and_all_of_them(collector):
+    pipelines = collector["service"]["pipelines"]
+    used = {kind: set() for kind in ("receivers", "processors", "exporters")}
+    for name, pipeline in pipelines.items():
+        assert name.split("/")[0] in {"traces", "metrics", "logs"}, name
+        assert pipeline["receivers"] and pipeline["exporters"], name
+        for kind in used:
+            used[kind] |= set(pipeline.get(kind, []))
+
+    for kind, names in used.items():
+        assert names == set(collector.get(kind) or {}), kind
+    assert {"traces", "logs"} <= set(pipelines)
+    # Kept, not printed: no pipeline ends in the debug exporter.
+    assert not any(name.split("/")[0] == "debug" for name in used["exporters"])
+
+
+def test_collector_exports_to_compose_services_on_the_ports_they_listen_on(compose, collector):
+    tempo, loki = mounted_config(compose, "tempo"), mounted_config(compose, "loki")
+    listening = {
+        "tempo": {port(tempo["distributor"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"])},
+        "loki": {loki["server"]["http_listen_port"]},
+    }
+    service = compose["services"]["otel-collector"]
+    targets = set()
+    for name, exporter in collector["exporters"].items():
+        host, exporter_port = host_and_port(exporter["endpoint"])
+        assert host in compose["services"], f"{name}: {host}"
+        assert exporter_port in listening[host], f"{name}: {host} listens on {listening[host]}"
+        targets.add(host)
+
+    assert targets == {"tempo", "loki"}
+    assert set(service["depends_on"]) >= targets
+    assert collector["exporters"]["otlphttp/loki"]["endpoint"].endswith("/otlp")  # Loki's OTLP path
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_app_services_send_traces_and_logs_to_the_collectors_receiver(compose, collector, service):
+    environment = compose["services"][service]["environment"]
+    host, app_port = host_and_port(environment["OTEL_EXPORTER_OTLP_ENDPOINT"])
+    receiver = collector["receivers"]["otlp"]["protocols"]["http"]
+
+    assert (host, app_port) == ("otel-collector", port(receiver["endpoint"]))
+    assert environment["OTEL_LOGS_EXPORTER"] == "otlp"
+    assert "otel-collector" in compose["services"][service]["depends_on"]
+    # Sampling as before: one new trace in ten, a caller's decision followed.
+    assert (environment["OTEL_TRACES_SAMPLER"], environment["OTEL_TRACES_SAMPLER_ARG"]) == (
+        "parentbased_traceidratio",
+        "0.1",
+    )
+
+
+@pytest.fixture(scope="module")
+def grafana_datasources(compose) -> dict[str, dict]:
+    mounts = bind_mounts(compose["services"]["grafana"])
+    datasources = [
+        datasource
+        for target, source in mounts.items()
+        if target.startswith("/etc/grafana/provisioning/datasources/")
+        for datasource in yaml.safe_load((DOCKER / source).read_text())["datasources"]
+    ]
+    return {datasource["type"]: datasource for datasource in datasources}
+
+
+def test_grafana_reads_tempo_and_loki_where_they_listen(compose, grafana_datasources):
+    listening = {
+        "tempo": mounted_config(compose, "tempo")["server"]["http_listen_port"],
+        "loki": mounted_config(compose, "loki")["server"]["http_listen_port"],
+    }
+    for kind, listen_port in listening.items():
+        assert host_and_port(grafana_datasources[kind]["url"]) == (kind, listen_port)
+    assert set(compose["services"]["grafana"]["depends_on"]) >= set(listening)
+
+
+def json_line_in_a_span() -> tuple[str, str]:
+    """A log line as production renders it, and its span's trace id."""
+    with (
+        json_lines("tests.docker") as stream,
+        trace.get_tracer(__name__).start_as_current_span("request") as span,
+    ):
+        structlog.get_logger("tests.docker").info("request_finished", status=200)
+    return stream.getvalue().strip(), format(span.get_span_context().trace_id, "032x")
+
+
+def test_a_log_line_links_to_its_trace_and_a_trace_to_its_lines(grafana_datasources):
+    loki, tempo = grafana_datasources["loki"], grafana_datasources["tempo"]
+    (derived,) = loki["jsonData"]["derivedFields"]
+    to_logs = tempo["jsonData"]["tracesToLogsV2"]
+    line, trace_id = json_line_in_a_span()
+
+    # logs -> trace: the derived field finds the trace id in a real line and opens it in Tempo.
+    assert json.loads(line)["trace_id"] == trace_id
+    assert re.search(derived["matcherRegex"], line).group(1) == trace_id
+    assert (derived["datasourceUid"], derived["url"]) == (tempo["uid"], "$${__value.raw}")
+    # trace -> logs: Loki is asked for the span's service (OTLP service.name is Loki's
+    # service_name label) and the lines holding the trace id.
+    assert to_logs["datasourceUid"] == loki["uid"]
+    assert to_logs["filterByTraceID"] is True
+    assert {"key": "service.name", "value": "service_name"} in to_logs["tags"]

@@ -2,7 +2,6 @@
 
 from apps.catalog import selectors, services
 from apps.catalog.contracts import ProductInput, ProductPrice
-from apps.catalog.documents import Product
 from apps.catalog.reservations import stock_commit, stock_release, stock_reserve
 
 __all__ = ["prices_for", "product_count", "product_upsert", "stock_commit", "stock_release", "stock_reserve"]
@@ -33,4 +32,4 @@ def product_upsert(*, product: ProductInput) -> ProductPrice:
 
 
 def product_count() -> int:
-    return Product.objects.count()
+    return selectors.product_count()

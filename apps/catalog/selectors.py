@@ -95,6 +95,10 @@ def product_page(*, filters: ProductFilters, after_sku: str | None, limit: int) 
     return cache.get_or_compute(cache.list_key(fingerprint), load, ttl=cache.LIST_TTL)
 
 
+def product_count() -> int:
+    return Product.objects.count()
+
+
 def categories() -> list[str]:
     return cache.get_or_compute(
         cache.list_key("categories"),  # stale with the list pages: a new category is usable at once

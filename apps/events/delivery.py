@@ -14,8 +14,8 @@ from apps.common.outages import is_store_outage
 from apps.events import metrics, registry
 from apps.events.models import DeadLetter, InboxEntry, OutboxEvent
 from apps.events.outbox import nudge_relay
-from apps.events.schemas import SchemaViolation, validate_data
 from apps.events.tracing import continue_trace
+from apps.events.validation import SchemaViolation, validate_data
 
 logger = structlog.get_logger(__name__)
 tracer = trace.get_tracer(__name__)

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.dispatch import Signal
 
-from apps.events import metrics, schemas
+from apps.events import metrics, validation
 from apps.events.envelope import build_envelope, event_module
 from apps.events.models import OutboxEvent
 from apps.events.tracing import restoring_context
@@ -45,9 +45,9 @@ def _record(sender, signal: Signal, *, subject, data, aggregate_version: int, **
         event_type=_event_types[signal], subject=subject, data=data, aggregate_version=aggregate_version
     )
     if settings.EVENTS_VALIDATE_ON_SEND:
-        schemas.validate_emitted(envelope)
+        validation.validate_emitted(envelope)
     if settings.EVENTS_SAMPLE_DIR:
-        schemas.record_sample(envelope)
+        validation.record_sample(envelope)
     OutboxEvent.objects.create(
         event_id=envelope["id"], type=envelope["type"], subject=envelope["subject"], envelope=envelope
     )

@@ -11,10 +11,10 @@ Shed:      @shed_when_backed_up on a non-critical write: 503 while the pipeline 
 
 from apps.events.backpressure import shed_when_backed_up
 from apps.events.outbox import OutsideTransaction, domain_signal
-from apps.events.projections import apply_if_newer
 from apps.events.registry import subscribe
 from apps.events.selectors import Backlog, events_about, outbox_backlog
 from apps.events.tracing import continue_trace, restoring_context
+from apps.events.versioned_writes import apply_if_newer
 
 __all__ = [
     "Backlog",

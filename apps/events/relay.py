@@ -1,5 +1,7 @@
 """Publish committed outbox rows to the broker: one dispatch task per (event, handler)."""
 
+from contextlib import nullcontext
+
 import structlog
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +31,7 @@ def relay_batch(*, batch_size: int) -> int:
             .filter(published_at__isnull=True, available_at__lte=timezone.now())
             .order_by("id")[:batch_size]
         )
-        with dispatch.app.producer_or_acquire() as producer:  # one broker channel for the batch
+        with _producer(dispatch.app) as producer:
             for event in batch:
                 with _event_span(event, batch_span=span):
                     _publish(event, dispatch, producer)
@@ -39,6 +41,14 @@ def relay_batch(*, batch_size: int) -> int:
             )
         span.set_attribute("events.count", len(batch))
     return len(batch)
+
+
+def _producer(app):
+    """One broker channel for the batch; none in-process (eager tasks publish nothing, and a
+    producer would open a connection to a broker that is not configured)."""
+    if app.conf.task_always_eager:
+        return nullcontext()
+    return app.producer_or_acquire()
 
 
 def _publish(event: OutboxEvent, dispatch, producer) -> None:

@@ -13,6 +13,7 @@ from kombu import Queue
 
 from config.env import BASE_DIR, database_from_url, env, sqlite_url
 from config.logs import add_trace_context, redact_secrets
+from config.telemetry import logs_exported
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="embedded-default-insecure-key-do-not-deploy")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -314,6 +315,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["apps.common.parsers.DepthLimitedJSONParser"],
+    # JSON is the only format: `?format=` would be a second way to ask, answered 404 for any value.
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.CursorPagination",
@@ -450,5 +453,12 @@ LOGGING = {
         # The Stripe SDK logs request bodies at DEBUG: payment method ids, or whatever a buggy
         # client put there (a card number). Its INFO lines add nothing our spans lack.
         "stripe": {"level": "WARNING"},
+        # Celery's "Task … succeeded in …: <return value>" repeats our event_handled line with
+        # the task's arguments (whole envelopes); failures are still logged at ERROR.
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
+if logs_exported():
+    # The same JSON line, also sent to the collector (and from there to Loki in compose).
+    LOGGING["handlers"]["otlp"] = {"()": "config.logs.OTLPLogHandler", "formatter": "json"}
+    LOGGING["root"]["handlers"].append("otlp")

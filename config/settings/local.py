@@ -1,10 +1,14 @@
 """Developer machine: the embedded default, or real services when their variables are set."""
 
+from config.env import VAR_DIR
 from config.settings.base import *  # noqa: F403
 from config.settings.base import LOGGING, MONGODB, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 LOGGING["handlers"]["stdout"]["formatter"] = env("LOG_FORMAT", default="console")
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Customer emails go to one file per message under var/mail/ (a whole MIME message on the
+# console is ~100 lines; the event_handled line already says each was sent).
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEMO_CATALOG_ON_START = MONGODB["mock"]
 WHITENOISE_AUTOREFRESH = DEBUG  # serve static files from the apps without collectstatic

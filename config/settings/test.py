@@ -1,12 +1,27 @@
-"""pytest settings: the stores are whatever the environment configures (see .ci/run)."""
+"""pytest settings: the machine's real PostgreSQL, Redis and RabbitMQ on 127.0.0.1 unless the
+environment names others. `make test` needs no variable; tests/preflight.py stops the run with one
+clear line when a service does not answer."""
 
+import os
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from kombu import Queue
 
-from config.settings.base import *  # noqa: F403
-from config.settings.base import BASE_DIR, CACHES, LOGGING, MONGODB, env
+# Test defaults, set before base settings read the environment. pytest-django creates (and drops)
+# test_commerce and test_commerce_reporting; Redis DB 1 keeps test keys off a developer's DB 0.
+TEST_SERVICE_DEFAULTS = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/commerce",
+    "REPORTING_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/commerce_reporting",
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+}
+for _name, _default in TEST_SERVICE_DEFAULTS.items():
+    os.environ.setdefault(_name, _default)
+
+
+from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import BASE_DIR, CACHES, LOGGING, MONGODB, env  # noqa: E402
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only

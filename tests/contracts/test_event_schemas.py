@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from apps.events.contracts_schema import breaking_changes, event_data_contracts
 from apps.events.outbox import _event_types
+from apps.events.schema_generation import breaking_changes, event_data_contracts
 from config.env import BASE_DIR
 
 SCHEMAS = BASE_DIR / "contracts" / "events"

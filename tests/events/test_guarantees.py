@@ -15,6 +15,7 @@ from tests.events.conftest import real_worker, wait_for
 from tests.events.probe import signals
 from tests.events.probe.models import Effect
 from tests.events.probe.services import thing_do
+from tests.helpers import service_command
 
 pytestmark = [real_worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 RECORD = "tests.events.probe.handlers.record"
@@ -88,11 +89,13 @@ def test_a_worker_killed_mid_handler_leaves_the_event_for_the_next_one(worker_pr
 
 
 def test_events_committed_while_the_broker_is_down_are_delivered_once_it_is_back(worker_process):
-    subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=60)
+    subprocess.run([service_command("rabbitmqctl"), "stop_app"], check=True, capture_output=True, timeout=60)
     try:
         subjects = [thing_do(note=f"during outage {i}") for i in range(20)]  # nudges fail; commits do not
     finally:
-        subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [service_command("rabbitmqctl"), "start_app"], check=True, capture_output=True, timeout=120
+        )
         wait_for(_broker_accepts_connections, timeout=60, what="RabbitMQ to come back")
     assert OutboxEvent.objects.filter(published_at__isnull=True).count() == 20
 

@@ -1,21 +1,19 @@
 """The orders back office in a real browser: log in, search, open an order, ship it; roles see only
 their own actions. test_admin.py covers the same pages through Django's test client.
 
-Playwright drives Debian's chromium at /usr/bin/chromium (.ci/run installs it); it never downloads
+Playwright drives Debian's chromium (tests/browser.py; .ci/run installs it); it never downloads
 a browser. The live server runs in a thread of this process, so it shares the mongomock catalog.
 """
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from apps.orders.models import Order, OrderStatus, OrderStatusChange
 from apps.payments.models import Payment, Refund
-from tests.factories.accounts import PASSWORD, StaffFactory
+from tests.browser import browser_page, log_in
+from tests.factories.accounts import StaffFactory
 from tests.factories.catalog import ProductFactory
 from tests.helpers import drain_outbox, place
 
@@ -23,41 +21,9 @@ from tests.helpers import drain_outbox, place
 # rows) that an earlier transactional test's flush removed.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases="__all__")
 
-CHROMIUM = "/usr/bin/chromium"
 LIST = "/admin/orders/order/"
 SCREENSHOT = "/tmp/admin-shipped.png"  # noqa: S108 - a fixed place to look at after a run
 HISTORY_COLUMNS = ("from_status", "to_status", "actor", "reason")
-
-
-@contextmanager
-def browser_page(live_server) -> Iterator[Page]:
-    """A page of headless chromium whose relative URLs go to the live server.
-
-    No ORM inside this block: Playwright's sync API runs an asyncio loop in this thread, where Django
-    raises SynchronousOnlyOperation. Tests read what they need before it and check the DB after it,
-    so DJANGO_ALLOW_ASYNC_UNSAFE stays unset.
-    """
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`, as .ci/run does). "
-            "Never `playwright install`."
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            page = browser.new_page(base_url=live_server.url)
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            browser.close()
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/admin/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form input[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/$"))
 
 
 def object_tools(page: Page) -> list[str]:

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
 from apps.common.problems import Problem
-from apps.payments import services
+from apps.payments import selectors, services
 from apps.payments.api.serializers import (
     CaptureSerializer,
     PaymentSerializer,
@@ -139,7 +139,7 @@ def _require_perm(request, permission: str) -> None:
 
 
 def _payment(payment_id) -> Payment:
-    payment = Payment.objects.prefetch_related("refunds").filter(pk=payment_id).first()
+    payment = selectors.payment_with_refunds(payment_id=payment_id)
     if payment is None:
         raise exceptions.NotFound("No such payment.")
     return payment

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from apps.events.contracts_schema import event_data_contracts, event_schema
+from apps.events.schema_generation import event_data_contracts, event_schema
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Order-tolerant projections: apply an event only if its aggregateversion is newer.
+"""Order-tolerant writes for projections: apply an event only if its aggregateversion is newer.
 
 Events of one aggregate can arrive out of order (retries, several workers). A projection model
 has an integer `aggregate_version` field; write through `apply_if_newer` and an older event
