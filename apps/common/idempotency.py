@@ -71,7 +71,12 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             "endpoint": f"{request.method} {request.path}",
             "key": key,
         }
-        claim = _claim(scope, _fingerprint(request.data))
+        fingerprint = _fingerprint(request.data)
+        try:
+            claim = _claim(scope, fingerprint)
+        except DatabaseError:
+            _abandon(scope)  # the INSERT may have committed before the connection died
+            raise
         if isinstance(claim, Response):
             return claim
         try:
@@ -80,12 +85,12 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             except Exception as exc:
                 response = self.handle_exception(exc)  # DRF's own; re-raises what it cannot answer
         except BaseException:
-            _release(claim)
+            _settle(scope, lambda: _release(claim))
             raise
         if isinstance(response, Response) and _storable(response.status_code):
-            _complete(claim, response)
+            _settle(scope, lambda: _complete(claim, response))
         else:
-            _release(claim)
+            _settle(scope, lambda: _release(claim))
         return response
 
     return wrapper
@@ -140,8 +145,10 @@ def _claim(scope: dict[str, str], fingerprint: str) -> IdempotencyKey | Response
         raise IdempotencyKeyReused()
     if record.state == IdempotencyKey.State.COMPLETED:
         return _replay(record)
-    if record.created_at > now - settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT and not _abandoned(record):
-        raise IdempotencyKeyInFlight()
+    if record.created_at > now - settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT:
+        if not _abandoned(scope):
+            raise IdempotencyKeyInFlight()
+        _forget_abandoned(scope)  # one takeover per abandonment; later duplicates wait as usual
     return _take_over(record, fresh)  # the process that claimed it died, or gave up in an outage
 
 
@@ -186,28 +193,44 @@ def _complete(claim: IdempotencyKey, response: Response) -> None:
 
 
 def _release(claim: IdempotencyKey) -> None:
+    _owned(claim).filter(state=IdempotencyKey.State.IN_FLIGHT).delete()
+
+
+def _settle(scope: dict[str, str], write: Callable[[], None]) -> None:
     try:
-        _owned(claim).filter(state=IdempotencyKey.State.IN_FLIGHT).delete()
+        write()
     except DatabaseError:
-        # The database went away mid-request: the claim stays in flight, and a retry after our
-        # 503 would get 409 until IDEMPOTENCY_IN_FLIGHT_TIMEOUT. Say in the cache that no one owns
-        # it any more, so the retry takes it over at once.
-        try:
-            cache.set(
-                _abandoned_key(claim), 1, timeout=int(settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT.total_seconds())
-            )
-        except Exception:  # cache down too: the in-flight timeout still frees the key
-            logger.warning("idempotency_claim_not_released", claim=claim.pk)
+        _abandon(scope)
         raise
 
 
-def _abandoned_key(claim: IdempotencyKey) -> str:
-    return f"idempotency:abandoned:{claim.pk}:{claim.created_at.timestamp()}"
-
-
-def _abandoned(record: IdempotencyKey) -> bool:
+def _abandon(scope: dict[str, str]) -> None:
+    """The database went away mid-request (claim, completion or release failed): the key may be
+    left in flight, and the retry after our 503 would get 409 until IDEMPOTENCY_IN_FLIGHT_TIMEOUT.
+    Say in the cache that nobody owns it any more, so the retry takes it over at once."""
     try:
-        return bool(cache.get(_abandoned_key(record)))
+        cache.set(
+            _abandoned_key(scope), 1, timeout=int(settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT.total_seconds())
+        )
+    except Exception:  # cache down too: the in-flight timeout still frees the key
+        logger.warning("idempotency_claim_not_released", endpoint=scope["endpoint"])
+
+
+def _abandoned_key(scope: dict[str, str]) -> str:
+    digest = hashlib.sha256(json.dumps(scope, sort_keys=True).encode()).hexdigest()
+    return f"idempotency:abandoned:{digest}"
+
+
+def _forget_abandoned(scope: dict[str, str]) -> None:
+    try:
+        cache.delete(_abandoned_key(scope))
+    except Exception:
+        logger.warning("idempotency_abandoned_mark_not_cleared", endpoint=scope["endpoint"])
+
+
+def _abandoned(scope: dict[str, str]) -> bool:
+    try:
+        return bool(cache.get(_abandoned_key(scope)))
     except Exception:
         return False
 
