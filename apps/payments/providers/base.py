@@ -5,6 +5,7 @@ that moves money carries an idempotency key the provider honours, so a retry aft
 can never charge twice.
 """
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -53,6 +54,18 @@ class UnreadableWebhook(ProviderError):
         self.event_id = event_id
         self.event_type = event_type
         super().__init__(reason)
+
+
+def signed_json_object(body: bytes | str) -> dict:
+    """The JSON object of a webhook whose signature already checked out; anything else is
+    UnreadableWebhook (parked), never a bad signature."""
+    try:
+        event = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise UnreadableWebhook(f"signed body is not JSON: {type(exc).__name__}") from None
+    if not isinstance(event, dict):
+        raise UnreadableWebhook("signed body is not a JSON object")
+    return event
 
 
 @dataclass(frozen=True, slots=True)

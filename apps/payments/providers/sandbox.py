@@ -15,7 +15,6 @@ HMAC-SHA256 in a `Sandbox-Signature: t=<unix time>,v1=<hex>` header over "<t>.<b
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from apps.payments.providers.base import (
     Unavailable,
     UnreadableWebhook,
     WebhookEvent,
+    signed_json_object,
 )
 
 OK = "pm_sandbox_ok"
@@ -86,7 +86,7 @@ class SandboxProvider(PaymentProvider):
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent | None:
         self._verify(body, headers.get("Sandbox-Signature", ""))
         # Signed by the sandbox from here on: whatever is wrong is parked, not refused.
-        event = _json_object(body)
+        event = signed_json_object(body)
         event_id, event_type = str(event.get("id", "")), str(event.get("type", ""))
         kind = _KINDS.get(event_type)
         if kind is None and event_type:
@@ -126,16 +126,6 @@ class SandboxProvider(PaymentProvider):
     def _mac(self, timestamp: int, body: bytes) -> str:
         message = str(timestamp).encode() + b"." + body
         return hmac.new(self.webhook_secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def _json_object(body: bytes) -> dict:
-    try:
-        event = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise UnreadableWebhook(f"signed body is not JSON: {type(exc).__name__}") from None
-    if not isinstance(event, dict):
-        raise UnreadableWebhook("signed body is not a JSON object")
-    return event
 
 
 def _missing(field: str):

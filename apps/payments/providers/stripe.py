@@ -24,7 +24,6 @@ policy lives in one place. `timeout` is split between connecting and reading so 
 never exceed it (requests' read timeout bounds each wait for bytes; Stripe answers in one piece).
 """
 
-import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from apps.payments.providers.base import (
     Unavailable,
     UnreadableWebhook,
     WebhookEvent,
+    signed_json_object,
 )
 
 WEBHOOK_TOLERANCE = 300  # seconds, the SDK's default: older signed events are refused as replays
@@ -131,7 +131,7 @@ class StripeProvider(PaymentProvider):
             )
         except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
             raise InvalidWebhook(f"Stripe webhook rejected: {exc}") from exc
-        event = _json_object(payload)
+        event = signed_json_object(payload)
         event_id, event_type = str(event.get("id") or ""), str(event.get("type") or "")
         kind = _KINDS.get(event_type)
         if kind is None and event_type:
@@ -163,16 +163,6 @@ class StripeProvider(PaymentProvider):
             raise UnreadableWebhook(
                 f"Stripe event without a usable {exc}", event_id=event_id, event_type=event_type
             ) from exc
-
-
-def _json_object(payload: str) -> dict:
-    try:
-        event = json.loads(payload)
-    except (ValueError, RecursionError) as exc:
-        raise UnreadableWebhook(f"signed body is not JSON: {type(exc).__name__}") from None
-    if not isinstance(event, dict):
-        raise UnreadableWebhook("signed body is not a JSON object")
-    return event
 
 
 # InvalidRequestError codes that are Stripe saying no about the money or the customer's method.
