@@ -1,10 +1,18 @@
 """The catalog module's public surface: the only catalog code other modules may import."""
 
-from apps.catalog import selectors, services
-from apps.catalog.contracts import ProductInput, ProductPrice
+from apps.catalog import products, selectors, services
+from apps.catalog.contracts import ProductDraft, ProductInput, ProductPrice
 from apps.catalog.reservations import stock_commit, stock_release, stock_reserve
 
-__all__ = ["prices_for", "product_count", "product_upsert", "stock_commit", "stock_release", "stock_reserve"]
+__all__ = [
+    "prices_for",
+    "product_count",
+    "product_create",
+    "product_upsert",
+    "stock_commit",
+    "stock_release",
+    "stock_reserve",
+]
 
 
 def prices_for(*, skus: list[str]) -> dict[str, ProductPrice]:
@@ -18,6 +26,8 @@ def prices_for(*, skus: list[str]) -> dict[str, ProductPrice]:
             currency=payload["price"]["currency"],
             active=payload["active"],
             available=payload["available"],
+            weight_grams=payload.get("weight_grams", 0),
+            tax_class=payload.get("tax_class", "standard"),
         )
         for sku, payload in selectors.product_details(skus=skus).items()
     }
@@ -27,8 +37,21 @@ def product_upsert(*, product: ProductInput) -> ProductPrice:
     """Create or update a product (demo data, imports)."""
     saved = services.product_upsert(product=product)
     return ProductPrice(
-        saved.sku, saved.name, saved.price_amount, saved.currency, saved.active, saved.available
+        saved.sku,
+        saved.name,
+        saved.price_amount,
+        saved.currency,
+        saved.active,
+        saved.available,
+        saved.weight_grams,
+        saved.tax_class,
     )
+
+
+def product_create(*, draft: ProductDraft) -> str:
+    """A product with its variants, whole or not at all (CatalogInvalid names each bad field).
+    Returns the product's slug."""
+    return products.product_create(draft=draft).slug
 
 
 def product_count() -> int:

@@ -13,6 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.accounts.public import account_link
 from apps.common.money import Money
 from apps.notifications.models import Delivery
 from apps.notifications.signing import signature_header
@@ -20,6 +21,12 @@ from apps.notifications.sms import SmsError, sms_provider
 from apps.notifications.urlguard import InvalidIPAddress, webhook_session, webhook_url_problem
 
 EXCERPT_CHARS = 500
+# Which account emails carry a link from accounts.public.account_link (and what kind).
+ACCOUNT_LINK_PURPOSES = {
+    "accounts.CustomerRegistered.v1": "verify-email",
+    "accounts.CustomerEmailChangeRequested.v1": "verify-email",
+    "accounts.CustomerPasswordResetRequested.v1": "reset-password",
+}
 USER_AGENT = "commerce-webhooks/1"
 
 
@@ -68,6 +75,14 @@ def template_context(envelope: dict) -> dict:
 
 def _send_email(delivery: Delivery) -> Attempt:
     context = template_context(delivery.envelope)
+    purpose = ACCOUNT_LINK_PURPOSES.get(delivery.event_type)
+    if purpose:
+        try:  # made now, never stored: the link works for its full lifetime from this send
+            context["link"] = account_link(
+                account_id=delivery.envelope["data"]["customer_id"], purpose=purpose
+            )
+        except LookupError as exc:  # verified, deleted or deactivated meanwhile: nothing to send
+            return Attempt(ok=False, retryable=False, error=f"link no longer applies: {exc}")
     base = f"notifications/{delivery.template}"
     subject = " ".join(_render(f"{base}.subject.txt", context).split())  # one line, as headers need
     message = EmailMultiAlternatives(

@@ -3,6 +3,7 @@
 import structlog
 from django.conf import settings
 
+from apps.accounts.public import account_get
 from apps.catalog.public import stock_commit, stock_release
 from apps.events.public import subscribe
 from apps.orders import services
@@ -80,3 +81,19 @@ def _move(order_id: str, service, *, only_from) -> None:
     order = Order.objects.filter(pk=order_id).first()
     if order is not None and order.status in only_from:
         service(order=order)  # otherwise not ours, or already moved on (a late or repeated event)
+
+
+@subscribe("accounts.CustomerEmailVerified.v1")
+def give_guest_orders(envelope: dict) -> None:
+    """A guest who signs up and verifies the address sees the orders placed with it."""
+    try:
+        account = account_get(account_id=envelope["data"]["customer_id"])
+    except LookupError:  # deleted since: nobody to give them to
+        return
+    claimed = services.orders_claim_guest(customer_id=account.id, email=account.email)
+    logger.info("orders_guest_claimed", customer_id=account.id, orders=claimed)
+
+
+@subscribe("accounts.CustomerDeleted.v1")
+def erase_customer(envelope: dict) -> None:
+    services.orders_erase_customer(customer_id=envelope["data"]["customer_id"])

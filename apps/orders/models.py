@@ -18,7 +18,10 @@ class Order(models.Model):
     # Derived from (customer, Idempotency-Key): a re-run of the same request finds the same order.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     number = models.CharField(max_length=20, unique=True)
-    customer_id = models.BigIntegerField(db_index=True)  # a plain value: accounts is another module
+    # A plain value: accounts is another module. None: a guest's order, given to the customer who
+    # verifies its email address (accounts.CustomerEmailVerified.v1). After the account is
+    # deleted the number stays, pointing at no account (ids are never reused).
+    customer_id = models.BigIntegerField(db_index=True, null=True, blank=True)
     customer_email = models.EmailField(max_length=254)  # as at order time, for staff searching
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED)
     currency = models.CharField(max_length=3)

@@ -321,3 +321,28 @@ def _event(order: Order, **extra) -> dict:
         "aggregate_version": order.version,
         "data": data | extra,
     }
+
+
+def orders_claim_guest(*, customer_id: int, email: str) -> int:
+    """Give the customer the guest orders placed with their (just verified) address. Returns how
+    many; a repeat finds none left (idempotent)."""
+    with transaction.atomic():
+        return Order.objects.filter(customer_id__isnull=True, customer_email__iexact=email).update(
+            customer_id=customer_id, updated_at=timezone.now()
+        )
+
+
+PERSONAL_ADDRESS_FIELDS = ("phone",)  # not on an invoice: erased with the account
+
+
+def orders_erase_customer(*, customer_id: int) -> int:
+    """A deleted customer's orders keep what the books need (number, lines, amounts, the invoice
+    name and address) and lose the contact details (email, phone). Returns how many orders."""
+    with transaction.atomic():
+        orders = list(Order.objects.select_for_update().filter(customer_id=customer_id).order_by("pk"))
+        for order in orders:
+            address = {k: v for k, v in order.shipping_address.items() if k not in PERSONAL_ADDRESS_FIELDS}
+            Order.objects.filter(pk=order.pk).update(
+                customer_email="", shipping_address=address, updated_at=timezone.now()
+            )
+    return len(orders)

@@ -76,3 +76,9 @@ NOTIFICATIONS_SWEEP_GRACE = 1
 NOTIFICATIONS_WEBHOOK_TIMEOUT = 2
 NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS = True
 NOTIFICATIONS_SMS_PROVIDER = {"class": "apps.notifications.sms.LocmemSmsProvider"}
+# Real-worker tests read what a worker process sends from an SMTP server they run on 127.0.0.1.
+if env("TEST_SMTP_PORT", default=None):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = "127.0.0.1", env.int("TEST_SMTP_PORT")
+    EMAIL_HOST_USER = EMAIL_HOST_PASSWORD = ""
+    EMAIL_USE_TLS = EMAIL_USE_SSL = False

@@ -19,8 +19,13 @@ def test_each_role_has_exactly_the_permissions_it_needs():
         "orders.cancel_order",
         "payments.view_payment",
         "accounts.view_user",
+        "catalog.view_productadminentry",
     }
-    assert permissions_of("fulfilment") == {"orders.view_order", "orders.ship_order"}
+    assert permissions_of("fulfilment") == {
+        "orders.view_order",
+        "orders.ship_order",
+        "catalog.view_productadminentry",
+    }
     assert permissions_of("finance") == {
         "orders.view_order",
         "payments.view_payment",

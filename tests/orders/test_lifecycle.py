@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.catalog.documents import Product, Reservation
+from apps.catalog.documents import Reservation, Variant
 from apps.orders.contracts import SYSTEM, ConcurrentUpdate
 from apps.orders.models import Order
 from apps.orders.services import order_deliver, order_mark_paid
@@ -51,7 +51,7 @@ def test_a_customer_cancels_a_placed_order_the_authorization_is_voided_and_stock
     ]
     assert Payment.objects.get().status == "voided"
     assert order.payment_status == "voided"
-    product = Product.objects.get(sku="MUG")
+    product = Variant.objects.get(sku="MUG")
     assert (product.on_hand, product.available) == (10, 10)
     assert Reservation.objects.get().status == "returned"
 

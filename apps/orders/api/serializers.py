@@ -45,8 +45,24 @@ class PaymentInputSerializer(serializers.Serializer):
 
 class OrderCreateSerializer(serializers.Serializer):
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=settings.ORDERS_MAX_LINES)
-    shipping_address = AddressSerializer()
+    shipping_address = AddressSerializer(
+        required=False, help_text="The address itself; or give `shipping_address_id`."
+    )
+    shipping_address_id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="One of your saved addresses (`/accounts/me/addresses`), instead of `shipping_address`.",
+    )
     payment = PaymentInputSerializer()
+
+    def validate(self, attrs: dict) -> dict:
+        given = [name for name in ("shipping_address", "shipping_address_id") if name in attrs]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"shipping_address": ["Give either shipping_address or shipping_address_id (one of them)."]},
+                code="required" if not given else "invalid",
+            )
+        return attrs
 
     def validate_lines(self, lines: list[dict]) -> list[dict]:
         seen: set[str] = set()

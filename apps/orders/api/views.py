@@ -3,10 +3,13 @@
 from contextlib import contextmanager
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.contracts import AddressNotFound
+from apps.accounts.public import address_get
 from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
 from apps.common.pagination import CursorPagination
@@ -60,6 +63,8 @@ class OrderListCreateView(APIView):
         payload = OrderCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        if "shipping_address_id" in data:
+            data["shipping_address"] = _saved_address(request.user.pk, data["shipping_address_id"])
         with domain_problems():
             order = services.order_create(
                 customer=Customer(request.user.pk, request.user.email),
@@ -85,6 +90,25 @@ class OrderListCreateView(APIView):
         paginator = CursorPagination()
         page = paginator.paginate_queryset(orders_visible_to(request.user), request, view=self)
         return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+
+
+def _saved_address(account_id: int, address_id: int) -> dict:
+    """The address book entry as the order keeps it (a copy: later edits do not change the order)."""
+    try:
+        address = address_get(account_id=account_id, address_id=address_id)
+    except AddressNotFound:
+        raise serializers.ValidationError(
+            {
+                "shipping_address_id": [
+                    ErrorDetail("You have no saved address with this id.", code="not_found")
+                ]
+            }
+        ) from None
+    copy = {
+        field: getattr(address, field)
+        for field in ("name", "line1", "line2", "city", "postal_code", "country", "phone")
+    }
+    return copy | ({"region": address.region} if address.region else {})
 
 
 class OrderDetailView(APIView):

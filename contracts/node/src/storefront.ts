@@ -35,7 +35,7 @@ type Call<P extends keyof paths, M extends Method> = Part<"path", Operation<P, M
 
 /** How request() reads any Call once its callers are checked. */
 interface Parts {
-    path?: Record<string, string> | undefined;
+    path?: Record<string, string | number> | undefined;
     query?: Record<string, string | number | boolean | null | undefined> | undefined;
     headers?: Record<string, string | undefined> | undefined;
     body?: object | undefined;
@@ -69,7 +69,7 @@ async function request<P extends keyof paths & string, M extends Method, S exten
             .map(([name, value]): [string, string] => [name, String(value)]),
     );
     const headers: Record<string, string> = { Accept: "application/json", ...definedOnly(parts.headers ?? {}) };
-    if (parts.token !== undefined) headers.Authorization = `Token ${parts.token}`;
+    if (parts.token !== undefined) headers.Authorization = `Bearer ${parts.token}`;
     if (parts.body !== undefined) headers["Content-Type"] = "application/json";
     const response = await fetch(`${baseUrl}${path}${query.size ? `?${query}` : ""}`, {
         method: method.toUpperCase(),
