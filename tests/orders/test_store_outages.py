@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core import mail
 from django.db import close_old_connections, connections
 
-from apps.accounts.services import token_issue
+from apps.accounts.tokens import token_issue
 from apps.events.models import DeadLetter
 from apps.orders.models import Order
 from config.celery import app as celery_app
@@ -117,7 +117,7 @@ class Shopper(threading.Thread):
         super().__init__(daemon=True)
         self.url, self.sku, self.key_prefix = url, sku, name
         self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Token {token}"
+        self.session.headers["Authorization"] = f"Bearer {token}"
         self.answers: list[tuple[int, str, str | None]] = []  # status, content type, Retry-After
         self.accepted: list[str] = []
         self.placed = threading.Event()
@@ -151,7 +151,7 @@ class Shopper(threading.Thread):
 def _orders_during(outage, stack_url: str) -> list[Shopper]:
     ProductFactory(sku="BLINK-1", on_hand=1000)
     shoppers = [
-        Shopper(stack_url, token_issue(user=UserFactory()), "BLINK-1", f"shopper-{i}")
+        Shopper(stack_url, token_issue(user=UserFactory())[0], "BLINK-1", f"shopper-{i}")
         for i in range(SHOPPERS)
     ]
     close_old_connections()
