@@ -54,6 +54,7 @@ def start_server() -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "CATALOG_EMBEDDED_PER_PROCESS": "true",  # one mongomock catalog per worker, on purpose
         "PORT": str(PORT),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
         "LOG_LEVEL": "WARNING",

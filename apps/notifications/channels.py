@@ -18,7 +18,7 @@ from apps.common.money import Money
 from apps.notifications.models import Delivery
 from apps.notifications.signing import signature_header
 from apps.notifications.sms import SmsError, sms_provider
-from apps.notifications.urlguard import webhook_url_problem
+from apps.notifications.urlguard import InvalidIPAddress, webhook_session, webhook_url_problem
 
 EXCERPT_CHARS = 500
 # Which account emails carry a link from accounts.public.account_link (and what kind).
@@ -145,13 +145,20 @@ def _send_webhook(delivery: Delivery) -> Attempt:
             headers[name] = delivery.envelope[name]
     started = time.monotonic()
     try:
-        response = requests.post(
-            endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
-            allow_redirects=False,  # a redirect could lead anywhere, past the URL guard
-            stream=True,
+        with webhook_session() as session:
+            response = session.post(
+                endpoint.url,
+                data=body,
+                headers=headers,
+                timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
+                allow_redirects=False,  # a redirect could lead anywhere, past the URL guard
+                stream=True,
+            )
+            with response:
+                excerpt = response.raw.read(EXCERPT_CHARS, decode_content=True).decode("utf-8", "replace")
+    except InvalidIPAddress as exc:  # resolved to a private address at connect time (DNS rebinding)
+        return Attempt(
+            ok=False, retryable=False, error=f"URL refused: resolves to a non-public address ({exc})"
         )
     except requests.Timeout:
         return Attempt(ok=False, retryable=True, error="timeout", latency_ms=_ms_since(started))
@@ -159,8 +166,6 @@ def _send_webhook(delivery: Delivery) -> Attempt:
         return Attempt(
             ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}", latency_ms=_ms_since(started)
         )
-    with response:
-        excerpt = response.raw.read(EXCERPT_CHARS, decode_content=True).decode("utf-8", "replace")
     return _classify(response.status_code, response.headers.get("Retry-After"), excerpt, _ms_since(started))
 
 

@@ -14,6 +14,7 @@ from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 
 from apps.accounts.public import account_get, account_link
+from apps.common.outages import retry_through_outage
 from apps.events.public import continue_trace, restoring_context
 from apps.notifications import channels
 from apps.notifications.models import Channel, Delivery, DeliveryStatus, WebhookEndpoint
@@ -189,17 +190,21 @@ def _next_status(delivery: Delivery, attempt: channels.Attempt) -> tuple[str, fl
 
 
 def _record(delivery: Delivery, attempt: channels.Attempt, *, status: str, delay: float) -> None:
+    # The message has left: if the database blinks now, keep trying to write that down. Giving up
+    # would leave the lease to expire and the sweep to send the same email a second time.
     now = timezone.now()
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=status,
-        lease_until=None,
-        next_attempt_at=now + timedelta(seconds=delay),
-        response_status=attempt.status,
-        response_excerpt=attempt.excerpt,
-        latency_ms=attempt.latency_ms,
-        last_error=attempt.error,
-        delivered_at=now if attempt.ok else None,
-        updated_at=now,
+    retry_through_outage(
+        lambda: Delivery.objects.filter(pk=delivery.pk).update(
+            status=status,
+            lease_until=None,
+            next_attempt_at=now + timedelta(seconds=delay),
+            response_status=attempt.status,
+            response_excerpt=attempt.excerpt,
+            latency_ms=attempt.latency_ms,
+            last_error=attempt.error,
+            delivered_at=now if attempt.ok else None,
+            updated_at=now,
+        )
     )
     log = logger.bind(
         delivery_id=delivery.pk, channel=delivery.channel, attempt=delivery.attempts, status=status

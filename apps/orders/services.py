@@ -27,6 +27,7 @@ from apps.orders.contracts import (
 )
 from apps.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from apps.orders.transitions import TRANSITIONS
+from apps.payments.contracts import PaymentDeclined
 from apps.payments.public import payment_authorize, payment_capture
 
 logger = structlog.get_logger(__name__)
@@ -85,18 +86,42 @@ def order_create(
 
 def order_ship(*, order: Order, carrier: str, tracking_number: str, actor: Actor) -> Order:
     """Mark shipped with carrier and tracking. An order not captured yet is captured first
-    (the on_shipment policy, or an immediate capture still on its way): nothing ships unpaid."""
-    if order.status == OrderStatus.PLACED:
-        payment_capture(payment_id=str(order.payment_id), idempotency_key=f"capture:{order.pk}")
-        _transition(order, "pay", actor=SYSTEM, reason="captured on shipment")
-    return _transition(
-        order,
-        "ship",
-        actor=actor,
-        reason=f"{carrier} {tracking_number}",
-        carrier=carrier,
-        tracking_number=tracking_number,
-    )
+    (the on_shipment policy, or an immediate capture still on its way): nothing ships unpaid.
+
+    The capture happens only once this request has won the order: its row is locked at the
+    version we read (a cancel that got there first makes this a ConcurrentUpdate before any money
+    moves), and a cancel arriving during the capture waits for the lock and then loses on the
+    version. Pay and ship commit together, so a lost race never leaves a charge behind.
+    """
+    declined: PaymentDeclined | None = None
+    with transaction.atomic():
+        _lock_at_version(order)
+        if order.status == OrderStatus.PLACED:
+            try:
+                payment_capture(payment_id=str(order.payment_id), idempotency_key=f"capture:{order.pk}")
+            except PaymentDeclined as exc:
+                declined = exc  # committed below with the refusal the payment recorded
+            else:
+                _transition(order, "pay", actor=SYSTEM, reason="captured on shipment")
+        if declined is None:
+            _transition(
+                order,
+                "ship",
+                actor=actor,
+                reason=f"{carrier} {tracking_number}",
+                carrier=carrier,
+                tracking_number=tracking_number,
+            )
+    if declined is not None:
+        raise declined
+    return order
+
+
+def _lock_at_version(order: Order) -> None:
+    """Row-lock the order; ConcurrentUpdate if it moved on since `order` was read."""
+    current = Order.objects.select_for_update().filter(pk=order.pk).values_list("version", "status").first()
+    if current is None or current[0] != order.version:
+        raise ConcurrentUpdate(current[1] if current else "gone")
 
 
 def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:

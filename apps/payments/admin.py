@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from apps.common.money import format_money, money_column
 from apps.payments import services
 from apps.payments.contracts import PaymentError
-from apps.payments.models import Capture, Payment, ProviderEvent, Refund
+from apps.payments.models import Capture, ParkedWebhook, Payment, ProviderEvent, Refund
 from apps.payments.order_labels import order_numbers
 
 
@@ -169,6 +169,24 @@ class ProviderEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ParkedWebhook)
+class ParkedWebhookAdmin(admin.ModelAdmin):
+    """Signed callbacks we could not read. Staff apply what they say by hand (capture, refund pages)
+    or get the parser fixed, then set Resolved at."""
+
+    list_display = ["received_at", "provider", "event_id", "event_type", "reason", "resolved_at"]
+    list_filter = ["provider", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=event_id", "event_type"]
+    readonly_fields = ["provider", "event_id", "event_type", "reason", "body", "received_at"]
+    fields = [*readonly_fields, "resolved_at"]
+
+    def has_add_permission(self, request) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

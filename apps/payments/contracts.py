@@ -91,6 +91,18 @@ class PaymentDeclined(PaymentError):
         super().__init__(f"{code}: {message}")
 
 
+class ProviderRejectedRequest(PaymentError):
+    """The provider refused our request as such (bad parameters, a wrong key): a bug or a
+    misconfiguration on our side, logged and alerted with the provider's request id. Never a
+    decline: nothing about the customer's card is known. Nothing was charged."""
+
+    def __init__(self, code: str, request_id: str = "", payment_id: str | None = None):
+        self.code = code
+        self.request_id = request_id
+        self.payment_id = payment_id
+        super().__init__(f"provider rejected our request: {code} (request {request_id or 'unknown'})")
+
+
 class ProviderUnavailable(PaymentError):
     """The provider did not answer; the same request may be retried with the same key."""
 

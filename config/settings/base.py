@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.common.metrics.RequestMetricsMiddleware",  # first: its time covers all the others
+    "apps.common.outages.StoreOutageMiddleware",  # a store that does not answer: 503, never a 500
+    "apps.common.limits.RequestLimitsMiddleware",  # 414/431 as problem+json, below gunicorn's limits
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, so preflights get their headers
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -108,6 +110,11 @@ MONGODB = {
     "host": MONGODB_URI or "mongodb://localhost/commerce",
     "mock": MONGODB_URI is None,
 }
+
+# gunicorn with several workers and a Celery worker refuse to start on the in-memory catalog (each
+# process would have a catalog of its own) unless this says that is understood: the test suite's
+# workers never touch the catalog, and the benchmarks measure one catalog per worker on purpose.
+CATALOG_EMBEDDED_PER_PROCESS = env.bool("CATALOG_EMBEDDED_PER_PROCESS", default=False)
 
 # Load the demo products into an empty embedded catalog at process start (local settings only).
 DEMO_CATALOG_ON_START = False
@@ -181,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     # The safety net under the after-commit nudge: a lost nudge delays an event, never loses it.
     "events-relay-sweep": {"task": "events.relay", "schedule": 5.0},
     "events-purge": {"task": "events.purge", "schedule": 3600.0},
+    "events-redrive": {"task": "events.redrive", "schedule": 60.0},
     "catalog-expire-reservations": {"task": "catalog.expire_reservations", "schedule": 60.0},
     "catalog-relay-pending-events": {"task": "catalog.relay_pending_events", "schedule": 30.0},
     "common-purge-idempotency-keys": {"task": "common.purge_idempotency_keys", "schedule": 3600.0},
@@ -295,6 +303,17 @@ NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("NOTIFICATIONS_WEBHOOK_ALLOW
 EVENTS_RETRY_SCHEDULE = (5, 30, 120, 600, 1800, 7200, 21600)
 # Retries due within this many seconds get a timed relay nudge; later ones wait for the sweep.
 EVENTS_RETRY_NUDGE_MAX_SECONDS = 60
+# A store outage (database, cache, broker) during dispatch is retried on the broker without
+# spending a handler attempt: backoff doubling from 0.5 s up to this cap, this many times
+# (about an hour), after which it counts as an ordinary failure.
+EVENTS_OUTAGE_BACKOFF_MAX = 30.0
+EVENTS_OUTAGE_RETRIES = 120
+# The stalled-delivery sweep (events.redrive, every minute): an (event, handler) with no inbox row,
+# no dead letter and no newer outbox row this long after its last publish is sent again. Longer
+# than a queue backlog lasts; events published before the window are left to staff.
+EVENTS_REDRIVE_AFTER = timedelta(minutes=10)
+EVENTS_REDRIVE_WINDOW = timedelta(days=2)
+EVENTS_REDRIVE_BATCH = 1000
 EVENTS_RELAY_BATCH_SIZE = 200
 EVENTS_RELAY_TIME_BUDGET = timedelta(seconds=10)
 EVENTS_OUTBOX_RETENTION = timedelta(days=7)
@@ -318,7 +337,7 @@ REST_FRAMEWORK = {
     # Secure by default: an endpoint opens itself up explicitly.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.common.parsers.DepthLimitedJSONParser"],
     # JSON is the only format: `?format=` would be a second way to ask, answered 404 for any value.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
@@ -411,6 +430,17 @@ SPECTACULAR_SETTINGS = {
 # unfinished claim holds off retries before they assume its process died and take it over.
 IDEMPOTENCY_TTL = timedelta(hours=24)
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
+
+# Retry-After (seconds) of the 503 a request gets while a database, the cache or the broker is down.
+STORE_OUTAGE_RETRY_AFTER = 2
+
+# Longer request targets (path + query) are 414 and longer header values 431, both problem+json
+# (apps/common/limits.py); gunicorn's own limits are set above these in docker/gunicorn.conf.py.
+REQUEST_TARGET_MAX = 4094
+REQUEST_HEADER_MAX = 8190
+
+# Request bodies nesting lists/objects deeper than this are refused (400): apps/common/parsers.py.
+API_MAX_JSON_DEPTH = 32
 
 # Base of the `type` URI in problem+json bodies; each problem type has a slug after it.
 PROBLEM_TYPE_BASE = "https://problems.commerce.example/"

@@ -90,7 +90,10 @@ def _events_of_a_full_order_life(customer_client, staff_client) -> list[dict]:
     first = place(customer_client, ("MUG", 1), key="a").json()
     drain_outbox()
     staff_client("fulfilment").post(
-        f"/api/v1/orders/{first['id']}/ship", {"carrier": "DHL", "tracking_number": "1"}, format="json"
+        f"/api/v1/orders/{first['id']}/ship",
+        {"carrier": "DHL", "tracking_number": "1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="ship-1",
     )
     order_deliver(order=Order.objects.get(pk=first["id"]), actor=SYSTEM)
     staff_client("finance").post(

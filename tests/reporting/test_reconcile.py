@@ -26,7 +26,10 @@ def day(place_mugs, staff_client):
     ids = [place_mugs(n, key=f"k{n}")["id"] for n in (1, 2, 3)]
     drain_outbox()
     staff_client("fulfilment").post(
-        f"/api/v1/orders/{ids[2]}/ship", {"carrier": "DHL", "tracking_number": "T1"}, format="json"
+        f"/api/v1/orders/{ids[2]}/ship",
+        {"carrier": "DHL", "tracking_number": "T1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="ship-1",
     )
     drain_outbox()
     return OrderFact.objects.first().placed_on

@@ -35,7 +35,13 @@ from apps.orders.contracts import (
     OutOfStock,
 )
 from apps.orders.selectors import order_visible_to, orders_visible_to
-from apps.payments.contracts import PaymentDeclined, PaymentError, PaymentStateConflict, ProviderUnavailable
+from apps.payments.contracts import (
+    PaymentDeclined,
+    PaymentError,
+    PaymentStateConflict,
+    ProviderRejectedRequest,
+    ProviderUnavailable,
+)
 from apps.payments.public import refunds_of
 
 TAGS = ["orders"]
@@ -49,7 +55,7 @@ class OrderListCreateView(APIView):
         parameters=[IDEMPOTENCY_KEY],
         responses={
             201: OpenApiResponse(OrderSerializer, description="Placed: payment authorized, stock committed."),
-            **problem_responses(400, 401, 402, 409, 415, 422, 503),
+            **problem_responses(400, 401, 402, 409, 415, 422, 500, 503),
         },
         tags=TAGS,
     )
@@ -159,12 +165,16 @@ class OrderShipView(APIView):
         summary="Mark an order shipped (staff: orders.ship_order)",
         description="A placed order whose payment is not captured yet is captured first.",
         request=OrderShipSerializer,
-        responses={200: OrderSerializer, **problem_responses(400, 401, 402, 403, 404, 409, 415, 503)},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            200: OrderSerializer,
+            **problem_responses(400, 401, 402, 403, 404, 409, 415, 422, 500, 503),
+        },
         tags=TAGS,
     )
+    @idempotent
     def post(self, request, order_id):
-        if not request.user.has_perm("orders.ship_order"):
-            raise exceptions.PermissionDenied("Shipping needs the orders.ship_order permission.")
+        _require_fulfilment(request, "Shipping")
         payload = OrderShipSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         order = _order(request, order_id)
@@ -173,6 +183,29 @@ class OrderShipView(APIView):
                 order=order, actor=Actor.of(request.user, staff=True), **payload.validated_data
             )
         return Response(OrderSerializer(order, context={"request": request}).data)
+
+
+class OrderDeliverView(APIView):
+    @extend_schema(
+        operation_id="orders_deliver",
+        summary="Mark a shipped order delivered (staff: orders.ship_order)",
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: OrderSerializer, **problem_responses(400, 401, 403, 404, 409, 422, 503)},
+        tags=TAGS,
+    )
+    @idempotent
+    def post(self, request, order_id):
+        _require_fulfilment(request, "Marking delivered")
+        order = _order(request, order_id)
+        with domain_problems():
+            services.order_deliver(order=order, actor=Actor.of(request.user, staff=True))
+        return Response(OrderSerializer(order, context={"request": request}).data)
+
+
+def _require_fulfilment(request, what: str) -> None:
+    if not request.user.has_perm("orders.ship_order"):
+        raise exceptions.PermissionDenied(f"{what} needs the orders.ship_order permission.")
 
 
 def _order(request, order_id):
@@ -215,6 +248,8 @@ def as_problem(exc: Exception) -> Problem | None:
                 detail=f"Payment declined: {exc.message}",
                 decline_code=exc.code,
             )
+        case ProviderRejectedRequest():
+            return integration_problem(exc)
         case ProviderUnavailable():
             return Problem(
                 status=503,
@@ -227,6 +262,17 @@ def as_problem(exc: Exception) -> Problem | None:
                 status=409, slug="payment-state-conflict", detail=str(exc), payment_status=exc.status
             )
     return None
+
+
+def integration_problem(exc: ProviderRejectedRequest) -> Problem:
+    """Our request to the provider was wrong: a 500, never "declined"; the details stay in the log."""
+    return Problem(
+        status=500,
+        slug="payment-integration-error",
+        detail="The payment could not be processed because of an error on our side; nothing was "
+        "charged and the error has been logged. Please try again later.",
+        payment_id=exc.payment_id,
+    )
 
 
 def _line_errors(problems) -> list[dict]:
