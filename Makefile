@@ -41,8 +41,8 @@ run: seed ## Embedded default: migrate, load demo data, serve on http://$(HOST):
 	@echo
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-up: migrate ## Real services (DATABASE_URL, ... set): gunicorn, Celery worker and beat
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
+up: migrate ## Real services (DATABASE_URL, ... set): gunicorn, Celery worker and beat (DEBUG off)
+	DJANGO_DEBUG="$${DJANGO_DEBUG:-false}" PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
 
 test: check ## Lint, boundaries, migrations, the Node.js client build, the test suite (runs the Node storefront), event samples
 	$(MAKE) contracts-build

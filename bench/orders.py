@@ -44,6 +44,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commer
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
 os.environ.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("CATALOG_EMBEDDED_PER_PROCESS", "true")  # one mongomock catalog per worker, on purpose
 # No relay worker drains the bench's outbox: without these, shedding would start after a minute.
 os.environ.setdefault("BACKPRESSURE_OUTBOX_PENDING_MAX", str(10**9))
 os.environ.setdefault("BACKPRESSURE_OUTBOX_AGE_MAX", str(10**9))

@@ -14,3 +14,5 @@ LOGGING["root"]["level"] = "WARNING"  # a log line per task would be part of wha
 ROOT_URLCONF = "bench.urls"
 # With mongomock (no MONGODB_URI) each gunicorn worker starts its own in-memory catalog.
 DEMO_CATALOG_ON_START = MONGODB["mock"]  # noqa: F405
+# Benchmarks run several processes on mongomock on purpose (each its own catalog, measured as such).
+CATALOG_EMBEDDED_PER_PROCESS = True

@@ -15,6 +15,23 @@ app.autodiscover_tasks()
 app.steps["worker"].add(DjangoStructLogInitStep)
 
 
+EMBEDDED_CATALOG_REFUSED = (
+    "Refusing to start a Celery worker on the embedded catalog: without MONGODB_URI the catalog is "
+    "in-process memory (mongomock), so this worker would never see the web's products or stock "
+    "reservations (its handlers would retry or undo them). Set MONGODB_URI to a MongoDB server, or "
+    "run without CELERY_BROKER_URL so tasks run in the web process."
+)
+
+
+@worker_init.connect
+def _refuse_the_embedded_catalog(sender=None, **kwargs) -> None:
+    from django.conf import settings
+
+    if settings.MONGODB["mock"] and not settings.CATALOG_EMBEDDED_PER_PROCESS:
+        # SystemExit, not an exception: Celery logs and ignores exceptions raised by signal handlers.
+        raise SystemExit(EMBEDDED_CATALOG_REFUSED)
+
+
 @worker_init.connect
 def _start_worker_telemetry(sender=None, **kwargs) -> None:
     # In the main worker process, before any pool forks: children inherit both.

@@ -25,5 +25,6 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
 ]
 
+handler403 = "apps.backoffice.site.forbidden"
 handler404 = "apps.common.views.page_not_found"
 handler500 = "apps.common.views.server_error"

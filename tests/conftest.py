@@ -6,7 +6,7 @@ from mongoengine.connection import get_db
 from opentelemetry import trace
 from rest_framework.test import APIClient
 
-from apps.catalog.documents import Product, Reservation
+from apps.catalog.documents import Category, Product, Reservation, Variant
 from apps.common.health import broker_backend_name, cache_backend_name, mongo_backend_name
 from apps.events.backpressure import sampler
 from config.telemetry import configure_telemetry
@@ -65,8 +65,8 @@ def spans() -> SpanRecorder:
 @pytest.fixture(autouse=True)
 def _catalog_indexes():
     """Indexes as `catalog_ensure_indexes` makes them at deploy (the unique SKU and order_ref)."""
-    Product.ensure_indexes()
-    Reservation.ensure_indexes()
+    for document in (Category, Product, Variant, Reservation):
+        document.ensure_indexes()
 
 
 def _clear_cache():
@@ -108,3 +108,13 @@ def customer_client(customer) -> APIClient:
 def staff_client():
     """`staff_client("fulfilment")`: an API client for a staff member in that role group."""
     return lambda role: token_client(StaffFactory(role=role))
+
+
+def pytest_collection_modifyitems(config, items):
+    """`mongodb` tests need a real server: skipped, and said so, on the embedded store."""
+    if not settings.MONGODB["mock"]:
+        return
+    skip = pytest.mark.skip(reason="needs a real MongoDB: set MONGODB_URI")
+    for item in items:
+        if "mongodb" in item.keywords:
+            item.add_marker(skip)

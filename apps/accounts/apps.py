@@ -5,3 +5,11 @@ class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
     verbose_name = "Accounts and staff roles"
+
+    def ready(self) -> None:
+        from django.contrib import admin
+
+        from apps.accounts import openapi  # noqa: F401  registers the token schemes with drf-spectacular
+        from apps.accounts.two_factor import install
+
+        install(admin.site)  # before the URLconf reads admin.site.urls

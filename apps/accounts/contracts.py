@@ -1,8 +1,9 @@
 """What other modules may know about accounts. Stdlib only."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-ROLES = ("support", "fulfilment", "finance")
+ROLES = ("support", "fulfilment", "finance", "operations")
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,3 +16,51 @@ class Account:
 
 class AccountExists(Exception):
     """An account with this email address already exists."""
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A customer account (not staff), as the back office lists it."""
+
+    id: int
+    email: str
+    name: str
+    is_active: bool
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPage:
+    customers: tuple[Customer, ...]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLink:
+    """A link an account email carries (verify an address, reset the password), made when asked."""
+
+    recipient: str  # the address to send it to
+    url: str
+    valid_hours: int
+
+
+LINK_PURPOSES = ("verify-email", "reset-password")
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """One address of a customer's address book, validated: `country` ISO 3166-1 alpha-2,
+    `phone` E.164 ('' when none), `postal_code` '' only where the country has no postal codes."""
+
+    name: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    phone: str
+
+
+class AddressNotFound(LookupError):
+    """The customer has no address with this id (it never existed, was deleted, or is another's)."""

@@ -1,6 +1,10 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django_countries.fields import CountryField
+from phonenumber_field.modelfields import PhoneNumberField
 
 
 class UserManager(BaseUserManager):
@@ -33,6 +37,12 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    # None until the customer follows a verification link sent to `email`.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # An address the customer asked to change to; it replaces `email` once verified.
+    pending_email = models.EmailField(blank=True)
+    # Aggregate version of the account's events (accounts.*): one more per event.
+    version = models.PositiveIntegerField(default=1)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -46,3 +56,31 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+
+class Address(models.Model):
+    """One entry of a customer's address book; at most one per account is the default."""
+
+    account = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    name = models.CharField(max_length=200)
+    line1 = models.CharField(max_length=200)
+    line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    region = models.CharField(max_length=100, blank=True, help_text="State, province or county, where used.")
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = CountryField()
+    phone = PhoneNumberField(blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_default", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(is_default=True), name="accounts_address_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.line1}, {self.city} ({self.country})"

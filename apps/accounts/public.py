@@ -1,7 +1,7 @@
 """The accounts module's public surface: the only accounts code other modules may import."""
 
-from apps.accounts import selectors, services
-from apps.accounts.contracts import Account
+from apps.accounts import selectors, services, tokens
+from apps.accounts.contracts import Account, AccountLink, Address, CustomerPage
 
 
 def account_create(*, email: str, password: str, role: str | None = None, superuser: bool = False) -> Account:
@@ -21,5 +21,24 @@ def account_get_by_email(*, email: str) -> Account:
 
 
 def api_token_get(*, account_id: int) -> str:
-    """The account's API token, created on first request."""
-    return services.token_issue(user=selectors.user_get(account_id=account_id))
+    """A new API token for the account (as a sign-in would issue); only its digest is kept."""
+    token, _ = tokens.token_issue(user=selectors.user_get(account_id=account_id))
+    return token
+
+
+def account_link(*, account_id: int, purpose: str) -> AccountLink:
+    """The verify-email or reset-password link for the account, made now (it is never stored nor
+    put in an event), with the address to send it to. LookupError when none applies: the account
+    is gone or deactivated, or (verify-email) it has no address awaiting verification."""
+    return selectors.account_link(account_id=account_id, purpose=purpose)
+
+
+def address_get(*, account_id: int, address_id: int) -> Address:
+    """One address of the account's address book; contracts.AddressNotFound when the account has
+    no such address (including another customer's)."""
+    return selectors.address_get(account_id=account_id, address_id=address_id)
+
+
+def customers_page(*, search: str = "", offset: int = 0, limit: int = 50) -> CustomerPage:
+    """Customer accounts (not staff), newest first; `search` matches email or name."""
+    return selectors.customers_page(search=search, offset=offset, limit=limit)

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,8 +14,8 @@ from django.urls import path, reverse
 from mongoengine import NotUniqueError
 from mongoengine.queryset.visitor import Q
 
-from apps.catalog import services
-from apps.catalog.documents import Product, StockAdjustment
+from apps.catalog import admin_pages, services
+from apps.catalog.documents import StockAdjustment, Variant
 from apps.catalog.models import ProductAdminEntry
 from apps.common.money import CURRENCY_EXPONENTS, Money
 
@@ -32,6 +33,8 @@ class ProductForm(forms.Form):
         min_value=Decimal(0), required=False, help_text="The 'was' price, if any."
     )
     active = forms.BooleanField(required=False, initial=True)
+    # The edit_version the editor opened: saving over someone else's newer edit is refused.
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -67,6 +70,7 @@ class ProductAdmin(admin.ModelAdmin):
             path("add/", view(self.product_add), name="catalog_productadminentry_add"),
             path("<str:sku>/change/", view(self.product_change), name="catalog_productadminentry_change"),
             path("<str:sku>/stock/", view(self.stock_adjust), name="catalog_productadminentry_stock"),
+            *admin_pages.urls(self),
         ]
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -74,11 +78,12 @@ class ProductAdmin(admin.ModelAdmin):
 
     def product_list(self, request: HttpRequest):
         self._require(request, "view")
-        products = Product.objects.order_by("sku")
-        search, category, active = (
+        products = Variant.objects.order_by("sku")
+        search, category, active, stock = (
             request.GET.get("q", "").strip(),
             request.GET.get("category", ""),
             request.GET.get("active", ""),
+            request.GET.get("stock", ""),
         )
         if search:
             products = products.filter(Q(sku__icontains=search) | Q(name__icontains=search))
@@ -86,13 +91,17 @@ class ProductAdmin(admin.ModelAdmin):
             products = products.filter(category=category)
         if active in ("yes", "no"):
             products = products.filter(active=active == "yes")
+        if stock == "low":
+            products = products.filter(available__lte=settings.CATALOG_STOCK_LOW_THRESHOLD)
         page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             "page": page,
             "search": search,
             "category": category,
             "active": active,
-            "categories": sorted(Product.objects.distinct("category")),
+            "stock": stock,
+            "low_threshold": settings.CATALOG_STOCK_LOW_THRESHOLD,
+            "categories": sorted(Variant.objects.distinct("category")),
             "can_add": self.has_add_permission(request),
         }
         return self._render(request, "admin/catalog/product_list.html", "Products", context)
@@ -111,7 +120,7 @@ class ProductAdmin(admin.ModelAdmin):
         return self._render(request, "admin/catalog/product_form.html", "Add product", {"form": form})
 
     def product_change(self, request: HttpRequest, sku: str):
-        self._require(request, "change")
+        self._require(request, "change" if request.method == "POST" else "view")
         product = self._product(sku)
         initial = {
             "sku": product.sku, "name": product.name, "description": product.description, "category": product.category,
@@ -119,14 +128,23 @@ class ProductAdmin(admin.ModelAdmin):
             "compare_at_price": (
                 Money(product.compare_at_amount, product.currency).to_decimal() if product.compare_at_amount is not None else None
             ),
-            "active": product.active,
+            "active": product.active, "edit_version": product.edit_version,
         }  # fmt: skip
         form = ProductForm(request.POST or None, initial=initial)
         form.fields["sku"].disabled = True
         if request.method == "POST" and form.is_valid():
-            services.product_save(**self._fields(form), create=False)
-            messages.success(request, f"Saved {sku}.")
-            return redirect(reverse("admin:catalog_productadminentry_change", args=[sku]))
+            try:
+                services.product_save(
+                    **self._fields(form), create=False, expected_version=form.cleaned_data["edit_version"]
+                )
+            except services.ConcurrentUpdate:
+                form.add_error(
+                    None,
+                    "Someone else saved this product since you opened it. Reload it and make your change again.",
+                )
+            else:
+                messages.success(request, f"Saved {sku}.")
+                return redirect(reverse("admin:catalog_productadminentry_change", args=[sku]))
         context = {
             "form": form,
             "product": product,
@@ -169,8 +187,8 @@ class ProductAdmin(admin.ModelAdmin):
         ):
             raise PermissionDenied
 
-    def _product(self, sku: str) -> Product:
-        product = Product.objects(sku=sku).first()
+    def _product(self, sku: str) -> Variant:
+        product = Variant.objects(sku=sku).first()
         if product is None:
             raise Http404(f"No product {sku}")
         return product

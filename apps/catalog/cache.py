@@ -1,6 +1,6 @@
 """Cache-aside for catalog reads, in Redis (django-redis).
 
-Product details live under one key per SKU, deleted on every write to that product. List pages
+Variant details live under one key per SKU, deleted on every write to that product. List pages
 live under a generation number that every write bumps, so all list pages go stale at once
 without anyone enumerating them. A hot miss is computed by one caller while the others wait
 briefly for its result (a short lock key). Any cache error degrades to computing from MongoDB.
@@ -23,6 +23,7 @@ WAIT_FOR_OTHERS = 1.0  # seconds a caller waits for another's computation before
 MISSING = "__missing__"  # cached "no such product": a flood of unknown SKUs stays off MongoDB
 
 _LIST_GENERATION = "catalog:list:generation"
+_STOCK_GENERATION = "catalog:stock:generation"  # bumped by stock changes only
 
 cache_requests = Counter(
     "catalog_cache_requests_total",
@@ -40,10 +41,14 @@ def detail_key(sku: str) -> str:
     return f"catalog:product:{sku}"
 
 
-def list_key(fingerprint: str) -> str:
-    return (
-        f"catalog:list:{_safe(lambda: cache.get_or_set(_LIST_GENERATION, 1, timeout=None), 0)}:{fingerprint}"
-    )
+def list_key(fingerprint: str, *, shows_stock: bool = True) -> str:
+    """A list page's key: under both generations when the page shows or filters on stock, under
+    the content generation alone when it does not (a stock change leaves it cached)."""
+    if shows_stock:
+        content, stock = _generations()
+    else:
+        content, stock = generation(), "-"
+    return f"catalog:list:{content}:{stock}:{fingerprint}"
 
 
 def get_or_compute(key: str, compute: Callable[[], Any], *, ttl: int) -> Any:
@@ -82,17 +87,46 @@ def set_many(values: dict[str, Any], *, ttl: int) -> None:
     _safe(lambda: cache.set_many(values, timeout=ttl))
 
 
-def invalidate(skus: Iterable[str]) -> None:
-    """After any write: the products' detail entries go, and every list page with them."""
+def product_key(slug: str) -> str:
+    return f"catalog:page:{slug}"
+
+
+def generation(name: str = "content") -> int:
+    key = _STOCK_GENERATION if name == "stock" else _LIST_GENERATION
+    return _safe(lambda: cache.get_or_set(key, 1, timeout=None), 0)
+
+
+def _generations() -> tuple:
+    """Both generation numbers in one round trip (a hot listing hit pays for this)."""
+    found = _safe(lambda: cache.get_many([_LIST_GENERATION, _STOCK_GENERATION]), default={})
+    if len(found) < 2:
+        return generation(), generation("stock")
+    return found[_LIST_GENERATION], found[_STOCK_GENERATION]
+
+
+def invalidate_stock(skus: Iterable[str]) -> None:
+    """After a stock change: the SKUs' entries (they show availability), the SKU list pages, and
+    product listings filtered on stock. Product pages and other listings stay: they take
+    availability from the SKU entries."""
     _safe(lambda: cache.delete_many([detail_key(sku) for sku in skus]))
-    _safe(_bump_list_generation)
+    _safe(lambda: _bump(_STOCK_GENERATION))
 
 
-def _bump_list_generation() -> None:
+def invalidate(skus: Iterable[str], *, products: Iterable[str] = ()) -> None:
+    """After any write: the SKUs' detail entries go, and every list page with them (they show
+    availability). Product pages (content without stock) go only when `products` names them:
+    a stock change leaves them alone, their stock comes from the SKU entries."""
+    keys = [detail_key(sku) for sku in skus] + [product_key(slug) for slug in products]
+    _safe(lambda: cache.delete_many(keys))
+    _safe(lambda: _bump(_LIST_GENERATION))
+    _safe(lambda: _bump(_STOCK_GENERATION))
+
+
+def _bump(key: str) -> None:
     try:
-        cache.incr(_LIST_GENERATION)
+        cache.incr(key)
     except ValueError:  # not there yet (or evicted): any new number retires the old pages
-        cache.set(_LIST_GENERATION, int(time.time() * 1000), timeout=None)
+        cache.set(key, int(time.time() * 1000), timeout=None)
 
 
 def _safe(operation: Callable[[], Any], default: Any = None) -> Any:

@@ -57,3 +57,37 @@ class ReservationFailed(Exception):
 
 class ReservationMismatch(Exception):
     """The order_ref already holds a reservation for different lines."""
+
+
+@dataclass(frozen=True, slots=True)
+class VariantInput:
+    sku: str
+    price_amount: int  # minor units
+    currency: str  # ISO 4217
+    options: dict  # {"size": "L"}: required when the product has more than one variant
+    compare_at_amount: int | None = None
+    weight_grams: int = 0
+    tax_class: str = "standard"
+    on_hand: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDraft:
+    slug: str
+    name: str
+    category: str
+    variants: tuple[VariantInput, ...]
+    description: str = ""
+    brand: str = ""
+    attributes: dict | None = None
+    seo_title: str = ""
+    seo_description: str = ""
+    published: bool = True
+
+
+class CatalogInvalid(ValueError):
+    """Nothing was written; `errors` maps each bad field (e.g. "variants.1.sku") to why."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {why}" for field, why in errors.items()))

@@ -1,10 +1,21 @@
 """The catalog module's public surface: the only catalog code other modules may import."""
 
-from apps.catalog import selectors, services
-from apps.catalog.contracts import ProductInput, ProductPrice
+from django.conf import settings
+
+from apps.catalog import products, selectors, services
+from apps.catalog.contracts import ProductDraft, ProductInput, ProductPrice
 from apps.catalog.reservations import stock_commit, stock_release, stock_reserve
 
-__all__ = ["prices_for", "product_count", "product_upsert", "stock_commit", "stock_release", "stock_reserve"]
+__all__ = [
+    "prices_for",
+    "product_count",
+    "product_create",
+    "product_upsert",
+    "products_low_on_stock_count",
+    "stock_commit",
+    "stock_release",
+    "stock_reserve",
+]
 
 
 def prices_for(*, skus: list[str]) -> dict[str, ProductPrice]:
@@ -29,9 +40,27 @@ def product_upsert(*, product: ProductInput) -> ProductPrice:
     """Create or update a product (demo data, imports)."""
     saved = services.product_upsert(product=product)
     return ProductPrice(
-        saved.sku, saved.name, saved.price_amount, saved.currency, saved.active, saved.available
+        saved.sku,
+        saved.name,
+        saved.price_amount,
+        saved.currency,
+        saved.active,
+        saved.available,
+        saved.weight_grams,
+        saved.tax_class,
     )
+
+
+def product_create(*, draft: ProductDraft) -> str:
+    """A product with its variants, whole or not at all (CatalogInvalid names each bad field).
+    Returns the product's slug."""
+    return products.product_create(draft=draft).slug
 
 
 def product_count() -> int:
     return selectors.product_count()
+
+
+def products_low_on_stock_count() -> int:
+    """Active products with CATALOG_STOCK_LOW_THRESHOLD units or fewer available (back office home)."""
+    return selectors.products_low_on_stock_count(threshold=settings.CATALOG_STOCK_LOW_THRESHOLD)

@@ -1,7 +1,9 @@
 """Stock reservations for orders: all-or-nothing, idempotent per order_ref, never oversold.
 
-Every stock change is one conditional update on one product (`available >= qty`), atomic on
-MongoDB and mongomock alike; lines are taken in SKU order and given back if a later line fails.
+Every stock change is one conditional atomic update on one product (`available >= qty`,
+stock.move_stock): on MongoDB by itself, on the embedded mongomock store because its
+operations are serialised (embedded.py). Lines are taken in SKU order and given back if a
+later line fails.
 """
 
 from collections import Counter
@@ -9,9 +11,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 from mongoengine import NotUniqueError
-from pymongo import ReturnDocument
 
-from apps.catalog import cache
+from apps.catalog import cache, stock
 from apps.catalog.contracts import (
     LineFailure,
     ReservationFailed,
@@ -19,8 +20,7 @@ from apps.catalog.contracts import (
     ReservationState,
     StockLine,
 )
-from apps.catalog.documents import Product, Reservation, ReservedLine
-from apps.catalog.services import announce_if_low
+from apps.catalog.documents import Reservation, ReservedLine, Variant
 
 
 def stock_reserve(*, order_ref: str, lines: list[StockLine], ttl: timedelta) -> ReservationState:
@@ -104,28 +104,7 @@ def _take(sku: str, quantity: int) -> dict | None:
     return _move_stock(condition, available=-quantity, reserved=quantity)
 
 
-def _move_stock(condition: dict, *, available: int = 0, reserved: int = 0, on_hand: int = 0) -> dict | None:
-    """One atomic update of a product's stock counters: the product's sku, available and version
-    after it, or None when `condition` matched nothing.
-    Raw: mongoengine would validate a negative $inc against the fields' min_value. The document
-    comes back as it was BEFORE the update (mongomock re-applies the filter to the AFTER one and
-    loses it); the update is atomic, so before + delta is exactly after."""
-    before = Product._get_collection().find_one_and_update(
-        condition,
-        {
-            "$inc": {"available": available, "reserved": reserved, "on_hand": on_hand, "version": 1},
-            "$set": {"updated_at": timezone.now()},
-        },
-        projection={"_id": False, "sku": True, "available": True, "version": True},
-        return_document=ReturnDocument.BEFORE,
-    )
-    if before is None:
-        return None
-    return {
-        "sku": before["sku"],
-        "available": before["available"] + available,
-        "version": before["version"] + 1,
-    }
+_move_stock = stock.move_stock
 
 
 def _finish(
@@ -146,16 +125,13 @@ def _finish(
 
 
 def _after_availability_change(products) -> None:
-    """The storefront shows availability: drop the cached pages, and tell when stock runs low
-    (from the updates' own results: no re-read)."""
-    changed = [p for p in products if p is not None]
-    cache.invalidate([p["sku"] for p in changed])
-    for p in changed:
-        announce_if_low(sku=p["sku"], available=p["available"], version=p["version"])
+    """The storefront shows availability: drop the cached pages, and tell when stock runs low."""
+    changed = stock.after_change(products)
+    cache.invalidate_stock([p["sku"] for p in changed])
 
 
 def _why_not(sku: str, quantity: int) -> LineFailure:
-    product = Product.objects(sku=sku).only("active", "available").first()
+    product = Variant.objects(sku=sku).only("active", "available").first()
     if product is None:
         return LineFailure(sku, quantity, 0, "unknown_sku")
     if not product.active:

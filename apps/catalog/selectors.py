@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from mongoengine.queryset.visitor import Q
 
 from apps.catalog import cache
-from apps.catalog.documents import Product
+from apps.catalog.documents import Product, Variant
 
 
-def product_payload(product: Product) -> dict:
+def product_payload(product: Variant) -> dict:
     """The storefront's view of a product (documented by api.serializers.ProductSerializer)."""
     return {
         "sku": product.sku,
+        "product": product.product_slug,
+        "options": dict(product.options),
         "name": product.name,
         "description": product.description,
         "category": product.category,
@@ -25,6 +27,8 @@ def product_payload(product: Product) -> dict:
             if product.compare_at_amount is not None
             else None
         ),
+        "weight_grams": product.weight_grams,
+        "tax_class": product.tax_class,
         "available": product.available,
         "in_stock": product.available > 0,
         "version": product.version,
@@ -32,7 +36,7 @@ def product_payload(product: Product) -> dict:
     }
 
 
-def _detail_entry(product: Product) -> tuple[int, str]:
+def _detail_entry(product: Variant) -> tuple[int, str]:
     # Cached as the response body itself: a hit is one Redis GET and no serialization.
     return product.version, json.dumps(product_payload(product), separators=(",", ":"))
 
@@ -41,11 +45,70 @@ def product_detail_json(*, sku: str) -> tuple[int, str] | None:
     """(version, JSON body) of the active product, or None. Cached, "no such product" included."""
 
     def load():
-        product = Product.objects(sku=sku, active=True).first()
+        product = Variant.objects(sku=sku, active=True).first()
         return _detail_entry(product) if product else cache.MISSING
 
     entry = cache.get_or_compute(cache.detail_key(sku), load, ttl=cache.DETAIL_TTL)
     return None if entry == cache.MISSING else tuple(entry)
+
+
+def product_page_payload(*, slug: str) -> dict | None:
+    """A published product with its variants (price, options, availability), or None."""
+    return product_pages(slugs=[slug]).get(slug)
+
+
+def product_pages(*, slugs: list[str]) -> dict[str, dict]:
+    """Published products with their variants, by slug (unknown ones absent).
+
+    Two cached parts: each product's content (invalidated by edits) and each variant's SKU
+    entry (invalidated by its price or stock changes), so a stock change never evicts content.
+    Two cache round trips for any number of products; MongoDB only for what was missing."""
+    keys = {cache.product_key(slug): slug for slug in slugs}
+    contents = {keys[key]: entry for key, entry in cache.get_many(keys).items()}
+    missing = [slug for slug in slugs if slug not in contents]
+    if missing:
+        loaded = _page_contents(missing)
+        cache.set_many(
+            {cache.product_key(slug): entry for slug, entry in loaded.items()}, ttl=cache.DETAIL_TTL
+        )
+        contents |= loaded
+    shown = {slug: c for slug, c in contents.items() if c != cache.MISSING}
+    variants = product_details(skus=[sku for content in shown.values() for sku in content["skus"]])
+    keep = ("sku", "options", "price", "compare_at_price", "weight_grams", "available", "in_stock")
+    return {
+        slug: {
+            **{k: v for k, v in content.items() if k != "skus"},
+            "variants": [
+                {k: variants[sku][k] for k in keep}
+                for sku in content["skus"]
+                if sku in variants and variants[sku]["active"]
+            ],
+        }
+        for slug, content in shown.items()
+    }
+
+
+def _page_contents(slugs: list[str]) -> dict[str, dict | str]:
+    found = {p.slug: p for p in Product.objects(slug__in=slugs, published=True)}
+    skus: dict[str, list[str]] = {slug: [] for slug in found}
+    for variant in (
+        Variant.objects(product_slug__in=list(found)).order_by("position").only("sku", "product_slug")
+    ):
+        skus[variant.product_slug].append(variant.sku)
+    contents: dict[str, dict | str] = {slug: cache.MISSING for slug in slugs}
+    for slug, product in found.items():
+        contents[slug] = {
+            "slug": product.slug, "name": product.name, "description": product.description,
+            "brand": product.brand, "category": product.category, "attributes": dict(product.attributes),
+            "option_names": list(product.option_names),
+            "media": [
+                {"path": m.path, "alt": m.alt, "position": m.position, "width": m.width, "height": m.height}
+                for m in sorted(product.media, key=lambda m: m.position)
+            ],
+            "seo": {"title": product.seo_title or product.name, "description": product.seo_description},
+            "skus": skus[slug],
+        }  # fmt: skip
+    return contents
 
 
 def product_details(*, skus: list[str]) -> dict[str, dict]:
@@ -58,7 +121,7 @@ def product_details(*, skus: list[str]) -> dict[str, dict]:
     }
     missing = [sku for sku in keys.values() if sku not in found]
     if missing:
-        products = list(Product.objects(sku__in=missing))
+        products = list(Variant.objects(sku__in=missing))
         cache.set_many(
             {cache.detail_key(p.sku): _detail_entry(p) for p in products if p.active}, ttl=cache.DETAIL_TTL
         )
@@ -83,7 +146,7 @@ def product_page(*, filters: ProductFilters, after_sku: str | None, limit: int) 
     ).hexdigest()[:32]
 
     def load():
-        query = Product.objects(active=True, **_conditions(filters))
+        query = Variant.objects(active=True, **_conditions(filters))
         if filters.search:
             query = query.filter(Q(name__icontains=filters.search) | Q(description__icontains=filters.search))
         if after_sku is not None:
@@ -96,13 +159,18 @@ def product_page(*, filters: ProductFilters, after_sku: str | None, limit: int) 
 
 
 def product_count() -> int:
-    return Product.objects.count()
+    return Variant.objects.count()  # sellable SKUs
+
+
+def products_low_on_stock_count(*, threshold: int) -> int:
+    """Variants (each its own SKU) on sale with `threshold` units or fewer available."""
+    return Variant.objects(active=True, available__lte=threshold).count()
 
 
 def categories() -> list[str]:
     return cache.get_or_compute(
-        cache.list_key("categories"),  # stale with the list pages: a new category is usable at once
-        lambda: sorted(Product.objects(active=True).distinct("category")),
+        cache.list_key("categories", shows_stock=False),  # stale with the list pages: new ones usable at once
+        lambda: sorted(Variant.objects(active=True).distinct("category")),
         ttl=cache.LIST_TTL,
     )
 

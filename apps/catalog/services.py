@@ -1,48 +1,85 @@
-"""Catalog writes. MongoDB writes cannot share PostgreSQL's transaction, so each write is made
-idempotent first and its event is written to the outbox right after it succeeds: a crash in
-between loses that one event (the write itself stands); it never publishes an event for a write
-that did not happen."""
+"""Catalog writes. MongoDB writes cannot share PostgreSQL's transaction: a write that causes an
+event records it in the same MongoDB update (pending_events.py) and it reaches the outbox from
+there, so a crash between the two loses nothing. Every write is conditional: stock counters
+through stock.move_stock, product edits on the version they were made from (optimistic)."""
 
-from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
+from mongoengine import NotUniqueError
 
-from apps.catalog import cache
-from apps.catalog.contracts import ProductInput
-from apps.catalog.documents import Product, StockAdjustment
-from apps.catalog.signals import product_price_changed, stock_low
+from apps.catalog import cache, listing, pending_events, stock
+from apps.catalog.contracts import CatalogInvalid, ProductInput
+from apps.catalog.documents import StockAdjustment, Variant
 from apps.common.money import Money
 
+TAX_CLASSES = ("standard", "reduced", "zero")
+UPSERT_ATTEMPTS = 50  # compare-and-swap retries; each lost round means a reservation succeeded
 
-def product_upsert(*, product: ProductInput) -> Product:
-    """Create the product, or overwrite its description, category, price and stock on hand."""
+
+class ConcurrentUpdate(RuntimeError):
+    """Someone else changed the product between its read and the conditional write."""
+
+
+class StockAdjustmentRefused(ValueError):
+    """The adjustment would leave fewer units on hand than are reserved (or than zero)."""
+
+
+def product_upsert(*, product: ProductInput) -> Variant:
+    """Create the product, or overwrite its description, category, price and stock on hand.
+
+    Setting on_hand must keep `available = on_hand - reserved` while reservations move
+    `reserved`: the write is conditional on the `reserved` it was computed from (compare and
+    swap), retried when a reservation got in between. Never a read of `reserved` followed by a
+    blind write of `available`."""
     Money(product.price_amount, product.currency)  # validates amount type and currency
     if product.on_hand < 0:
         raise ValueError("on_hand must be >= 0")
-    now = timezone.now()
-    before = Product.objects(sku=product.sku).only("price_amount", "currency", "reserved").first()
-    reserved = before.reserved if before else 0
-    if product.on_hand < reserved:
-        raise ValueError(f"on_hand {product.on_hand} is below the {reserved} units reserved")
-    Product.objects(sku=product.sku).update_one(
-        upsert=True,
-        set__name=product.name,
-        set__description=product.description,
-        set__category=product.category,
-        set__price_amount=product.price_amount,
-        set__currency=product.currency,
-        set__on_hand=product.on_hand,
-        set__available=product.on_hand - reserved,
-        set__updated_at=now,
-        set_on_insert__created_at=now,
-        set_on_insert__reserved=0,
-        set_on_insert__active=True,
-        inc__version=1,
-    )
-    saved = Product.objects.get(sku=product.sku)
+    collection = Variant._get_collection()
+    fields = {
+        "name": product.name,
+        "description": product.description,
+        "category": product.category,
+        "price_amount": product.price_amount,
+        "currency": product.currency,
+        "on_hand": product.on_hand,
+    }
+    events: list[dict] = []
+    for _attempt in range(UPSERT_ATTEMPTS):
+        now = timezone.now()
+        before = collection.find_one({"sku": product.sku}, _EDIT_PROJECTION | {"reserved": True})
+        if before is None:
+            try:
+                Variant(
+                    sku=product.sku,
+                    reserved=0,
+                    available=product.on_hand,
+                    created_at=now,
+                    updated_at=now,
+                    **fields,
+                ).save(force_insert=True)
+            except NotUniqueError:
+                continue  # created meanwhile: update it as an existing product
+            break
+        reserved = before["reserved"]
+        if product.on_hand < reserved:
+            raise ValueError(f"on_hand {product.on_hand} is below the {reserved} units reserved")
+        events = _price_events(
+            product.sku, before, fields["price_amount"], fields["currency"], version=before["version"] + 1
+        )
+        swapped = collection.update_one(
+            {"_id": before["_id"], "reserved": reserved, "edit_version": before.get("edit_version", 0)},
+            {
+                "$set": {**fields, "available": product.on_hand - reserved, "updated_at": now},
+                "$inc": {"version": 1, "edit_version": 1},
+                **_push(events),
+            },
+        )
+        if swapped.matched_count == 1:
+            break
+    else:
+        raise ConcurrentUpdate(f"{product.sku} kept changing under the upsert; try again")
     cache.invalidate([product.sku])
-    _announce_if_repriced(before, saved)
-    return saved
+    pending_events.deliver(product.sku, events)
+    return Variant.objects.get(sku=product.sku)
 
 
 def product_save(
@@ -56,90 +93,113 @@ def product_save(
     currency: str,
     active: bool,
     create: bool,
-) -> Product:
+    expected_version: int | None = None,
+) -> Variant:
     """Staff create or edit a product's description and price. Stock changes only through
-    stock_adjust (audited) and reservations. Raises Product.DoesNotExist / NotUniqueError."""
+    stock_adjust (audited) and reservations. An edit applies only to the `edit_version` the
+    editor saw (`expected_version`; the current one if not given): otherwise ConcurrentUpdate,
+    nothing written. Raises Variant.DoesNotExist / NotUniqueError."""
     Money(price_amount, currency)
     fields = {
         "name": name, "description": description, "category": category, "price_amount": price_amount,
         "compare_at_amount": compare_at_amount, "currency": currency, "active": active,
     }  # fmt: skip
     if create:
-        product = Product(sku=sku, on_hand=0, reserved=0, available=0, **fields)
-        product.save(force_insert=True)
-        before = None
-    else:
-        before = Product.objects.get(sku=sku)
-        Product.objects(sku=sku).update_one(
-            inc__version=1, set__updated_at=timezone.now(), **{f"set__{k}": v for k, v in fields.items()}
-        )
-        product = Product.objects.get(sku=sku)
-    cache.invalidate([sku])
-    _announce_if_repriced(before, product)
-    return product
+        Variant(sku=sku, on_hand=0, reserved=0, available=0, **fields).save(force_insert=True)
+        cache.invalidate([sku])
+        return Variant.objects.get(sku=sku)
+    return _edit(sku, fields, expected_version)
 
 
-def announce_if_low(*, sku: str, available: int, version: int) -> None:
-    """StockLow when a change leaves availability at or under the threshold (setting)."""
-    if available <= settings.CATALOG_STOCK_LOW_THRESHOLD:
-        with transaction.atomic():
-            stock_low.send(
-                sender=Product,
-                subject=sku,
-                aggregate_version=version,
-                data={"sku": sku, "available": available, "threshold": settings.CATALOG_STOCK_LOW_THRESHOLD},
-            )
+def variant_save(*, sku: str, variant, expected_version: int | None = None) -> Variant:
+    """Staff edit one variant's price, compare-at price, weight, tax class and options (a
+    VariantInput; its stock fields are ignored: stock moves only through stock_adjust)."""
+    Money(variant.price_amount, variant.currency)
+    errors = {}
+    if variant.compare_at_amount is not None and variant.compare_at_amount < 0:
+        errors["compare_at_amount"] = "A whole number, 0 or more."
+    if variant.weight_grams < 0:
+        errors["weight_grams"] = "A whole number, 0 or more."
+    if variant.tax_class not in TAX_CLASSES:
+        errors["tax_class"] = f"One of {', '.join(TAX_CLASSES)}."
+    if errors:
+        raise CatalogInvalid(errors)
+    fields = {
+        "price_amount": variant.price_amount, "compare_at_amount": variant.compare_at_amount,
+        "currency": variant.currency, "weight_grams": variant.weight_grams, "tax_class": variant.tax_class,
+        "options": dict(variant.options),
+    }  # fmt: skip
+    return _edit(sku, fields, expected_version)
 
 
-def _announce_if_repriced(before: Product | None, product: Product) -> None:
-    """ProductPriceChanged when an existing product's price (or currency) changed."""
-    if before is None or (before.price_amount, before.currency) == (product.price_amount, product.currency):
-        return
-    old_amount = before.price_amount
-    with transaction.atomic():
-        product_price_changed.send(
-            sender=Product,
-            subject=product.sku,
-            aggregate_version=product.version,
-            data={
-                "sku": product.sku,
-                "old_price": {"amount": old_amount, "currency": product.currency},
-                "new_price": {"amount": product.price_amount, "currency": product.currency},
-            },
-        )
+def _edit(sku: str, fields: dict, expected_version: int | None) -> Variant:
+    events: list[dict] = []
+    collection = Variant._get_collection()
+    before = collection.find_one({"sku": sku}, _EDIT_PROJECTION)
+    if before is None:
+        raise Variant.DoesNotExist(sku)
+    seen = before.get("edit_version", 0) if expected_version is None else expected_version
+    events = _price_events(
+        sku, before, fields["price_amount"], fields["currency"], version=before["version"] + 1
+    )
+    saved = collection.update_one(
+        # The price in the condition too: the event's old price is the one replaced.
+        {"_id": before["_id"], "edit_version": seen, "price_amount": before["price_amount"]},
+        {
+            "$set": {**fields, "updated_at": timezone.now()},
+            "$inc": {"version": 1, "edit_version": 1},
+            **_push(events),
+        },
+    )
+    if saved.matched_count != 1:
+        raise ConcurrentUpdate(f"{sku} was changed by someone else since it was opened")
+    saved = Variant.objects.get(sku=sku)
+    if saved.product_slug:  # its product's price and listing fields follow
+        listing.refresh(saved.product_slug)
+    cache.invalidate([sku], products=[saved.product_slug] if saved.product_slug else [])
+    pending_events.deliver(sku, events)
+    return saved
 
 
-class StockAdjustmentRefused(ValueError):
-    """The adjustment would leave fewer units on hand than are reserved (or than zero)."""
-
-
-def stock_adjust(*, sku: str, delta: int, reason: str, actor_id: int, actor_email: str) -> Product:
+def stock_adjust(*, sku: str, delta: int, reason: str, actor_id: int, actor_email: str) -> Variant:
     """Staff count the shelf: add or remove units, with a reason, recorded in the audit trail.
 
-    One conditional update: removing units needs that many available, so reserved units stay
-    covered however many orders are reserving at the same moment.
+    The same conditional update as reservations (stock.move_stock): removing units needs that
+    many available, so reserved units stay covered however many orders reserve meanwhile.
     """
     if delta == 0 or not reason.strip():
         raise ValueError("an adjustment needs a non-zero delta and a reason")
     condition = {"sku": sku} if delta > 0 else {"sku": sku, "available": {"$gte": -delta}}
-    moved = Product._get_collection().update_one(
-        condition,
-        {
-            "$inc": {"on_hand": delta, "available": delta, "version": 1},
-            "$set": {"updated_at": timezone.now()},
-        },
-    )
-    if moved.modified_count != 1:
+    moved = stock.move_stock(condition, available=delta, on_hand=delta)
+    if moved is None:
         raise StockAdjustmentRefused(f"cannot remove {-delta} units from {sku}: fewer are available")
-    product = Product.objects.get(sku=sku)
     StockAdjustment(
         sku=sku,
         delta=delta,
         reason=reason.strip(),
         actor_id=actor_id,
         actor_email=actor_email,
-        on_hand_after=product.on_hand,
+        on_hand_after=moved["on_hand"],
     ).save()
-    cache.invalidate([sku])
-    announce_if_low(sku=product.sku, available=product.available, version=product.version)
-    return product
+    stock.after_change([moved])
+    cache.invalidate_stock([sku])
+    return Variant.objects.get(sku=sku)
+
+
+_EDIT_PROJECTION = {"price_amount": True, "currency": True, "version": True, "edit_version": True}
+
+
+def _price_events(sku: str, before: dict, price_amount: int, currency: str, *, version: int) -> list[dict]:
+    """ProductPriceChanged when an existing product's price (or currency) changes."""
+    if (before["price_amount"], before["currency"]) == (price_amount, currency):
+        return []
+    data = {
+        "sku": sku,
+        "old_price": {"amount": before["price_amount"], "currency": before["currency"]},
+        "new_price": {"amount": price_amount, "currency": currency},
+    }
+    return [pending_events.pending(pending_events.PRICE_CHANGED, data=data, version=version)]
+
+
+def _push(events: list[dict]) -> dict:
+    return {"$push": {"pending_events": {"$each": events}}} if events else {}

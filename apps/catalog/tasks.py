@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from apps.catalog.pending_events import relay_pending
 from apps.catalog.reservations import reservations_expire
 
 
@@ -7,3 +8,9 @@ from apps.catalog.reservations import reservations_expire
 def expire_reservations() -> int:
     """Give back stock held by reservations past their expiry (beat, every minute)."""
     return reservations_expire()
+
+
+@shared_task(name="catalog.relay_pending_events", ignore_result=True)
+def relay_pending_events() -> int:
+    """Deliver catalog events whose writer died before the outbox row (beat, every 30 s)."""
+    return relay_pending()

@@ -17,8 +17,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import structlog
 from django.conf import settings
-from django.db import IntegrityError
+from django.core.cache import cache
+from django.db import DatabaseError, IntegrityError
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
@@ -29,6 +31,7 @@ from apps.common.db import insert_one
 from apps.common.models import IdempotencyKey
 from apps.common.problems import PROBLEM_CONTENT_TYPE, problem_body
 
+logger = structlog.get_logger(__name__)
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
@@ -68,7 +71,12 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             "endpoint": f"{request.method} {request.path}",
             "key": key,
         }
-        claim = _claim(scope, _fingerprint(request.data))
+        fingerprint = _fingerprint(request.data)
+        try:
+            claim = _claim(scope, fingerprint)
+        except DatabaseError:
+            _abandon(scope)  # the INSERT may have committed before the connection died
+            raise
         if isinstance(claim, Response):
             return claim
         try:
@@ -77,12 +85,12 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             except Exception as exc:
                 response = self.handle_exception(exc)  # DRF's own; re-raises what it cannot answer
         except BaseException:
-            _release(claim)
+            _settle(scope, lambda: _release(claim))
             raise
         if isinstance(response, Response) and _storable(response.status_code):
-            _complete(claim, response)
+            _settle(scope, lambda: _complete(claim, response))
         else:
-            _release(claim)
+            _settle(scope, lambda: _release(claim))
         return response
 
     return wrapper
@@ -138,8 +146,10 @@ def _claim(scope: dict[str, str], fingerprint: str) -> IdempotencyKey | Response
     if record.state == IdempotencyKey.State.COMPLETED:
         return _replay(record)
     if record.created_at > now - settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT:
-        raise IdempotencyKeyInFlight()
-    return _take_over(record, fresh)  # the process that claimed it died
+        if not _abandoned(scope):
+            raise IdempotencyKeyInFlight()
+        _forget_abandoned(scope)  # one takeover per abandonment; later duplicates wait as usual
+    return _take_over(record, fresh)  # the process that claimed it died, or gave up in an outage
 
 
 def _take_over(record: IdempotencyKey, fresh: dict[str, Any]) -> IdempotencyKey:
@@ -184,6 +194,45 @@ def _complete(claim: IdempotencyKey, response: Response) -> None:
 
 def _release(claim: IdempotencyKey) -> None:
     _owned(claim).filter(state=IdempotencyKey.State.IN_FLIGHT).delete()
+
+
+def _settle(scope: dict[str, str], write: Callable[[], None]) -> None:
+    try:
+        write()
+    except DatabaseError:
+        _abandon(scope)
+        raise
+
+
+def _abandon(scope: dict[str, str]) -> None:
+    """The database went away mid-request (claim, completion or release failed): the key may be
+    left in flight, and the retry after our 503 would get 409 until IDEMPOTENCY_IN_FLIGHT_TIMEOUT.
+    Say in the cache that nobody owns it any more, so the retry takes it over at once."""
+    try:
+        cache.set(
+            _abandoned_key(scope), 1, timeout=int(settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT.total_seconds())
+        )
+    except Exception:  # cache down too: the in-flight timeout still frees the key
+        logger.warning("idempotency_claim_not_released", endpoint=scope["endpoint"])
+
+
+def _abandoned_key(scope: dict[str, str]) -> str:
+    digest = hashlib.sha256(json.dumps(scope, sort_keys=True).encode()).hexdigest()
+    return f"idempotency:abandoned:{digest}"
+
+
+def _forget_abandoned(scope: dict[str, str]) -> None:
+    try:
+        cache.delete(_abandoned_key(scope))
+    except Exception:
+        logger.warning("idempotency_abandoned_mark_not_cleared", endpoint=scope["endpoint"])
+
+
+def _abandoned(scope: dict[str, str]) -> bool:
+    try:
+        return bool(cache.get(_abandoned_key(scope)))
+    except Exception:
+        return False
 
 
 def _owned(claim: IdempotencyKey):

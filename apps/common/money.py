@@ -4,6 +4,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import total_ordering
 
+from babel.numbers import format_currency
+from django.conf import settings
+from django.utils.translation import get_language, to_locale
+
 # ISO 4217 active codes by number of minor-unit digits; codes not listed have 2.
 _EXPONENT_EXCEPTIONS = {
     0: "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF",
@@ -95,3 +99,25 @@ def exponent_of(currency: str) -> int:
         return CURRENCY_EXPONENTS[currency]
     except KeyError:
         raise ValueError(f"{currency!r} is not an ISO 4217 currency code") from None
+
+
+def format_money(amount: "Money | int", currency: str | None = None, *, locale: str | None = None) -> str:
+    """Money for people, in major units with its currency, in the active language's conventions
+    ("€1,234.50" in English, "1.234,50 €" in German): the one formatter staff pages use.
+    Takes a Money, or minor units and a currency. CSV exports and the API keep minor units."""
+    money = amount if isinstance(amount, Money) else Money(int(amount), currency or "")
+    locale = locale or to_locale(get_language() or settings.LANGUAGE_CODE)
+    return format_currency(money.to_decimal(), money.currency, locale=locale)
+
+
+def money_column(amount_field: str, description: str, *, currency_field: str = "currency"):
+    """An admin list/read-only column showing `obj.<amount_field>` (minor units) with format_money,
+    sortable by the amount: `gross = money_column("gross_amount", "gross")` on a ModelAdmin."""
+
+    def column(_admin, obj) -> str:
+        currency = getattr(obj, currency_field)
+        return format_money(getattr(obj, amount_field), currency) if currency else "—"
+
+    column.short_description = description
+    column.admin_order_field = amount_field
+    return column

@@ -14,7 +14,8 @@ _DESCRIPTIONS = {
     415: "Content-Type is not application/json.",
     422: "Idempotency-Key reused with a different request.",
     429: "Too many requests; see Retry-After.",
-    503: "Temporarily unavailable (shedding load, or the payment provider did not answer); see Retry-After.",
+    500: "Our error (e.g. the payment provider refused our request as invalid); nothing was charged.",
+    503: "Temporarily unavailable (shedding load, a store or the payment provider did not answer); see Retry-After.",
 }
 
 

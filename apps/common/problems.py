@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
+from apps.common.outages import is_store_outage, outage_response
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 # Slugs for DRF's own exceptions where its code reads poorly as a URI.
@@ -69,6 +71,9 @@ def exception_handler(exc, context) -> Response | None:
     """
     exc = _as_api_exception(exc)
     if not isinstance(exc, exceptions.APIException):
+        if is_store_outage(exc):
+            request = context.get("request")
+            return outage_response(request, exc) if request is not None else None
         return None
 
     headers = {}

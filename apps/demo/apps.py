@@ -7,8 +7,8 @@ class DemoConfig(AppConfig):
     label = "demo"
 
     def ready(self) -> None:
-        # The embedded catalog (mongomock) lives in process memory: each process starts
-        # from the demo products, or the shop `make run` shows would be empty.
+        # The embedded catalog (mongomock) starts empty unless kept under var/ (local
+        # settings): an empty one gets the demo products, or the shop `make run` shows is empty.
         if settings.DEMO_CATALOG_ON_START:
             from apps.demo.data import demo_products_load
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from apps.events.display import pretty_json
 from apps.events.models import DeadLetter, OutboxEvent
 from apps.events.replay import ReplayPlan, dead_letters_replay
 from apps.events.selectors import dead_letters_in_window, dead_letters_with_status, outbox_backlog
@@ -45,6 +46,12 @@ class OutboxEventAdmin(ReadOnlyAdmin):
     search_fields = ("=event_id", "=subject")
     ordering = ("-id",)
     change_list_template = "admin/events/outboxevent/change_list.html"
+    readonly_fields = ("event_id", "type", "subject", "handler", "attempt", "available_at", "published_at", "created_at", "pretty_envelope")  # fmt: skip
+    exclude = ("envelope",)
+
+    @admin.display(description="envelope")
+    def pretty_envelope(self, event: OutboxEvent) -> str:
+        return pretty_json(event.envelope)
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), "backlog": outbox_backlog()})
@@ -92,8 +99,13 @@ class DeadLetterAdmin(ReadOnlyAdmin):
     change_list_template = "admin/events/deadletter/change_list.html"
     readonly_fields = (
         "event_id", "event_type", "handler", "attempts", "first_failed_at", "last_failed_at",
-        "replayed_at", "replay_count", "error", "traceback", "envelope",
+        "replayed_at", "replay_count", "error", "traceback", "pretty_envelope",
     )  # fmt: skip
+    exclude = ("envelope",)
+
+    @admin.display(description="envelope")
+    def pretty_envelope(self, letter: DeadLetter) -> str:
+        return pretty_json(letter.envelope)
 
     def get_queryset(self, request) -> QuerySet[DeadLetter]:
         return dead_letters_with_status()
@@ -157,6 +169,9 @@ class DeadLetterAdmin(ReadOnlyAdmin):
         if not plan:
             self.message_user(request, "No dead letters matched.", messages.WARNING)
             return
+        if not dry_run:  # the admin history of each letter replayed
+            for letter in DeadLetter.objects.filter(pk__in=[item.dead_letter_id for item in plan]):
+                self.log_change(request, letter, "Replayed.")
         verb = "Dry run — would replay" if dry_run else "Replayed"
         self.message_user(
             request, f"{verb} {len(plan)} dead letter(s).", messages.INFO if dry_run else messages.SUCCESS

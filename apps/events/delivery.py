@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from opentelemetry import trace
 
+from apps.common.outages import is_store_outage
 from apps.events import metrics, registry
 from apps.events.models import DeadLetter, InboxEntry, OutboxEvent
 from apps.events.outbox import nudge_relay
@@ -28,9 +29,12 @@ def deliver(
     attempt: int = 1,
     first_failed_at: str | None = None,
     replay: int = 0,
+    outages_are_failures: bool = True,
 ) -> str:
     """Process the event with the handler. Returns the outcome: processed, duplicate, retry_scheduled
     or dead_lettered. A failure schedules a retry in the outbox, or dead-letters when none is left.
+    A store outage (apps.common.outages) is raised instead unless `outages_are_failures`: the
+    caller retries it without spending an attempt (the outbox may be down as well).
     Every log line on the way, the handler's own included, names the event, handler and attempt."""
     with (
         structlog.contextvars.bound_contextvars(
@@ -47,13 +51,18 @@ def deliver(
                 "event.attempt": attempt,
             }
         )
-        outcome = _deliver(envelope, handler_name, attempt, first_failed_at, replay)
+        outcome = _deliver(envelope, handler_name, attempt, first_failed_at, replay, outages_are_failures)
         span.set_attribute("event.outcome", outcome)
         return _outcome(handler_name, outcome)
 
 
 def _deliver(
-    envelope: dict, handler_name: str, attempt: int, first_failed_at: str | None, replay: int
+    envelope: dict,
+    handler_name: str,
+    attempt: int,
+    first_failed_at: str | None,
+    replay: int,
+    outages_are_failures: bool,
 ) -> str:
     subscription = registry.subscription(handler_name)
     if subscription is None:
@@ -68,6 +77,9 @@ def _deliver(
         logger.warning("event_schema_violation", error=str(exc))
         return _dead_letter(envelope, handler_name, exc, attempt, first_failed_at)
     except Exception as exc:
+        if not outages_are_failures and is_store_outage(exc):
+            metrics.handler_outcomes.labels(handler_name, "store_outage").inc()
+            raise
         metrics.handler_failures.labels(handler_name).inc()
         trace.get_current_span().record_exception(exc)
         first = first_failed_at or timezone.now().isoformat()

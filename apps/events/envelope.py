@@ -20,8 +20,11 @@ def event_module(event_type: str) -> str:
     return match["module"]
 
 
-def build_envelope(*, event_type: str, subject: str, data, aggregate_version: int) -> dict:
-    """The envelope for one event, carrying the current trace context (W3C traceparent)."""
+def build_envelope(
+    *, event_type: str, subject: str, data, aggregate_version: int, event_id: str | None = None
+) -> dict:
+    """The envelope for one event, carrying the current trace context (W3C traceparent).
+    `event_id`: a producer that may send the same event twice (recovery) names it itself."""
     if type(aggregate_version) is not int or aggregate_version < 1:
         raise ValueError(
             "aggregate_version must be a positive int (the aggregate's version after the change)"
@@ -30,7 +33,7 @@ def build_envelope(*, event_type: str, subject: str, data, aggregate_version: in
     propagate.inject(trace_context)
     return {
         "specversion": "1.0",
-        "id": str(uuid.uuid4()),
+        "id": str(event_id or uuid.uuid4()),
         "source": f"/commerce/{event_module(event_type)}",
         "type": event_type,
         "time": timezone.now().isoformat().replace("+00:00", "Z"),

@@ -16,3 +16,8 @@ handler_failures = Counter(
     ["handler"],
 )
 handler_duration = Histogram("events_handler_duration_seconds", "Handler run time", ["handler"])
+events_redriven = Counter(
+    "events_redriven_total",
+    "(event, handler) pairs the stalled-delivery sweep sent again (no inbox row, dead letter or newer attempt)",
+    ["handler"],
+)

@@ -18,6 +18,8 @@ class OutboxEvent(models.Model):
     handler = models.CharField(max_length=200, blank=True, default="")  # "" = every subscriber
     attempt = models.PositiveIntegerField(default=1)
     replay = models.PositiveIntegerField(default=0)  # n for the n-th staff replay of a dead letter
+    # n for the n-th re-drive by the stalled-delivery sweep (a dispatch lost without a trace)
+    redrive = models.PositiveIntegerField(default=0)
     first_failed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     available_at = models.DateTimeField(default=timezone.now)
@@ -26,7 +28,7 @@ class OutboxEvent(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["event_id", "handler", "attempt", "replay"], name="events_outbox_once"
+                fields=["event_id", "handler", "attempt", "replay", "redrive"], name="events_outbox_once"
             ),
         ]
         indexes = [

@@ -3,7 +3,7 @@
 import structlog
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 
 from apps.events import metrics, validation
@@ -38,19 +38,35 @@ def domain_signal(event_type: str) -> Signal:
     return signal
 
 
-def _record(sender, signal: Signal, *, subject, data, aggregate_version: int, **kwargs) -> None:
+def _record(
+    sender, signal: Signal, *, subject, data, aggregate_version: int, event_id=None, **kwargs
+) -> None:
+    """`event_id` given: the producer's own id, recorded once however often it is sent (a
+    producer outside PostgreSQL's transaction re-sends after a crash; see apps/catalog)."""
     if not transaction.get_connection().in_atomic_block:
         raise OutsideTransaction(f"send {_event_types[signal]} inside transaction.atomic()")
+    if event_id is not None and OutboxEvent.objects.filter(event_id=event_id, handler="").exists():
+        return
     envelope = build_envelope(
-        event_type=_event_types[signal], subject=subject, data=data, aggregate_version=aggregate_version
+        event_type=_event_types[signal],
+        subject=subject,
+        data=data,
+        aggregate_version=aggregate_version,
+        event_id=event_id,
     )
     if settings.EVENTS_VALIDATE_ON_SEND:
         validation.validate_emitted(envelope)
     if settings.EVENTS_SAMPLE_DIR:
         validation.record_sample(envelope)
-    OutboxEvent.objects.create(
-        event_id=envelope["id"], type=envelope["type"], subject=envelope["subject"], envelope=envelope
-    )
+    row = {"event_id": envelope["id"], "type": envelope["type"], "subject": envelope["subject"]}
+    if event_id is None:
+        OutboxEvent.objects.create(**row, envelope=envelope)
+    else:
+        try:
+            with transaction.atomic():  # savepoint: a concurrent re-send of this event_id may win
+                OutboxEvent.objects.create(**row, envelope=envelope)
+        except IntegrityError:
+            return
     transaction.on_commit(nudge_relay, robust=True)
 
 

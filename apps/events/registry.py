@@ -50,5 +50,10 @@ def subscribers(event_type: str) -> list[Subscription]:
     return list(_by_type.get(event_type, ()))
 
 
+def event_types() -> list[str]:
+    """Every event type that has at least one subscriber."""
+    return [event_type for event_type, subscriptions in _by_type.items() if subscriptions]
+
+
 def subscription(name: str) -> Subscription | None:
     return _by_name.get(name)

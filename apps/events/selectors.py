@@ -42,6 +42,11 @@ def dead_letters_with_status() -> QuerySet[DeadLetter]:
     return DeadLetter.objects.annotate(settled=Exists(processed))
 
 
+def dead_letters_open_count() -> int:
+    """Dead letters whose handler has not processed the event since: work waiting for operations."""
+    return dead_letters_with_status().filter(settled=False).count()
+
+
 def dead_letters_in_window(*, failed_from: datetime, failed_until: datetime) -> QuerySet[DeadLetter]:
     """Unsettled dead letters whose last failure falls in [failed_from, failed_until)."""
     return dead_letters_with_status().filter(

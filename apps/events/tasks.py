@@ -1,11 +1,21 @@
 """Celery tasks: thin wrappers over relay.py and delivery.py."""
 
+import random
+import time
+
+import structlog
 from celery import shared_task
+from celery.exceptions import Reject
+from django.conf import settings
 from django.core.cache import cache
 
+from apps.common.outages import is_store_outage
 from apps.events import delivery
+from apps.events import redrive as redrive_module
 from apps.events import relay as relay_module
 from apps.events.outbox import RELAY_NUDGE_KEY
+
+logger = structlog.get_logger(__name__)
 
 
 @shared_task(name="events.relay", ignore_result=True)
@@ -17,20 +27,74 @@ def relay() -> int:
     nudge, so one more pass after the deletion picks it up.
     """
     published = relay_module.relay_pending()
-    cache.delete(RELAY_NUDGE_KEY)
+    try:
+        cache.delete(RELAY_NUDGE_KEY)
+    except Exception:  # the cache is down: the key expires by itself, the sweep runs anyway
+        logger.warning("relay_nudge_key_not_cleared")
     return published + relay_module.relay_pending()
 
 
-@shared_task(name="events.dispatch", ignore_result=True)
+@shared_task(name="events.dispatch", ignore_result=True, bind=True, max_retries=None)
 def dispatch(
-    envelope: dict, handler: str, attempt: int = 1, first_failed_at: str | None = None, replay: int = 0
+    self,
+    envelope: dict,
+    handler: str,
+    attempt: int = 1,
+    first_failed_at: str | None = None,
+    replay: int = 0,
 ) -> str:
-    """Run one handler on one event. Failures are rescheduled through the outbox, so this task
-    never retries on the broker. acks_late + reject_on_worker_lost (settings): a worker that dies
-    mid-handler leaves the message on the broker for another worker."""
-    return delivery.deliver(
-        envelope, handler, attempt=attempt, first_failed_at=first_failed_at, replay=replay
-    )
+    """Run one handler on one event. A handler's failures are rescheduled through the outbox.
+    acks_late + reject_on_worker_lost (settings): a worker that dies mid-handler leaves the message
+    on the broker for another worker.
+
+    A store outage (database, cache, broker) is different: the outbox may be down too, so the
+    retry could not be written, and acking would lose the event. The message is retried on the
+    broker with backoff instead, spending no handler attempt; if even that publish fails, the
+    message is rejected back to its queue. After EVENTS_OUTAGE_RETRIES such retries an outage
+    counts as an ordinary failure, so a handler that always meets one ends as a dead letter.
+    """
+    outage_retries = self.request.retries or 0
+    eager = bool(self.request.is_eager)  # in-process: no broker to wait on
+    try:
+        return delivery.deliver(
+            envelope,
+            handler,
+            attempt=attempt,
+            first_failed_at=first_failed_at,
+            replay=replay,
+            outages_are_failures=eager or outage_retries >= settings.EVENTS_OUTAGE_RETRIES,
+        )
+    except Exception as exc:
+        if eager or not is_store_outage(exc):
+            raise
+        countdown = outage_backoff(outage_retries)
+        logger.warning(
+            "event_dispatch_store_outage",
+            event_id=envelope.get("id"),
+            handler=handler,
+            outage_retry=outage_retries + 1,
+            retry_in=round(countdown, 2),
+            error_class=type(exc).__name__,
+        )
+        try:
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        except Reject:
+            # The broker refused the retry as well: give the message back to the queue after a
+            # pause instead of acking it (Celery's own Reject from retry() would drop it).
+            time.sleep(min(countdown, 2.0))
+            raise Reject(exc, requeue=True) from exc
+
+
+def outage_backoff(retries: int) -> float:
+    """0.5 s, 1 s, 2 s, ... capped at EVENTS_OUTAGE_BACKOFF_MAX, ±20 % jitter."""
+    base = min(settings.EVENTS_OUTAGE_BACKOFF_MAX, 0.5 * 2**retries)
+    return base * random.uniform(0.8, 1.2)  # noqa: S311
+
+
+@shared_task(name="events.redrive", ignore_result=True)
+def redrive() -> int:
+    """Send again every (event, handler) that left no trace after EVENTS_REDRIVE_AFTER."""
+    return redrive_module.redrive_stalled()
 
 
 @shared_task(name="events.purge", ignore_result=True)

@@ -72,3 +72,8 @@ def _close(schema: dict) -> None:
         _close(child)
     if isinstance(schema.get("items"), dict):
         _close(schema["items"])
+
+
+def known_event_types() -> list[str]:
+    """Every event type with a published schema: what staff may choose from (webhook subscriptions)."""
+    return sorted(path.stem for path in Path(settings.EVENTS_SCHEMA_DIR).glob("*.json"))

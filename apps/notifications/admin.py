@@ -6,29 +6,35 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
+from apps.events.public import known_event_types, pretty_json
 from apps.notifications import services
+from apps.notifications.channels import TemplateProblem, email_render
 from apps.notifications.models import Delivery, DeliveryStatus, WebhookEndpoint
 from apps.notifications.selectors import deliveries_missed
 from apps.notifications.urlguard import webhook_url_problem
 
 
+def event_type_choices() -> list[tuple[str, str]]:
+    """Wildcards first, then every known event type: staff pick, nobody types a name wrong."""
+    types = known_event_types()
+    modules = sorted({t.split(".")[0] for t in types})
+    wildcards = [("*", "* (every event)"), *((f"{m}.*", f"{m}.* (every {m} event)") for m in modules)]
+    return wildcards + [(t, t) for t in types]
+
+
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.CharField(max_length=2000, label="URL", help_text="https, public host (outside DEBUG).")
-    event_types = forms.CharField(
-        help_text='Space- or comma-separated: "orders.OrderShipped.v1", "orders.*" or "*".',
-        widget=forms.TextInput(attrs={"size": 80}),
+    event_types = forms.MultipleChoiceField(
+        choices=event_type_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The events this endpoint receives; a wildcard covers a whole module or everything.",
     )
 
     class Meta:
         model = WebhookEndpoint
         fields = ("url", "description", "event_types", "is_active")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["event_types"] = " ".join(self.instance.event_types)
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"].strip()
@@ -36,18 +42,27 @@ class WebhookEndpointForm(forms.ModelForm):
             raise forms.ValidationError(problem)
         return url
 
-    def clean_event_types(self) -> list[str]:
-        types = [t for t in self.cleaned_data["event_types"].replace(",", " ").split() if t]
-        if not types:
-            raise forms.ValidationError("Name at least one event type (or *).")
-        return types
+
+class EndpointHealthFilter(admin.SimpleListFilter):
+    title = "health"
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return [("failing", "Failing (active, last attempts failed)"), ("disabled", "Disabled automatically")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failing":
+            return queryset.filter(is_active=True, disabled_at__isnull=True, failing_since__isnull=False)
+        if self.value() == "disabled":
+            return queryset.filter(is_active=True, disabled_at__isnull=False)
+        return queryset
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
     list_display = ("url", "description", "event_types", "is_active", "state", "failing_since")
-    list_filter = ("is_active",)
+    list_filter = (EndpointHealthFilter, "is_active")
     search_fields = ("url", "description")
     readonly_fields = (
         "state",
@@ -71,6 +86,15 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             return format_html('disabled automatically — <a href="{}">re-enable…</a>', url)
         return "receiving" if endpoint.is_active else "switched off"
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # Secrets go to the receiver's operators; staff who only view the endpoint do not need them.
+        return (
+            fields
+            if self.has_change_permission(request, obj)
+            else [f for f in fields if f != "signing_secrets"]
+        )
+
     @admin.display(description="signing secrets (newest first)")
     def signing_secrets(self, endpoint: WebhookEndpoint) -> str:
         lines = [f"{s['secret']}  (expires {s.get('expires_at') or 'never'})" for s in endpoint.secrets]
@@ -83,6 +107,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def send_test_event(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in queryset:
             delivery = services.endpoint_send_test_event(endpoint_id=endpoint.pk)
+            self.log_change(request, endpoint, f"Test event {delivery.event_id} sent.")
             self.message_user(
                 request, f"Test event {delivery.event_id} queued for {endpoint}.", messages.SUCCESS
             )
@@ -91,6 +116,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in queryset:
             services.endpoint_rotate_secret(endpoint_id=endpoint.pk)
+            self.log_change(request, endpoint, "Signing secret rotated.")
             self.message_user(
                 request,
                 f"New secret for {endpoint}; the previous one keeps signing until it expires (see the endpoint).",
@@ -114,6 +140,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             replayed = services.endpoint_enable(
                 endpoint_id=endpoint.pk, replay_missed=request.POST.get("replay_missed") == "on"
             )
+            self.log_change(request, endpoint, f"Re-enabled; {replayed} missed deliveries replayed.")
             self.message_user(request, f"{endpoint} re-enabled; {replayed} missed deliveries replayed.")
             return redirect(reverse("admin:notifications_webhookendpoint_change", args=[endpoint.pk]))
         context = {
@@ -137,7 +164,42 @@ class DeliveryAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
     list_select_related = ("endpoint",)
     actions = ["replay_selected"]
-    readonly_fields = [f.name for f in Delivery._meta.fields]
+    # Internal bookkeeping (lease, next attempt) only for a superuser; see get_fields.
+    INTERNAL = ("lease_until", "next_attempt_at", "envelope")
+    readonly_fields = [f.name for f in Delivery._meta.fields] + ["email_preview", "pretty_envelope"]
+
+    def get_fields(self, request, obj=None):
+        fields = [f.name for f in Delivery._meta.fields if f.name not in self.INTERNAL]
+        if obj is not None and obj.channel == "email":
+            fields.append("email_preview")
+        fields.append("pretty_envelope")
+        if request.user.is_superuser:
+            fields += ["lease_until", "next_attempt_at"]
+        return fields
+
+    @admin.display(description="email as sent")
+    def email_preview(self, delivery: Delivery) -> str:
+        """The rendered message: subject, plain text, and the HTML in a sandboxed frame (no scripts,
+        no requests from its links: srcdoc in a sandbox with nothing allowed)."""
+        try:
+            subject, text, html = email_render(delivery)
+        except TemplateProblem as exc:
+            return format_html('<span class="problem">Cannot render: {}</span>', exc)
+        return format_html(
+            '<div id="email-preview"><p><strong>Subject:</strong> <span class="email-subject">{}</span></p>'
+            '<h4>Plain text</h4><pre class="envelope email-text">{}</pre>'
+            '<h4>HTML</h4><iframe class="email-html" sandbox="" srcdoc="{}" '
+            'style="width:100%;height:420px;border:1px solid #ccc;background:#fff"></iframe></div>',
+            # render_to_string returns SafeStrings: escape() always escapes, which the srcdoc
+            # attribute needs (and the text is shown as text, not as markup).
+            escape(subject),
+            escape(text),
+            escape(html),
+        )
+
+    @admin.display(description="envelope")
+    def pretty_envelope(self, delivery: Delivery) -> str:
+        return pretty_json(delivery.envelope)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -157,7 +219,10 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.action(description="Replay selected dead or missed deliveries", permissions=["replay"])
     def replay_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
+        replayable = list(queryset.filter(status__in=[DeliveryStatus.DEAD, DeliveryStatus.MISSED]))
         replayed = services.deliveries_replay(delivery_ids=ids)
+        for delivery in replayable:
+            self.log_change(request, delivery, "Replayed.")
         skipped = len(ids) - replayed
         self.message_user(request, f"Replayed {replayed} deliveries.", messages.SUCCESS)
         if skipped:

@@ -13,13 +13,20 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.accounts.public import account_link
 from apps.common.money import Money
 from apps.notifications.models import Delivery
 from apps.notifications.signing import signature_header
 from apps.notifications.sms import SmsError, sms_provider
-from apps.notifications.urlguard import webhook_url_problem
+from apps.notifications.urlguard import InvalidIPAddress, webhook_session, webhook_url_problem
 
 EXCERPT_CHARS = 500
+# Which account emails carry a link from accounts.public.account_link (and what kind).
+ACCOUNT_LINK_PURPOSES = {
+    "accounts.CustomerRegistered.v1": "verify-email",
+    "accounts.CustomerEmailChangeRequested.v1": "verify-email",
+    "accounts.CustomerPasswordResetRequested.v1": "reset-password",
+}
 USER_AGENT = "commerce-webhooks/1"
 
 
@@ -66,18 +73,32 @@ def template_context(envelope: dict) -> dict:
     return context
 
 
-def _send_email(delivery: Delivery) -> Attempt:
+def email_render(delivery: Delivery) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of an email delivery, exactly as sent (the admin previews it)."""
     context = template_context(delivery.envelope)
+    purpose = ACCOUNT_LINK_PURPOSES.get(delivery.event_type)
+    if purpose:
+        try:  # made now, never stored: the link works for its full lifetime from this send
+            context["link"] = account_link(
+                account_id=delivery.envelope["data"]["customer_id"], purpose=purpose
+            )
+        except LookupError as exc:  # verified, deleted or deactivated meanwhile: nothing to send
+            return Attempt(ok=False, retryable=False, error=f"link no longer applies: {exc}")
     base = f"notifications/{delivery.template}"
     subject = " ".join(_render(f"{base}.subject.txt", context).split())  # one line, as headers need
+    return subject, _render(f"{base}.txt", context), _render(f"{base}.html", context)
+
+
+def _send_email(delivery: Delivery) -> Attempt:
+    subject, text, html = email_render(delivery)
     message = EmailMultiAlternatives(
         subject=subject,
-        body=_render(f"{base}.txt", context),
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.recipient],
         headers={"X-Event-Id": str(delivery.event_id)},
     )
-    message.attach_alternative(_render(f"{base}.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     started = time.monotonic()
     try:
         message.send()
@@ -124,13 +145,20 @@ def _send_webhook(delivery: Delivery) -> Attempt:
             headers[name] = delivery.envelope[name]
     started = time.monotonic()
     try:
-        response = requests.post(
-            endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
-            allow_redirects=False,  # a redirect could lead anywhere, past the URL guard
-            stream=True,
+        with webhook_session() as session:
+            response = session.post(
+                endpoint.url,
+                data=body,
+                headers=headers,
+                timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
+                allow_redirects=False,  # a redirect could lead anywhere, past the URL guard
+                stream=True,
+            )
+            with response:
+                excerpt = response.raw.read(EXCERPT_CHARS, decode_content=True).decode("utf-8", "replace")
+    except InvalidIPAddress as exc:  # resolved to a private address at connect time (DNS rebinding)
+        return Attempt(
+            ok=False, retryable=False, error=f"URL refused: resolves to a non-public address ({exc})"
         )
     except requests.Timeout:
         return Attempt(ok=False, retryable=True, error="timeout", latency_ms=_ms_since(started))
@@ -138,8 +166,6 @@ def _send_webhook(delivery: Delivery) -> Attempt:
         return Attempt(
             ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}", latency_ms=_ms_since(started)
         )
-    with response:
-        excerpt = response.raw.read(EXCERPT_CHARS, decode_content=True).decode("utf-8", "replace")
     return _classify(response.status_code, response.headers.get("Retry-After"), excerpt, _ms_since(started))
 
 

@@ -16,7 +16,25 @@ ORDER_EVENTS = [
 ]
 PAYMENT_EVENTS = [
     f"payments.{name}.v1"
-    for name in ("PaymentAuthorized", "PaymentCaptured", "PaymentRefunded", "PaymentFailed", "PaymentVoided")
+    for name in (
+        "PaymentAuthorized",
+        "PaymentCaptured",
+        "PaymentRefunded",
+        "PaymentFailed",
+        "PaymentCaptureFailed",
+        "PaymentVoided",
+    )
+]
+
+# Account emails (verify, welcome, reset); accounts.CustomerDeleted.v1 has a handler of its own.
+ACCOUNT_EVENTS = [
+    f"accounts.{name}.v1"
+    for name in (
+        "CustomerRegistered",
+        "CustomerEmailVerified",
+        "CustomerEmailChangeRequested",
+        "CustomerPasswordResetRequested",
+    )
 ]
 
 
@@ -27,5 +45,11 @@ def notify(envelope: dict) -> None:
     services.deliveries_fan_out(envelope=envelope)
 
 
-for _event_type in ORDER_EVENTS + PAYMENT_EVENTS:
+for _event_type in ORDER_EVENTS + PAYMENT_EVENTS + ACCOUNT_EVENTS:
     notify = subscribe(_event_type)(notify)
+
+
+@subscribe("accounts.CustomerDeleted.v1")
+def forget_customer(envelope: dict) -> None:
+    """Erase a deleted customer's address and phone from the record of what was sent to them."""
+    services.deliveries_erase_customer(customer_id=envelope["data"]["customer_id"])

@@ -1,4 +1,8 @@
 """The notifications module's public surface: the only notifications code other modules may import.
 
-Empty until the module's issue fills it; functions here take and return contracts.py types.
+Functions here take and return contracts.py types; the queries live in selectors.py.
 """
+
+from apps.notifications.selectors import deliveries_about_order, delivery_health
+
+__all__ = ["deliveries_about_order", "delivery_health"]

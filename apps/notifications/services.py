@@ -13,7 +13,8 @@ from django.utils import timezone
 from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 
-from apps.accounts.public import account_get
+from apps.accounts.public import account_get, account_link
+from apps.common.outages import retry_through_outage
 from apps.events.public import continue_trace, restoring_context
 from apps.notifications import channels
 from apps.notifications.models import Channel, Delivery, DeliveryStatus, WebhookEndpoint
@@ -41,6 +42,12 @@ EMAIL_TEMPLATES = {
     "orders.OrderCancelled.v1": "order_cancelled",
     "orders.OrderRefunded.v1": "order_refunded",
 }
+EMAIL_TEMPLATES |= {
+    "accounts.CustomerRegistered.v1": "account_verify_email",
+    "accounts.CustomerEmailChangeRequested.v1": "account_verify_email",
+    "accounts.CustomerEmailVerified.v1": "account_welcome",
+    "accounts.CustomerPasswordResetRequested.v1": "account_password_reset",
+}
 SMS_TEMPLATES = {"orders.OrderShipped.v1": "order_shipped", "orders.OrderCancelled.v1": "order_cancelled"}
 _RETRYABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
@@ -51,7 +58,7 @@ def deliveries_fan_out(*, envelope: dict) -> list[Delivery]:
     creates nothing and sends nothing again. Returns the deliveries created now."""
     wanted: list[dict] = []
     event_type, data = envelope["type"], envelope["data"]
-    if event_type in EMAIL_TEMPLATES and (email := _customer_email(data.get("customer_id"))):
+    if event_type in EMAIL_TEMPLATES and (email := _email_recipient(event_type, data.get("customer_id"))):
         wanted.append({"channel": Channel.EMAIL, "recipient": email, "template": EMAIL_TEMPLATES[event_type]})
     if event_type in SMS_TEMPLATES and (phone := _order_phone(data["order_id"])):
         wanted.append({"channel": Channel.SMS, "recipient": phone, "template": SMS_TEMPLATES[event_type]})
@@ -77,6 +84,19 @@ def deliveries_fan_out(*, envelope: dict) -> list[Delivery]:
             created.append(delivery)
     _enqueue_after_commit([d for d in created if d.status == DeliveryStatus.PENDING])
     return created
+
+
+def _email_recipient(event_type: str, customer_id: int | None) -> str | None:
+    # Account emails with a link: where it goes is asked of accounts now, the link itself when it
+    # is sent (channels), so no usable token is ever stored here.
+    purpose = channels.ACCOUNT_LINK_PURPOSES.get(event_type)
+    if purpose is None:
+        return _customer_email(customer_id)
+    try:
+        return account_link(account_id=customer_id, purpose=purpose).recipient
+    except LookupError:  # deleted, deactivated or already verified since: nothing to send
+        logger.info("notification_account_link_obsolete", customer_id=customer_id, event_type=event_type)
+        return None
 
 
 def _customer_email(customer_id: int | None) -> str | None:
@@ -170,17 +190,21 @@ def _next_status(delivery: Delivery, attempt: channels.Attempt) -> tuple[str, fl
 
 
 def _record(delivery: Delivery, attempt: channels.Attempt, *, status: str, delay: float) -> None:
+    # The message has left: if the database blinks now, keep trying to write that down. Giving up
+    # would leave the lease to expire and the sweep to send the same email a second time.
     now = timezone.now()
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=status,
-        lease_until=None,
-        next_attempt_at=now + timedelta(seconds=delay),
-        response_status=attempt.status,
-        response_excerpt=attempt.excerpt,
-        latency_ms=attempt.latency_ms,
-        last_error=attempt.error,
-        delivered_at=now if attempt.ok else None,
-        updated_at=now,
+    retry_through_outage(
+        lambda: Delivery.objects.filter(pk=delivery.pk).update(
+            status=status,
+            lease_until=None,
+            next_attempt_at=now + timedelta(seconds=delay),
+            response_status=attempt.status,
+            response_excerpt=attempt.excerpt,
+            latency_ms=attempt.latency_ms,
+            last_error=attempt.error,
+            delivered_at=now if attempt.ok else None,
+            updated_at=now,
+        )
     )
     log = logger.bind(
         delivery_id=delivery.pk, channel=delivery.channel, attempt=delivery.attempts, status=status
@@ -216,6 +240,24 @@ def _endpoint_record(endpoint: WebhookEndpoint, attempt: channels.Attempt) -> bo
         Delivery.objects.filter(endpoint=endpoint, status__in=_RETRYABLE).update(status=DeliveryStatus.MISSED)
     logger.warning("webhook_endpoint_disabled", endpoint_id=endpoint.pk, reason=reason)
     return True
+
+
+ERASED = "erased"
+
+
+def deliveries_erase_customer(*, customer_id: int) -> int:
+    """Replace a deleted customer's email address and phone number in their deliveries (kept as a
+    record that something was sent, not to whom). Returns how many."""
+    erased = 0
+    with transaction.atomic():
+        mine = Delivery.objects.select_for_update().filter(
+            envelope__data__customer_id=customer_id, channel__in=(Channel.EMAIL, Channel.SMS)
+        )
+        for delivery in mine.exclude(recipient__startswith=ERASED).order_by("pk"):
+            # The (event, channel, recipient) key must stay unique: the row's id keeps it so.
+            Delivery.objects.filter(pk=delivery.pk).update(recipient=f"{ERASED}:{delivery.pk}")
+            erased += 1
+    return erased
 
 
 def deliveries_replay(*, delivery_ids: list[int]) -> int:

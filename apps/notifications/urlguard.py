@@ -1,4 +1,11 @@
-"""SSRF guard for webhook URLs: staff type them, workers call them from inside our network."""
+"""SSRF guard for webhook URLs: staff type them, workers call them from inside our network.
+
+Two layers: `webhook_url_problem` explains a bad URL when staff save it and before each send; and
+`webhook_session` sends through requests-hardened, which resolves the host once per request,
+refuses a private, loopback or reserved address, and connects to the very address it checked
+(keeping Host, SNI and certificate checks on the name). A name that resolved to a public
+address for the check and to 127.0.0.1 a moment later (DNS rebinding) is refused at connect time.
+"""
 
 import ipaddress
 import socket
@@ -7,6 +14,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from requests_hardened import Config, HTTPSession
+from requests_hardened.ip_filter import InvalidIPAddress
+
+__all__ = ["InvalidIPAddress", "webhook_session", "webhook_url_problem"]
 
 
 def webhook_url_problem(url: str) -> str | None:
@@ -21,8 +32,7 @@ def webhook_url_problem(url: str) -> str | None:
     except ValidationError:
         return "Enter a valid http(s) URL."
     parts = urlsplit(url)
-    allow = settings.NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS
-    if settings.DEBUG if allow is None else allow:
+    if private_urls_allowed():
         return None
     if parts.scheme != "https":
         return "Webhook URLs must use https."
@@ -35,3 +45,21 @@ def webhook_url_problem(url: str) -> str | None:
         if not address.is_global or address.is_multicast:
             return f"The host {parts.hostname} resolves to a non-public address ({address})."
     return None
+
+
+def private_urls_allowed() -> bool:
+    allow = settings.NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS
+    return settings.DEBUG if allow is None else allow
+
+
+def webhook_session() -> HTTPSession:
+    """A session that never follows redirects and, unless private URLs are allowed, connects only
+    to the public address it resolved and checked itself."""
+    return HTTPSession(
+        Config(
+            ip_filter_enable=not private_urls_allowed(),
+            ip_filter_allow_loopback_ips=False,
+            never_redirect=True,  # a redirect could lead anywhere, past the guard
+            default_timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
+        )
+    )

@@ -173,8 +173,60 @@ class OrderDayTotals:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderDayPayment:
+    """The payment of an order created on `day` (UTC) in `currency` that is now in `status`."""
+
+    day: date
+    currency: str
+    status: str
+    payment_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderContact:
     """How to reach the person an order ships to (notifications: SMS about the shipment)."""
 
     name: str
     phone: str  # "" when the customer gave none
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAttention:
+    """What the back office's home page counts: orders waiting to ship, refused captures, and
+    immediate captures that never happened."""
+
+    to_fulfil: int
+    capture_failed: int
+    stuck: int
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerOrderStats:
+    """One customer's orders: how many, what they paid in each currency, and the latest."""
+
+    customer_id: int
+    orders: int
+    totals: tuple[tuple[str, int], ...]  # (currency, sum of order totals in minor units)
+    last_order_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One line of an order's timeline on its admin page."""
+
+    at: datetime
+    kind: str  # status, payment, notification, note
+    title: str
+    detail: str = ""
+    state: str = "info"  # problem, done, waiting, info: how the page colours it
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerOrder:
+    id: str
+    number: str
+    status: str
+    payment_status: str
+    currency: str
+    total_amount: int
+    created_at: datetime

@@ -3,10 +3,12 @@
 import structlog
 from django.conf import settings
 
+from apps.accounts.public import account_get
 from apps.catalog.public import stock_commit, stock_release
 from apps.events.public import subscribe
 from apps.orders import services
 from apps.orders.models import Order, OrderStatus
+from apps.orders.selectors import CAPTURE_FAILED
 from apps.payments.contracts import PaymentDeclined, PaymentStateConflict
 from apps.payments.public import payment_capture, payment_release
 
@@ -53,11 +55,17 @@ def give_back(envelope: dict) -> None:
 @subscribe("payments.PaymentRefunded.v1")
 @subscribe("payments.PaymentVoided.v1")
 @subscribe("payments.PaymentFailed.v1")
+@subscribe("payments.PaymentCaptureFailed.v1")
 def track_payment_status(envelope: dict) -> None:
-    """Keep the order's copy of its payment status (staff filter on it); older news changes nothing."""
+    """Keep the order's copy of its payment status (staff filter on it); older news changes nothing.
+    A refused capture leaves the payment authorized; the order's copy says `capture_failed` so staff
+    find it (a later capture or void, a newer version, replaces it)."""
+    status = envelope["data"]["status"]
+    if envelope["type"] == "payments.PaymentCaptureFailed.v1":
+        status = CAPTURE_FAILED
     Order.objects.filter(
         pk=envelope["data"]["order_id"], payment_version__lt=envelope["aggregateversion"]
-    ).update(payment_status=envelope["data"]["status"], payment_version=envelope["aggregateversion"])
+    ).update(payment_status=status, payment_version=envelope["aggregateversion"])
 
 
 @subscribe("payments.PaymentCaptured.v1")
@@ -80,3 +88,19 @@ def _move(order_id: str, service, *, only_from) -> None:
     order = Order.objects.filter(pk=order_id).first()
     if order is not None and order.status in only_from:
         service(order=order)  # otherwise not ours, or already moved on (a late or repeated event)
+
+
+@subscribe("accounts.CustomerEmailVerified.v1")
+def give_guest_orders(envelope: dict) -> None:
+    """A guest who signs up and verifies the address sees the orders placed with it."""
+    try:
+        account = account_get(account_id=envelope["data"]["customer_id"])
+    except LookupError:  # deleted since: nobody to give them to
+        return
+    claimed = services.orders_claim_guest(customer_id=account.id, email=account.email)
+    logger.info("orders_guest_claimed", customer_id=account.id, orders=claimed)
+
+
+@subscribe("accounts.CustomerDeleted.v1")
+def erase_customer(envelope: dict) -> None:
+    services.orders_erase_customer(customer_id=envelope["data"]["customer_id"])

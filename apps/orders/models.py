@@ -18,8 +18,10 @@ class Order(models.Model):
     # Derived from (customer, Idempotency-Key): a re-run of the same request finds the same order.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     number = models.CharField(max_length=20, unique=True)
-    # A plain value: accounts is another module. 0 for a guest's order (placed from a checkout).
-    customer_id = models.BigIntegerField(db_index=True)
+    # A plain value: accounts is another module. None: a guest's order (0 in events), given to the customer who
+    # verifies its email address (accounts.CustomerEmailVerified.v1). After the account is
+    # deleted the number stays, pointing at no account (ids are never reused).
+    customer_id = models.BigIntegerField(db_index=True, null=True, blank=True)
     customer_email = models.EmailField(max_length=254)  # as at order time, for staff searching
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED)
     currency = models.CharField(max_length=3)
@@ -103,3 +105,18 @@ class OrderStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class OrderNote(models.Model):
+    """A staff note on an order (a phone call, a promise made): shown in the order's timeline."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notes")
+    author = models.CharField(max_length=300)  # "staff 3 <x@y.z>", as in the status history
+    text = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note on {self.order_id} by {self.author}"

@@ -9,14 +9,31 @@ from apps.common.problems import Problem
 from apps.orders import services
 from apps.orders.api.views import as_problem
 from apps.orders.contracts import Customer, LineRequest, OrderCharges, PlacedOrder
-from apps.orders.selectors import order_contact, order_totals_by_day, orders_count, orders_page
+from apps.orders.selectors import (
+    customer_order_stats,
+    order_attention,
+    order_contact,
+    order_numbers,
+    order_payments_by_day,
+    order_totals_by_day,
+    orders_count,
+    orders_of_customer,
+    orders_page,
+)
+from apps.orders.timeline import order_timeline_source
 
 __all__ = [
+    "customer_order_stats",
+    "order_attention",
     "order_contact",
+    "order_numbers",
+    "order_payments_by_day",
     "order_place",
     "order_problem",
+    "order_timeline_source",
     "order_totals_by_day",
     "orders_count",
+    "orders_of_customer",
     "orders_page",
 ]
 

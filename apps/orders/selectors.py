@@ -1,12 +1,28 @@
 """Order reads: the staff and customer API's, and the queries behind public.py's read functions."""
 
-from datetime import UTC, date
+from collections.abc import Iterator
+from datetime import UTC, date, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.conf import settings
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
-from apps.orders.contracts import OrderContact, OrderCursor, OrderDayTotals, OrderPage, OrderRecord
-from apps.orders.models import Order, OrderStatusChange
+from apps.orders.contracts import (
+    CustomerOrder,
+    CustomerOrderStats,
+    OrderAttention,
+    OrderContact,
+    OrderCursor,
+    OrderDayPayment,
+    OrderDayTotals,
+    OrderPage,
+    OrderRecord,
+)
+from apps.orders.models import Order, OrderStatus, OrderStatusChange
+
+CAPTURE_FAILED = "capture_failed"  # the order's payment_status after payments.PaymentCaptureFailed
+STUCK_AFTER = timedelta(minutes=30)  # an immediate capture normally takes seconds
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
@@ -19,6 +35,28 @@ def order_visible_to(user, order_id) -> Order | None:
     """None for an order the user may not see as well as for one that does not exist: a customer
     probing another's order id learns nothing (404, not 403)."""
     return orders_visible_to(user).filter(pk=order_id).first()
+
+
+def orders_to_fulfil(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Paid orders waiting to ship; with capture on shipment, authorized placed ones too."""
+    waiting = Q(status=OrderStatus.PAID)
+    if settings.ORDERS_CAPTURE_POLICY == "on_shipment":
+        waiting |= Q(status=OrderStatus.PLACED, payment_status="authorized")
+    return orders.filter(waiting)
+
+
+def orders_capture_failed(orders: QuerySet[Order]) -> QuerySet[Order]:
+    return orders.filter(status=OrderStatus.PLACED, payment_status=CAPTURE_FAILED)
+
+
+def orders_stuck(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Placed under immediate capture and still not captured (nor refused) after STUCK_AFTER: the
+    capture handler is failing or dead-lettered."""
+    if settings.ORDERS_CAPTURE_POLICY != "immediate":
+        return orders.none()
+    return orders.filter(
+        status=OrderStatus.PLACED, payment_status="authorized", created_at__lt=timezone.now() - STUCK_AFTER
+    )
 
 
 _ORDER_FIELDS = (
@@ -106,3 +144,68 @@ def order_contact(*, order_id: str) -> OrderContact:
     if address is None:
         raise LookupError(f"no order {order_id}")
     return OrderContact(name=address.get("name", ""), phone=address.get("phone", ""))
+
+
+def order_payments_by_day(*, since: date, until: date) -> Iterator[OrderDayPayment]:
+    """The payment of every order created from `since` to `until` (inclusive, UTC days), with the
+    order's day, currency and current status: reconciliation sums what payments says of them."""
+    day = TruncDate("created_at", tzinfo=UTC)
+    rows = (
+        Order.objects.annotate(day=day)
+        .filter(day__gte=since, day__lte=until, payment_id__isnull=False)
+        .values_list("day", "currency", "status", "payment_id")
+        .order_by()
+    )
+    for day_, currency, status, payment_id in rows.iterator(chunk_size=2000):
+        yield OrderDayPayment(day_, currency, status, str(payment_id))
+
+
+def order_attention() -> OrderAttention:
+    """Counts for the back office's home page (three indexed COUNTs)."""
+    orders = Order.objects.all()
+    return OrderAttention(
+        to_fulfil=orders_to_fulfil(orders).count(),
+        capture_failed=orders_capture_failed(orders).count(),
+        stuck=orders_stuck(orders).count(),
+    )
+
+
+def customer_order_stats(*, customer_ids: list[int]) -> dict[int, CustomerOrderStats]:
+    """Orders count, totals per currency and last order time of each customer (one query).
+    Cancelled orders are counted but not in the totals: nothing was spent on them."""
+    rows = (
+        Order.objects.filter(customer_id__in=customer_ids)
+        .values("customer_id", "currency")
+        .annotate(
+            orders=Count("id"),
+            spent=Sum("total_amount", filter=~Q(status="cancelled")),
+            last=Max("created_at"),
+        )
+        .order_by("customer_id", "currency")
+    )
+    stats: dict[int, CustomerOrderStats] = {}
+    for r in rows:
+        known = stats.get(r["customer_id"])
+        totals = (*(known.totals if known else ()), (r["currency"], r["spent"] or 0))
+        last = max(filter(None, [known.last_order_at if known else None, r["last"]]))
+        stats[r["customer_id"]] = CustomerOrderStats(
+            r["customer_id"], (known.orders if known else 0) + r["orders"], totals, last
+        )
+    return stats
+
+
+def order_numbers(*, order_ids: list[str]) -> dict[str, str]:
+    """Order number by order id (one query): other modules' staff pages name orders by number."""
+    rows = Order.objects.filter(pk__in=order_ids).values_list("id", "number")
+    return {str(pk): number for pk, number in rows}
+
+
+def orders_of_customer(*, customer_id: int, limit: int = 100) -> list[CustomerOrder]:
+    """A customer's latest orders, newest first (indexed by customer and time)."""
+    rows = Order.objects.filter(customer_id=customer_id).order_by("-created_at")[:limit]
+    return [
+        CustomerOrder(
+            str(o.pk), o.number, o.status, o.payment_status, o.currency, o.total_amount, o.created_at
+        )
+        for o in rows
+    ]

@@ -32,6 +32,7 @@ from apps.orders.contracts import (
 )
 from apps.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from apps.orders.transitions import TRANSITIONS
+from apps.payments.contracts import PaymentDeclined
 from apps.payments.public import payment_authorize, payment_capture
 
 logger = structlog.get_logger(__name__)
@@ -105,18 +106,42 @@ def order_create(
 
 def order_ship(*, order: Order, carrier: str, tracking_number: str, actor: Actor) -> Order:
     """Mark shipped with carrier and tracking. An order not captured yet is captured first
-    (the on_shipment policy, or an immediate capture still on its way): nothing ships unpaid."""
-    if order.status == OrderStatus.PLACED:
-        payment_capture(payment_id=str(order.payment_id), idempotency_key=f"capture:{order.pk}")
-        _transition(order, "pay", actor=SYSTEM, reason="captured on shipment")
-    return _transition(
-        order,
-        "ship",
-        actor=actor,
-        reason=f"{carrier} {tracking_number}",
-        carrier=carrier,
-        tracking_number=tracking_number,
-    )
+    (the on_shipment policy, or an immediate capture still on its way): nothing ships unpaid.
+
+    The capture happens only once this request has won the order: its row is locked at the
+    version we read (a cancel that got there first makes this a ConcurrentUpdate before any money
+    moves), and a cancel arriving during the capture waits for the lock and then loses on the
+    version. Pay and ship commit together, so a lost race never leaves a charge behind.
+    """
+    declined: PaymentDeclined | None = None
+    with transaction.atomic():
+        _lock_at_version(order)
+        if order.status == OrderStatus.PLACED:
+            try:
+                payment_capture(payment_id=str(order.payment_id), idempotency_key=f"capture:{order.pk}")
+            except PaymentDeclined as exc:
+                declined = exc  # committed below with the refusal the payment recorded
+            else:
+                _transition(order, "pay", actor=SYSTEM, reason="captured on shipment")
+        if declined is None:
+            _transition(
+                order,
+                "ship",
+                actor=actor,
+                reason=f"{carrier} {tracking_number}",
+                carrier=carrier,
+                tracking_number=tracking_number,
+            )
+    if declined is not None:
+        raise declined
+    return order
+
+
+def _lock_at_version(order: Order) -> None:
+    """Row-lock the order; ConcurrentUpdate if it moved on since `order` was read."""
+    current = Order.objects.select_for_update().filter(pk=order.pk).values_list("version", "status").first()
+    if current is None or current[0] != order.version:
+        raise ConcurrentUpdate(current[1] if current else "gone")
 
 
 def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
@@ -255,7 +280,7 @@ def _insert(
     order = Order.objects.create(
         id=order_id,
         number=_new_number(),
-        customer_id=customer.id,
+        customer_id=customer.id or None,  # 0 (a checkout guest) is stored as no customer
         customer_email=customer.email,
         currency=charges.currency,
         subtotal_amount=charges.subtotal_amount,
@@ -347,7 +372,7 @@ def _event(order: Order, **extra) -> dict:
     data = {
         "order_id": str(order.pk),
         "number": order.number,
-        "customer_id": order.customer_id,
+        "customer_id": order.customer_id or 0,  # events say 0 for a guest's order
         "status": order.status,
         "currency": order.currency,
         "total_amount": order.total_amount,
@@ -360,3 +385,28 @@ def _event(order: Order, **extra) -> dict:
         "aggregate_version": order.version,
         "data": data | extra,
     }
+
+
+def orders_claim_guest(*, customer_id: int, email: str) -> int:
+    """Give the customer the guest orders placed with their (just verified) address. Returns how
+    many; a repeat finds none left (idempotent)."""
+    with transaction.atomic():
+        return Order.objects.filter(customer_id__isnull=True, customer_email__iexact=email).update(
+            customer_id=customer_id, updated_at=timezone.now()
+        )
+
+
+PERSONAL_ADDRESS_FIELDS = ("phone",)  # not on an invoice: erased with the account
+
+
+def orders_erase_customer(*, customer_id: int) -> int:
+    """A deleted customer's orders keep what the books need (number, lines, amounts, the invoice
+    name and address) and lose the contact details (email, phone). Returns how many orders."""
+    with transaction.atomic():
+        orders = list(Order.objects.select_for_update().filter(customer_id=customer_id).order_by("pk"))
+        for order in orders:
+            address = {k: v for k, v in order.shipping_address.items() if k not in PERSONAL_ADDRESS_FIELDS}
+            Order.objects.filter(pk=order.pk).update(
+                customer_email="", shipping_address=address, updated_at=timezone.now()
+            )
+    return len(orders)

@@ -49,6 +49,18 @@ class PaymentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundRecord:
+    """One refund of a payment, partial or full."""
+
+    payment_id: str
+    amount: int
+    currency: str
+    reason: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentState:
     """Where a payment's money stands, and at which version of the payment (read models)."""
 
@@ -56,6 +68,7 @@ class PaymentState:
     amount_captured: int
     amount_refunded: int
     version: int
+    capture_failed: bool = False  # authorized, but the provider refused the capture
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +91,18 @@ class PaymentDeclined(PaymentError):
         super().__init__(f"{code}: {message}")
 
 
+class ProviderRejectedRequest(PaymentError):
+    """The provider refused our request as such (bad parameters, a wrong key): a bug or a
+    misconfiguration on our side, logged and alerted with the provider's request id. Never a
+    decline: nothing about the customer's card is known. Nothing was charged."""
+
+    def __init__(self, code: str, request_id: str = "", payment_id: str | None = None):
+        self.code = code
+        self.request_id = request_id
+        self.payment_id = payment_id
+        super().__init__(f"provider rejected our request: {code} (request {request_id or 'unknown'})")
+
+
 class ProviderUnavailable(PaymentError):
     """The provider did not answer; the same request may be retried with the same key."""
 
@@ -96,3 +121,24 @@ class PaymentStateConflict(PaymentError):
 
 class AmountInvalid(PaymentError):
     """An amount outside what the payment allows (e.g. a refund above what is left)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentActivity:
+    """One thing that happened to a payment's money, for an order's timeline."""
+
+    kind: str  # authorized, authorization_failed, captured, capture_failed, refunded, voided
+    amount: int
+    currency: str
+    at: datetime
+    detail: str = ""  # a refund's reason, a failure's code and message
+    actor: str = ""  # who refunded
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentAttention:
+    """Payments staff must look at: refused captures (still authorized) and authorizations left
+    waiting for the provider's answer longer than they should."""
+
+    capture_failed_order_ids: tuple[str, ...]
+    stuck_order_ids: tuple[str, ...]

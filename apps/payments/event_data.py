@@ -53,5 +53,7 @@ EVENT_DATA = {
     "payments.PaymentCaptured.v1": PaymentCapturedData,
     "payments.PaymentRefunded.v1": PaymentRefundedData,
     "payments.PaymentFailed.v1": PaymentFailedData,
+    # The payment stays authorized (capture may be retried); failure_code says why it was refused.
+    "payments.PaymentCaptureFailed.v1": PaymentFailedData,
     "payments.PaymentVoided.v1": PaymentData,
 }

@@ -119,3 +119,29 @@ class ProviderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_id} ({self.kind})"
+
+
+class ParkedWebhook(models.Model):
+    """A correctly signed provider callback we could not read (not JSON, or a shape we do not
+    know): kept as received for staff, who apply it by hand or fix the parser."""
+
+    provider = models.CharField(max_length=30)
+    event_id = models.CharField(max_length=255, blank=True)
+    event_type = models.CharField(max_length=255, blank=True)
+    reason = models.TextField()
+    body = models.TextField(help_text="The raw body as received (decoded as UTF-8, errors replaced).")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # A provider resending the same unreadable event parks it once.
+            models.UniqueConstraint(
+                fields=["provider", "event_id"],
+                condition=~models.Q(event_id=""),
+                name="payments_parked_webhook_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id or '(no id)'} {self.event_type}".strip()

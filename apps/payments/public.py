@@ -9,22 +9,29 @@ from collections.abc import Callable
 from apps.payments import services
 from apps.payments.api.serializers import PaymentInputSerializer
 from apps.payments.contracts import PaymentSummary
+from apps.payments.order_labels import payment_order_numbers_source
 from apps.payments.providers import enabled_providers
 from apps.payments.selectors import (
+    payment_activity,
+    payment_attention,
     payment_get,
     payments_count,
     payments_get,
     payments_page,
     payments_state,
+    refunds_of,
     summary,
 )
 
 __all__ = [
     "PaymentInputSerializer",
     "enabled_providers",
+    "payment_activity",
+    "payment_attention",
     "payment_authorize",
     "payment_capture",
     "payment_get",
+    "payment_order_numbers_source",
     "payment_refund",
     "payment_release",
     "payment_void",
@@ -32,6 +39,7 @@ __all__ = [
     "payments_get",
     "payments_page",
     "payments_state",
+    "refunds_of",
 ]
 
 

@@ -1,9 +1,21 @@
 """Reads of payments: the queries behind public.py's read functions and the staff API."""
 
-from django.db.models import Max, Q
+from datetime import timedelta
 
-from apps.payments.contracts import PaymentCursor, PaymentPage, PaymentRecord, PaymentState, PaymentSummary
-from apps.payments.models import Capture, Payment, Refund
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from apps.payments.contracts import (
+    PaymentActivity,
+    PaymentAttention,
+    PaymentCursor,
+    PaymentPage,
+    PaymentRecord,
+    PaymentState,
+    PaymentSummary,
+    RefundRecord,
+)
+from apps.payments.models import Capture, Payment, PaymentStatus, Refund
 
 
 def payment_get(*, payment_id: str) -> PaymentSummary:
@@ -91,6 +103,89 @@ def payments_state(*, payment_ids: list[str]) -> dict[str, PaymentState]:
     """Status, captured and refunded amounts and version by payment id, one query: the lean read a
     backfill needs per batch of orders (payments_get builds whole summaries)."""
     rows = Payment.objects.filter(pk__in=payment_ids).values_list(
-        "id", "status", "amount_captured", "amount_refunded", "version"
+        "id", "status", "amount_captured", "amount_refunded", "version", "failure_code"
     )
-    return {str(pk): PaymentState(*state) for pk, *state in rows}
+    return {
+        str(pk): PaymentState(*state, capture_failed=_capture_failed(state[0], failure))
+        for pk, *state, failure in rows
+    }
+
+
+def _capture_failed(status: str, failure_code: str) -> bool:
+    """An authorized payment keeps a failure code only from a refused capture (a success clears it)."""
+    return status == PaymentStatus.AUTHORIZED and failure_code not in ("", "void_failed")
+
+
+def refunds_of(*, payment_ids: list[str]) -> dict[str, list[RefundRecord]]:
+    """Every refund of these payments, oldest first, by payment id (one query; orders shows them)."""
+    refunds: dict[str, list[RefundRecord]] = {str(pk): [] for pk in payment_ids}
+    rows = (
+        Refund.objects.filter(payment_id__in=payment_ids)
+        .select_related("payment")
+        .order_by("created_at", "id")
+    )
+    for r in rows:
+        refunds[str(r.payment_id)].append(
+            RefundRecord(
+                payment_id=str(r.payment_id),
+                amount=r.amount,
+                currency=r.payment.currency,
+                reason=r.reason,
+                created_by=r.created_by,
+                created_at=r.created_at,
+            )
+        )
+    return refunds
+
+
+def payment_activity(*, payment_id: str) -> list[PaymentActivity]:
+    """What happened to the payment's money, oldest first. The payment keeps one row plus its
+    capture and refunds, so a void's or a failure's time is the row's last update."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        return []
+    currency = payment.currency
+    failure = f"{payment.failure_code}: {payment.failure_message}" if payment.failure_code else ""
+    activity = []
+    if payment.status == PaymentStatus.FAILED:
+        activity.append(
+            PaymentActivity("authorization_failed", payment.amount, currency, payment.updated_at, failure)
+        )
+    elif payment.amount_authorized:
+        activity.append(
+            PaymentActivity("authorized", payment.amount_authorized, currency, payment.created_at)
+        )
+    capture = Capture.objects.filter(payment=payment).first()
+    if capture is not None:
+        activity.append(PaymentActivity("captured", capture.amount, currency, capture.created_at))
+    elif _capture_failed(payment.status, payment.failure_code):
+        activity.append(
+            PaymentActivity(
+                "capture_failed", payment.amount_authorized, currency, payment.updated_at, failure
+            )
+        )
+    for refund in payment.refunds.all():
+        activity.append(
+            PaymentActivity(
+                "refunded", refund.amount, currency, refund.created_at, refund.reason, refund.created_by
+            )
+        )
+    if payment.status == PaymentStatus.VOIDED:
+        activity.append(PaymentActivity("voided", payment.amount_authorized, currency, payment.updated_at))
+    return sorted(activity, key=lambda a: a.at)
+
+
+def payment_attention(
+    *, stuck_after: timedelta = timedelta(minutes=30), limit: int = 1000
+) -> PaymentAttention:
+    """Order ids of payments whose capture was refused, and of payments still waiting for an
+    authorization answer after `stuck_after` (at most `limit` of each)."""
+    refused = (
+        Payment.objects.filter(status=PaymentStatus.AUTHORIZED)
+        .exclude(failure_code__in=("", "void_failed"))
+        .values_list("order_id", flat=True)[:limit]
+    )
+    stuck = Payment.objects.filter(
+        status=PaymentStatus.REQUIRES_AUTHORIZATION, created_at__lt=timezone.now() - stuck_after
+    ).values_list("order_id", flat=True)[:limit]
+    return PaymentAttention(tuple(str(o) for o in refused), tuple(str(o) for o in stuck))

@@ -17,16 +17,25 @@ from apps.payments.contracts import (
     PaymentDeclined,
     PaymentError,
     PaymentStateConflict,
+    ProviderRejectedRequest,
     ProviderUnavailable,
     UnknownProvider,
 )
-from apps.payments.models import Capture, Payment, PaymentStatus, ProviderEvent, Refund
+from apps.payments.models import Capture, ParkedWebhook, Payment, PaymentStatus, ProviderEvent, Refund
 from apps.payments.providers import get_provider
-from apps.payments.providers.base import Declined, PaymentProvider, Unavailable, WebhookEvent
+from apps.payments.providers.base import (
+    Declined,
+    PaymentProvider,
+    Rejected,
+    Unavailable,
+    UnreadableWebhook,
+    WebhookEvent,
+)
 
 logger = structlog.get_logger(__name__)
 S = PaymentStatus
 PROVIDER_UNAVAILABLE = "provider_unavailable"
+PROVIDER_REJECTED = "provider_rejected_request"
 
 
 def payment_authorize(
@@ -100,6 +109,10 @@ def _authorize_at_provider(adapter: PaymentProvider, payment: Payment, idempoten
     except Unavailable as exc:
         _update(payment, failure_code=PROVIDER_UNAVAILABLE, failure_message=str(exc)[:500])
         raise ProviderUnavailable(str(exc)) from None
+    except Rejected as rejected:
+        # Our request was wrong, not the card: the payment is not failed, staff see why it is stuck.
+        _update(payment, failure_code=PROVIDER_REJECTED, failure_message=str(rejected)[:500])
+        raise _rejected(payment, "authorize", rejected) from None
 
 
 def _void_unrecorded(adapter: PaymentProvider, payment: Payment, provider_ref: str) -> None:
@@ -108,7 +121,7 @@ def _void_unrecorded(adapter: PaymentProvider, payment: Payment, provider_ref: s
     payment.refresh_from_db()
     try:
         adapter.void(provider_ref=provider_ref, idempotency_key=f"void:{payment.idempotency_key}")
-    except (Declined, Unavailable):
+    except (Declined, Unavailable, Rejected):
         logger.exception("payment_void_after_rollback_failed", payment_id=str(payment.pk))
         _update(payment, provider_ref=provider_ref, failure_code="void_failed")
         return
@@ -123,10 +136,18 @@ def payment_capture(*, payment_id, idempotency_key: str, amount: int | None = No
     try:
         return _capture(payment_id, idempotency_key, amount)
     except PaymentDeclined as declined:
-        Payment.objects.filter(pk=payment_id).update(
-            failure_code=declined.code, failure_message=declined.message[:500], updated_at=timezone.now()
-        )
+        _record_capture_failure(payment_id, declined)
         raise
+
+
+def _record_capture_failure(payment_id, declined: PaymentDeclined) -> None:
+    """A refused capture leaves the payment authorized (finance may retry it) but is news: a new
+    version and PaymentCaptureFailed, so the order, staff filters and reporting all see it."""
+    with _locked(payment_id) as payment:
+        if payment.status != S.AUTHORIZED:
+            return
+        _update(payment, failure_code=declined.code, failure_message=declined.message[:500])
+        signals.payment_capture_failed.send(**_event(payment, failure_code=declined.code))
 
 
 def _capture(payment_id, idempotency_key: str, amount: int | None) -> Payment:
@@ -245,6 +266,24 @@ def provider_event_apply(*, provider: str, event: WebhookEvent) -> bool:
     return applied
 
 
+def provider_webhook_park(*, provider: str, body: bytes, problem: UnreadableWebhook) -> ParkedWebhook:
+    """Keep a signed but unreadable callback for staff; the same event id again parks nothing new."""
+    fields = {
+        "event_type": problem.event_type[:255],
+        "reason": problem.reason[:2000],
+        "body": body.decode("utf-8", errors="replace")[:1_000_000],
+    }
+    logger.warning(
+        "payment_webhook_parked", provider=provider, event_id=problem.event_id, reason=problem.reason[:300]
+    )
+    if not problem.event_id:
+        return ParkedWebhook.objects.create(provider=provider, **fields)
+    parked, _ = ParkedWebhook.objects.get_or_create(
+        provider=provider, event_id=problem.event_id[:255], defaults=fields
+    )
+    return parked
+
+
 def _payment_of(provider: str, event: WebhookEvent) -> Payment | None:
     """The payment the callback is about, row-locked: by the provider's reference, or by our id
     echoed back when the authorize call timed out before we learned the reference."""
@@ -360,6 +399,23 @@ def _call(payment: Payment, operation: str, **kwargs):
         raise PaymentDeclined(declined.code, declined.message, str(payment.pk)) from None
     except Unavailable as exc:
         raise ProviderUnavailable(str(exc)) from None
+    except Rejected as rejected:
+        raise _rejected(payment, operation, rejected) from None
+
+
+def _rejected(payment: Payment, operation: str, rejected: Rejected) -> ProviderRejectedRequest:
+    """Log at error a request the provider refused as ours to fix (counted as outcome "rejected"
+    by the measured provider; the PaymentRequestsRejected alert fires on any)."""
+    logger.error(
+        "payment_provider_rejected_request",
+        payment_id=str(payment.pk),
+        provider=payment.provider,
+        operation=operation,
+        code=rejected.code,
+        provider_request_id=rejected.request_id,
+        error=rejected.message[:500],
+    )
+    return ProviderRejectedRequest(rejected.code, rejected.request_id, str(payment.pk))
 
 
 def _provider(name: str) -> PaymentProvider:

@@ -20,7 +20,7 @@ from apps.orders.public import orders_page
 from apps.payments.contracts import PaymentCursor, PaymentRecord
 from apps.payments.public import payments_page, payments_state
 from apps.reporting.models import BackfillCheckpoint, OrderFact, PaymentFact
-from apps.reporting.projections import DB, daily_sales_rebuild_between, utc_day
+from apps.reporting.projections import CAPTURE_FAILED, DB, daily_sales_rebuild_between, utc_day
 
 Progress = Callable[[int], None]
 
@@ -190,7 +190,7 @@ def _order_fact(record: OrderRecord, payment) -> OrderFact:
         total_amount=record.total_amount,
         item_count=record.item_count,
         payment_id=uuid.UUID(record.payment_id) if record.payment_id else None,
-        payment_status=payment.status if payment else "",
+        payment_status=(CAPTURE_FAILED if payment.capture_failed else payment.status) if payment else "",
         amount_captured=payment.amount_captured if payment else 0,
         amount_refunded=payment.amount_refunded if payment else 0,
         placed_at=record.created_at,

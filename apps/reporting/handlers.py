@@ -24,5 +24,6 @@ def project_order(envelope: dict) -> None:
 @subscribe("payments.PaymentRefunded.v1")
 @subscribe("payments.PaymentVoided.v1")
 @subscribe("payments.PaymentFailed.v1")
+@subscribe("payments.PaymentCaptureFailed.v1")
 def project_payment(envelope: dict) -> None:
     projections.payment_event_apply(envelope=envelope)

@@ -73,7 +73,11 @@ class PaymentFact(models.Model):
 
 class DailySales(models.Model):
     """Orders placed on `day` in `currency`, by their current status. Rebuilt from OrderFact for
-    one (day, currency) at a time, under that pair's SalesDay lock, so it never drifts from them."""
+    one (day, currency) at a time, under that pair's SalesDay lock, so it never drifts from them.
+
+    Net is what the shop kept: captured minus refunded. Gross counts every order placed, including
+    those whose authorization was voided or whose capture failed (`voided_amount`) and those still
+    waiting for their capture; none of that is money kept."""
 
     day = models.DateField()
     currency = models.CharField(max_length=3)
@@ -81,7 +85,13 @@ class DailySales(models.Model):
     orders = models.IntegerField()
     items = models.BigIntegerField()
     gross_amount = models.BigIntegerField(help_text="Sum of order totals, minor units.")
+    captured_amount = models.BigIntegerField(
+        default=0, help_text="Sum captured on those orders, minor units."
+    )
     refunded_amount = models.BigIntegerField(help_text="Sum refunded on those orders, minor units.")
+    voided_amount = models.BigIntegerField(
+        default=0, help_text="Authorized, never captured: voided or failed captures, minor units."
+    )
     refreshed_at = models.DateTimeField()
 
     class Meta:
@@ -97,7 +107,7 @@ class DailySales(models.Model):
 
     @property
     def net_amount(self) -> int:
-        return self.gross_amount - self.refunded_amount
+        return self.captured_amount - self.refunded_amount
 
 
 class SalesDay(models.Model):

@@ -1,4 +1,8 @@
 """The reporting module's public surface: the only reporting code other modules may import.
 
-Empty until the module's issue fills it; functions here take and return contracts.py types.
+Functions here take and return contracts.py types; the queries live in selectors.py.
 """
+
+from apps.reporting.selectors import sales_by_day, sales_total
+
+__all__ = ["sales_by_day", "sales_total"]

@@ -1,12 +1,16 @@
-"""Compare the daily sales projection with the orders module's own totals."""
+"""Compare the daily sales projection with the orders and payments modules' own numbers."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 
-from apps.orders.public import order_totals_by_day
+from apps.orders.public import order_payments_by_day, order_totals_by_day
+from apps.payments.public import payments_state
 from apps.reporting.models import DailySales
 
-FIELDS = ("orders", "items", "gross_amount")
+FIELDS = ("orders", "items", "gross_amount", "captured_amount", "refunded_amount")
+PAYMENTS_BATCH = 1000  # payment ids per payments_state call (SQL Server: < 2,100 parameters)
 
 
 @dataclass(frozen=True)
@@ -14,8 +18,8 @@ class Drift:
     day: date
     currency: str
     status: str
-    reporting: tuple[int, int, int]  # orders, items, gross_amount; zeros when the row is missing
-    source: tuple[int, int, int]
+    reporting: tuple[int, ...]  # FIELDS in order; zeros when the row is missing
+    source: tuple[int, ...]
 
     def describe(self) -> str:
         diffs = ", ".join(
@@ -35,20 +39,48 @@ class Reconciliation:
 
 
 def sales_reconcile(*, since: date, until: date) -> Reconciliation:
-    """Orders, items and gross amount per (day, currency, status), reporting vs orders.public."""
+    """Orders, items and gross per (day, currency, status) against orders.public; captured and
+    refunded against payments.public, for the payments of the orders orders.public names per day."""
+    money = _money_by_day(since=since, until=until)
     source = {
-        (t.day, t.currency, t.status): (t.orders, t.items, t.total_amount)
+        (t.day, t.currency, t.status): (
+            t.orders,
+            t.items,
+            t.total_amount,
+            *money.get((t.day, t.currency, t.status), (0, 0)),
+        )
         for t in order_totals_by_day(since=since, until=until)
     }
     mine = {
-        (r.day, r.currency, r.status): (r.orders, r.items, r.gross_amount)
+        (r.day, r.currency, r.status): (
+            r.orders,
+            r.items,
+            r.gross_amount,
+            r.captured_amount,
+            r.refunded_amount,
+        )
         for r in DailySales.objects.filter(day__gte=since, day__lte=until)
     }
     keys = sorted(source.keys() | mine.keys())
-    zero = (0, 0, 0)
+    zero = (0,) * len(FIELDS)
     drifts = tuple(
         Drift(*key, reporting=mine.get(key, zero), source=source.get(key, zero))
         for key in keys
         if mine.get(key, zero) != source.get(key, zero)
     )
     return Reconciliation(since=since, until=until, compared=len(keys), drifts=drifts)
+
+
+def _money_by_day(*, since: date, until: date) -> dict[tuple, tuple[int, int]]:
+    """(captured, refunded) per (day, currency, status), as the payments module records them."""
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    rows = order_payments_by_day(since=since, until=until)
+    while batch := list(islice(rows, PAYMENTS_BATCH)):
+        states = payments_state(payment_ids=[p.payment_id for p in batch])
+        for p in batch:
+            state = states.get(p.payment_id)
+            if state is not None:
+                key = (p.day, p.currency, p.status)
+                totals[key][0] += state.amount_captured
+                totals[key][1] += state.amount_refunded
+    return {key: (captured, refunded) for key, (captured, refunded) in totals.items()}

@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 import structlog
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -21,14 +22,22 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.backoffice.apps.BackOfficeAdminConfig",  # django.contrib.admin with the back office's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Plain DRF tokens: read once by the accounts.0003 migration and by the authentication's
+    # fallback for stragglers, which turn them into hashed knox tokens (removed in a later release).
     "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "corsheaders",
+    "django_countries",
+    "phonenumber_field",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN
     # Shared kernel and event backbone: depended on, never depending on a business module.
@@ -44,16 +53,22 @@ INSTALLED_APPS = [
     "apps.reporting",
     # Demo shop data for the embedded default; depends on the modules' public surfaces.
     "apps.demo",
+    # The back office's home page, site and 403: above the modules, reading their public surfaces.
+    "apps.backoffice.apps.BackOfficeConfig",
 ]
 
 MIDDLEWARE = [
     "apps.common.metrics.RequestMetricsMiddleware",  # first: its time covers all the others
+    "apps.common.outages.StoreOutageMiddleware",  # a store that does not answer: 503, never a 500
+    "apps.common.limits.RequestLimitsMiddleware",  # 414/431 as problem+json, below gunicorn's limits
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, so preflights get their headers
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a TOTP code
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
@@ -97,8 +112,20 @@ MONGODB = {
     "mock": MONGODB_URI is None,
 }
 
-# Reload the demo products into an in-memory catalog at process start (local settings only).
+# gunicorn with several workers and a Celery worker refuse to start on the in-memory catalog (each
+# process would have a catalog of its own) unless this says that is understood: the test suite's
+# workers never touch the catalog, and the benchmarks measure one catalog per worker on purpose.
+CATALOG_EMBEDDED_PER_PROCESS = env.bool("CATALOG_EMBEDDED_PER_PROCESS", default=False)
+
+# Load the demo products into an empty embedded catalog at process start (local settings only).
 DEMO_CATALOG_ON_START = False
+# Where the embedded (mongomock) catalog keeps its snapshot; None = memory only (tests, bench).
+CATALOG_EMBEDDED_DIR = None
+# Product images: Django's default storage (a django-storages backend in STORAGES["default"]
+# puts them in object storage); the local default is var/media, served under MEDIA_URL.
+MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_URL = "/media/"
+CATALOG_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 
 REDIS_URL = env("REDIS_URL", default=None)
 if REDIS_URL:
@@ -162,11 +189,14 @@ CELERY_BEAT_SCHEDULE = {
     # The safety net under the after-commit nudge: a lost nudge delays an event, never loses it.
     "events-relay-sweep": {"task": "events.relay", "schedule": 5.0},
     "events-purge": {"task": "events.purge", "schedule": 3600.0},
+    "events-redrive": {"task": "events.redrive", "schedule": 60.0},
     "catalog-expire-reservations": {"task": "catalog.expire_reservations", "schedule": 60.0},
+    "catalog-relay-pending-events": {"task": "catalog.relay_pending_events", "schedule": 30.0},
     "common-purge-idempotency-keys": {"task": "common.purge_idempotency_keys", "schedule": 3600.0},
     "payments-void-abandoned": {"task": "payments.void_abandoned", "schedule": 3600.0},
     "checkout-purge-expired": {"task": "checkout.purge_expired", "schedule": 3600.0},
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 10.0},
+    "accounts-purge-expired-tokens": {"task": "accounts.purge_expired_tokens", "schedule": 3600.0},
 }
 
 # --- Backpressure ----------------------------------------------------------------------------
@@ -289,6 +319,17 @@ NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("NOTIFICATIONS_WEBHOOK_ALLOW
 EVENTS_RETRY_SCHEDULE = (5, 30, 120, 600, 1800, 7200, 21600)
 # Retries due within this many seconds get a timed relay nudge; later ones wait for the sweep.
 EVENTS_RETRY_NUDGE_MAX_SECONDS = 60
+# A store outage (database, cache, broker) during dispatch is retried on the broker without
+# spending a handler attempt: backoff doubling from 0.5 s up to this cap, this many times
+# (about an hour), after which it counts as an ordinary failure.
+EVENTS_OUTAGE_BACKOFF_MAX = 30.0
+EVENTS_OUTAGE_RETRIES = 120
+# The stalled-delivery sweep (events.redrive, every minute): an (event, handler) with no inbox row,
+# no dead letter and no newer outbox row this long after its last publish is sent again. Longer
+# than a queue backlog lasts; events published before the window are left to staff.
+EVENTS_REDRIVE_AFTER = timedelta(minutes=10)
+EVENTS_REDRIVE_WINDOW = timedelta(days=2)
+EVENTS_REDRIVE_BATCH = 1000
 EVENTS_RELAY_BATCH_SIZE = 200
 EVENTS_RELAY_TIME_BUDGET = timedelta(seconds=10)
 EVENTS_OUTBOX_RETENTION = timedelta(days=7)
@@ -305,13 +346,14 @@ EVENTS_SAMPLE_DIR = None
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed, expiring knox tokens as `Bearer <token>` or (existing clients) `Token <token>`.
+        "apps.accounts.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Secure by default: an endpoint opens itself up explicitly.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.common.parsers.DepthLimitedJSONParser"],
     # JSON is the only format: `?format=` would be a second way to ask, answered 404 for any value.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
@@ -320,8 +362,71 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "apps.common.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"auth": "10/minute"},
+    # Each throttled endpoint counts per client IP (`<scope>`) and per account (`<scope>-account`:
+    # the email it names, or the signed-in account). Client IP: see NUM_PROXIES below.
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": "10/minute",
+        "auth-account": "20/hour",
+        "signup": "10/hour",
+        "signup-account": "3/hour",
+        "password-reset": "10/hour",
+        "password-reset-account": "3/hour",
+        "verification": "10/hour",
+        "verification-account": "5/hour",
+        "account": "30/hour",
+        "account-account": "30/hour",
+    },
+    # How many proxies in front of us append to X-Forwarded-For. 0: the header is ignored and the
+    # client is REMOTE_ADDR, so a client cannot pick its own address to escape a throttle.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+
+# API tokens (django-rest-knox): only a SHA-512 digest is stored. Sliding expiry: use extends a
+# token by TOKEN_TTL (written at most once a day), never past AUTO_REFRESH_MAX_TTL after sign-in.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=14),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": timedelta(days=90),
+    "MIN_REFRESH_INTERVAL": 86400,
+    "AUTH_HEADER_PREFIX": "Bearer",
+}
+# Signing in again past this many live tokens (devices) drops the oldest.
+ACCOUNTS_TOKENS_PER_ACCOUNT = 20
+# Plain DRF tokens that existed before hashed tokens were introduced keep working this long.
+ACCOUNTS_LEGACY_TOKEN_TTL = timedelta(days=90)
+# Expired tokens are kept (so a client hears "expired", not "invalid") this long, then purged.
+ACCOUNTS_EXPIRED_TOKEN_RETENTION = timedelta(days=30)
+
+# Verification and reset emails link to the storefront, which posts the token back to the API:
+# <STOREFRONT_URL>/verify-email?token=… and <STOREFRONT_URL>/reset-password?uid=…&token=….
+ACCOUNTS_STOREFRONT_URL = env("STOREFRONT_URL", default="http://localhost:3000").rstrip("/")
+ACCOUNTS_EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # seconds a reset link works (Django's token generator)
+
+# Phone numbers are stored and shown in E.164 (+447700900123); input must be international.
+PHONENUMBER_DEFAULT_FORMAT = "E164"
+# Addresses per customer (address book).
+ACCOUNTS_MAX_ADDRESSES = 50
+
+# Staff two-factor sign-in (django-otp TOTP). Anyone on staff may add an authenticator at
+# /admin/two-factor/; once they have one, the admin login asks for its code. Members of these
+# roles must have one before the admin (or a staff API token) lets them in.
+ACCOUNTS_2FA_REQUIRED_ROLES = env.list("STAFF_2FA_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = "Commerce back office"
+
+# --- CORS (django-cors-headers): browser storefronts on other origins ----------------------
+
+# Origins allowed to call /api/ from a browser, e.g. https://shop.example.com. "*" allows any
+# origin, and then credentials (cookies) are never allowed; tokens go in the Authorization header.
+CORS_ALLOWED_ORIGINS = [o for o in env.list("CORS_ALLOWED_ORIGINS", default=[]) if o != "*"]
+CORS_ALLOW_ALL_ORIGINS = "*" in env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=False)
+if CORS_ALLOW_ALL_ORIGINS and CORS_ALLOW_CREDENTIALS:
+    raise ImproperlyConfigured("CORS_ALLOW_CREDENTIALS cannot be true when CORS_ALLOWED_ORIGINS is '*'")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (*default_cors_headers, "idempotency-key", "traceparent", "tracestate")
+CORS_EXPOSE_HEADERS = ["Retry-After", "Idempotent-Replayed", "Location"]
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Commerce API",
@@ -342,6 +447,17 @@ SPECTACULAR_SETTINGS = {
 # unfinished claim holds off retries before they assume its process died and take it over.
 IDEMPOTENCY_TTL = timedelta(hours=24)
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
+
+# Retry-After (seconds) of the 503 a request gets while a database, the cache or the broker is down.
+STORE_OUTAGE_RETRY_AFTER = 2
+
+# Longer request targets (path + query) are 414 and longer header values 431, both problem+json
+# (apps/common/limits.py); gunicorn's own limits are set above these in docker/gunicorn.conf.py.
+REQUEST_TARGET_MAX = 4094
+REQUEST_HEADER_MAX = 8190
+
+# Request bodies nesting lists/objects deeper than this are refused (400): apps/common/parsers.py.
+API_MAX_JSON_DEPTH = 32
 
 # Base of the `type` URI in problem+json bodies; each problem type has a slug after it.
 PROBLEM_TYPE_BASE = "https://problems.commerce.example/"

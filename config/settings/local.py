@@ -2,7 +2,7 @@
 
 from config.env import VAR_DIR
 from config.settings.base import *  # noqa: F403
-from config.settings.base import LOGGING, MONGODB, env
+from config.settings.base import BASE_DIR, LOGGING, MONGODB, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 LOGGING["handlers"]["stdout"]["formatter"] = env("LOG_FORMAT", default="console")
@@ -11,4 +11,6 @@ LOGGING["handlers"]["stdout"]["formatter"] = env("LOG_FORMAT", default="console"
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEMO_CATALOG_ON_START = MONGODB["mock"]
+# The embedded catalog survives a restart of `make run`: one JSON file per collection.
+CATALOG_EMBEDDED_DIR = BASE_DIR / "var" / "catalog" if MONGODB["mock"] else None
 WHITENOISE_AUTOREFRESH = DEBUG  # serve static files from the apps without collectstatic

@@ -3,6 +3,7 @@ environment names others. `make test` needs no variable; tests/preflight.py stop
 clear line when a service does not answer."""
 
 import os
+from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from kombu import Queue
@@ -35,6 +36,8 @@ if not MONGODB["mock"]:
     _name = _uri.path.lstrip("/") or "commerce"
     MONGODB = {**MONGODB, "host": urlunsplit(_uri._replace(path=f"/test_{_name}"))}
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
+# Test workers (tests/events/conftest.py) run probe and notification handlers, never the catalog's.
+CATALOG_EMBEDDED_PER_PROCESS = True
 
 # Every event a producer sends in a test is checked against its schema, strictly, and kept as
 # a sample for contracts/node (`make contracts`).
@@ -43,6 +46,8 @@ EVENTS_SAMPLE_DIR = BASE_DIR / "var" / "event-samples"
 
 # Short retries so failure paths finish in seconds; a queue of their own for test workers.
 EVENTS_RETRY_SCHEDULE = (0.2, 0.4, 0.6)
+EVENTS_REDRIVE_AFTER = timedelta(seconds=5)
+EVENTS_OUTAGE_BACKOFF_MAX = 2.0
 # TEST_QUEUE lets two suites share one broker without taking each other's tasks.
 _QUEUE = env("TEST_QUEUE", default="commerce-test")
 CELERY_TASK_DEFAULT_QUEUE = _QUEUE
@@ -62,6 +67,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.events.probe"]  # noqa: F405
 # Test workers run beat in-process (-B): sweep often so a lost nudge costs a second, not five.
 CELERY_BEAT_SCHEDULE = {
     "events-relay-sweep": {"task": "events.relay", "schedule": 1.0},
+    "events-redrive": {"task": "events.redrive", "schedule": 1.0},
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 1.0},
 }
 # Notifications: retries in fractions of a second, receivers on 127.0.0.1, messages kept in memory.
@@ -70,3 +76,9 @@ NOTIFICATIONS_SWEEP_GRACE = 1
 NOTIFICATIONS_WEBHOOK_TIMEOUT = 2
 NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS = True
 NOTIFICATIONS_SMS_PROVIDER = {"class": "apps.notifications.sms.LocmemSmsProvider"}
+# Real-worker tests read what a worker process sends from an SMTP server they run on 127.0.0.1.
+if env("TEST_SMTP_PORT", default=None):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = "127.0.0.1", env.int("TEST_SMTP_PORT")
+    EMAIL_HOST_USER = EMAIL_HOST_PASSWORD = ""
+    EMAIL_USE_TLS = EMAIL_USE_SSL = False

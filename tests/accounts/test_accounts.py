@@ -1,5 +1,7 @@
 import pytest
 from django.db import IntegrityError
+from knox.crypto import hash_token
+from knox.models import AuthToken
 
 from apps.accounts import public as accounts
 from apps.accounts.contracts import AccountExists
@@ -54,10 +56,15 @@ def test_account_lookups_raise_lookup_error_when_missing():
         accounts.account_get_by_email(email="nobody@example.com")
 
 
-def test_api_token_is_created_once():
+def test_api_token_get_issues_a_new_hashed_token_each_time():
     account = accounts.account_create(email="t@example.com", password="a long passphrase")
 
-    assert accounts.api_token_get(account_id=account.id) == accounts.api_token_get(account_id=account.id)
+    first, second = (accounts.api_token_get(account_id=account.id) for _ in range(2))
+
+    assert first != second
+    assert sorted(AuthToken.objects.values_list("digest", flat=True)) == sorted(
+        map(hash_token, (first, second))
+    )
 
 
 def test_admin_can_add_a_user_by_email(admin_client):

@@ -1,6 +1,6 @@
 import pytest
 
-from apps.catalog.documents import Product, StockAdjustment
+from apps.catalog.documents import StockAdjustment, Variant
 from apps.events.models import OutboxEvent
 from tests.factories.accounts import StaffFactory
 from tests.factories.catalog import ProductFactory
@@ -48,7 +48,7 @@ def test_staff_create_a_product_with_validation(admin_client):
     assert bad.context["form"].errors == {"price": ["Ensure this value is greater than or equal to 0."]}
     assert "more decimals than EUR allows" in too_precise.context["form"].errors["price"][0]
     assert good.status_code == 302
-    product = Product.objects.get(sku="NEW-1")
+    product = Variant.objects.get(sku="NEW-1")
     assert (product.price_amount, product.on_hand, product.available, product.active) == (4990, 0, 0, True)
 
 
@@ -61,7 +61,7 @@ def test_a_price_edit_is_saved_and_announced(admin_client):
     )
 
     assert response.status_code == 302
-    assert Product.objects.get(sku="P-1").price_amount == 3990
+    assert Variant.objects.get(sku="P-1").price_amount == 3990
     (event,) = OutboxEvent.objects.filter(type="catalog.ProductPriceChanged.v1")
     assert event.envelope["data"] == {
         "sku": "P-1",
@@ -82,7 +82,7 @@ def test_stock_adjustments_are_audited_and_never_touch_reserved_units(admin_clie
         "delta": ["Only 7 units are available to remove (the rest are reserved)."]
     }
     assert no_reason.context["form"].errors == {"reason": ["This field is required."]}
-    product = Product.objects.get(sku="P-1")
+    product = Variant.objects.get(sku="P-1")
     assert (product.on_hand, product.reserved, product.available) == (15, 8, 7)
     (audit,) = StockAdjustment.objects(sku="P-1")
     assert (audit.delta, audit.reason, audit.actor_email, audit.on_hand_after) == (
@@ -93,10 +93,27 @@ def test_stock_adjustments_are_audited_and_never_touch_reserved_units(admin_clie
     )
 
 
-def test_support_staff_can_neither_see_nor_edit_products(client):
-    client.force_login(StaffFactory(role="support"))
+@pytest.mark.parametrize("role", ["support", "fulfilment"])
+def test_support_and_fulfilment_read_the_catalog_but_cannot_change_it(client, role):
+    client.force_login(StaffFactory(role=role))
     ProductFactory(sku="P-1")
 
-    assert client.get(BASE).status_code == 403
+    assert client.get(BASE).status_code == 200
+    assert client.get(BASE + "P-1/change/").status_code == 200
     assert client.post(BASE + "P-1/stock/", {"delta": "5", "reason": "x"}).status_code == 403
-    assert Product.objects.get(sku="P-1").on_hand == 10
+    assert client.post(BASE + "P-1/change/", {"name": "Wok"}).status_code == 403
+    assert client.get(BASE + "add/").status_code == 403
+    assert Variant.objects.get(sku="P-1").on_hand == 10
+
+
+def test_saving_over_someone_elses_newer_edit_is_refused(admin_client):
+    ProductFactory(sku="P-1", name="Pan", category="kitchen", price_amount=4990)
+    opened = admin_client.get(BASE + "P-1/change/").context["form"].initial["edit_version"]
+    form = {"name": "Pan", "category": "kitchen", "currency": "EUR", "active": "on", "edit_version": opened}
+    admin_client.post(BASE + "P-1/change/", {**form, "price": "39.90"})
+
+    stale = admin_client.post(BASE + "P-1/change/", {**form, "name": "Wok", "price": "1.00"})
+
+    assert "Someone else saved this product" in stale.context["form"].non_field_errors()[0]
+    product = Variant.objects.get(sku="P-1")
+    assert (product.name, product.price_amount) == ("Pan", 3990)

@@ -38,3 +38,29 @@ def test_list_pages_go_stale_together_on_any_write():
     cache.invalidate(["ANY-SKU"])
 
     assert cache.list_key("page") != before
+
+
+def test_a_stock_change_evicts_only_what_shows_stock(settings):
+    from datetime import timedelta
+
+    from django.core.cache import cache as redis
+
+    from apps.catalog import products
+    from apps.catalog.contracts import ProductDraft, StockLine, VariantInput
+    from apps.catalog.public import stock_reserve
+    from apps.catalog.selectors import product_page_payload
+
+    settings.CATALOG_STOCK_LOW_THRESHOLD = -1
+    products.product_create(
+        draft=ProductDraft("tee", "Tee", "clothing", (VariantInput("TEE-S", 2500, "EUR", {}, on_hand=4),))
+    )
+    product_page_payload(slug="tee")  # caches the page's content and the SKU entry
+    content_listing, stock_listing = cache.list_key("x", shows_stock=False), cache.list_key("x")
+
+    stock_reserve(order_ref="o-1", lines=[StockLine("TEE-S", 1)], ttl=timedelta(minutes=15))
+
+    assert redis.get(cache.product_key("tee")) is not None  # the content stays cached
+    assert redis.get(cache.detail_key("TEE-S")) is None  # the SKU entry shows stock: gone
+    assert cache.list_key("x", shows_stock=False) == content_listing
+    assert cache.list_key("x") != stock_listing
+    assert product_page_payload(slug="tee")["variants"][0]["available"] == 3

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from apps.catalog.contracts import LineFailure, ReservationFailed, ReservationMismatch, StockLine
-from apps.catalog.documents import Product, Reservation
+from apps.catalog.documents import Reservation, Variant
 from apps.catalog.public import prices_for, stock_commit, stock_release, stock_reserve
 from apps.catalog.reservations import reservations_expire
 from apps.events.models import OutboxEvent
@@ -16,7 +16,7 @@ TTL = timedelta(minutes=15)
 
 
 def stock(sku: str) -> tuple[int, int, int]:
-    product = Product.objects.get(sku=sku)
+    product = Variant.objects.get(sku=sku)
     return product.on_hand, product.reserved, product.available
 
 
@@ -180,5 +180,5 @@ def test_indexes_are_created_by_the_deploy_command(capsys):
     call_command("catalog_ensure_indexes")
 
     out = capsys.readouterr().out
-    assert "products: " in out and "sku_1" in out
+    assert "variants: " in out and "sku_1" in out
     assert "reservations: " in out and "order_ref_1" in out

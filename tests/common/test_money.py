@@ -64,3 +64,12 @@ def test_ordering_within_a_currency():
 def test_multiplying_by_a_float_is_refused():
     with pytest.raises(TypeError):
         Money(100, "EUR") * 1.5
+
+
+def test_format_money_is_major_units_with_the_currency_in_the_locale():
+    from apps.common.money import format_money
+
+    assert format_money(Money(123450, "EUR"), locale="en_US") == "€1,234.50"
+    assert format_money(123450, "EUR", locale="de_DE") == "1.234,50\xa0€"
+    assert format_money(1500, "JPY", locale="en_US") == "¥1,500"
+    assert format_money(1234, "KWD", locale="en_US") == "KWD1.234"  # three decimals

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from apps.accounts.contracts import ROLES
-from apps.accounts.services import token_issue
+from apps.accounts.tokens import token_issue
 from config.env import BASE_DIR
 from tests.factories.accounts import PASSWORD, StaffFactory, UserFactory, token_client
 from tests.factories.catalog import ProductFactory
@@ -95,7 +95,7 @@ def shop():
     )
     users = {"customer": customer, "other-customer": UserFactory()}
     users |= {role: StaffFactory(role=role) for role in ROLES}
-    yield {principal: f"Token {token_issue(user=user)}" for principal, user in users.items()}
+    yield {principal: f"Bearer {token_issue(user=user)[0]}" for principal, user in users.items()}
     REAL.clear()
 
 

@@ -6,11 +6,16 @@ from importlib import import_module
 
 import pytest
 from django.db import transaction
+from rest_framework.test import APIClient
 
+from apps.accounts.models import User
+from apps.accounts.services import email_verification_token
+from apps.accounts.tokens import token_issue
 from apps.events.models import OutboxEvent
 from apps.events.registry import subscribers
 from apps.orders.models import Order
 from config.env import BASE_DIR
+from tests.factories.accounts import PASSWORD
 from tests.factories.catalog import ProductFactory
 from tests.helpers import drain_outbox, place
 
@@ -77,7 +82,7 @@ def _wrap(value, seen: set, prefix: str):
 
 def _events_of_a_full_order_life(customer_client, staff_client) -> list[dict]:
     """Every order and payment event type, from real requests: placed, paid, shipped, delivered,
-    refunded (one order); placed and cancelled (another); declined (a third)."""
+    refunded (one order); placed and cancelled (another); declined (a third); capture refused (a fourth)."""
     from apps.orders.contracts import SYSTEM
     from apps.orders.services import order_deliver
 
@@ -85,7 +90,10 @@ def _events_of_a_full_order_life(customer_client, staff_client) -> list[dict]:
     first = place(customer_client, ("MUG", 1), key="a").json()
     drain_outbox()
     staff_client("fulfilment").post(
-        f"/api/v1/orders/{first['id']}/ship", {"carrier": "DHL", "tracking_number": "1"}, format="json"
+        f"/api/v1/orders/{first['id']}/ship",
+        {"carrier": "DHL", "tracking_number": "1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="ship-1",
     )
     order_deliver(order=Order.objects.get(pk=first["id"]), actor=SYSTEM)
     staff_client("finance").post(
@@ -97,8 +105,26 @@ def _events_of_a_full_order_life(customer_client, staff_client) -> list[dict]:
     second = place(customer_client, ("MUG", 1), key="b").json()
     customer_client.post(f"/api/v1/orders/{second['id']}/cancel", {}, format="json", HTTP_IDEMPOTENCY_KEY="c")
     place(customer_client, ("MUG", 1), key="c", method="pm_sandbox_declined")
+    place(customer_client, ("MUG", 1), key="d", method="pm_sandbox_capture_fails")
     drain_outbox()
+    _an_account_life()
     return [e.envelope for e in OutboxEvent.objects.filter(handler="").order_by("id")]
+
+
+def _an_account_life() -> None:
+    """Every accounts event type: sign up, verify, ask for a reset and an email change, delete."""
+    client = APIClient()
+    client.post("/api/v1/accounts", {"email": "life@example.com", "password": PASSWORD}, format="json")
+    user = User.objects.get(email="life@example.com")
+    client.post(
+        "/api/v1/accounts/verify-email", {"token": email_verification_token(user=user)}, format="json"
+    )
+    client.post("/api/v1/auth/password-reset", {"email": "life@example.com"}, format="json")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user)[0]}")
+    change = {"new_email": "life2@example.com", "current_password": PASSWORD}
+    client.post("/api/v1/accounts/me/email", change, format="json")
+    client.delete("/api/v1/accounts/me", {"current_password": PASSWORD}, format="json")
+    drain_outbox()
 
 
 @pytest.mark.django_db(databases="__all__")

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
-from apps.accounts.services import token_issue
+from apps.accounts.tokens import token_issue
 
 PASSWORD = "correct horse battery staple"
 
@@ -31,7 +31,14 @@ class StaffFactory(UserFactory):
 
 
 def token_client(user: User) -> APIClient:
-    """An API client authenticated as `user` with its real token."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
-    return client
+    """An API client authenticated as `user` with a real token of its own (a device)."""
+    return token_clients(user, 1)[0]
+
+
+def token_clients(user: User, count: int) -> list[APIClient]:
+    """`count` API clients sharing one real token of `user` (one device, many connections)."""
+    token, _ = token_issue(user=user)
+    clients = [APIClient() for _ in range(count)]
+    for client in clients:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return clients

@@ -25,7 +25,7 @@ def test_adding_an_endpoint_gives_it_a_secret(admin_client):
         {
             "url": "https://8.8.8.8/hooks",
             "description": "ERP",
-            "event_types": "orders.*, payments.PaymentCaptured.v1",
+            "event_types": ["orders.*", "payments.PaymentCaptured.v1"],
             "is_active": "on",
         },
     )

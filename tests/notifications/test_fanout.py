@@ -32,7 +32,10 @@ def shipped(customer_client, staff_client) -> dict:
     attempt_due()  # the placed / paid emails
     mail.outbox.clear()
     response = staff_client("fulfilment").post(
-        f"/api/v1/orders/{order['id']}/ship", {"carrier": "DHL", "tracking_number": "JD0001"}, format="json"
+        f"/api/v1/orders/{order['id']}/ship",
+        {"carrier": "DHL", "tracking_number": "JD0001"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="ship-1",
     )
     assert response.status_code == 200
     return order

@@ -251,3 +251,75 @@ def test_a_crashing_provider_follows_the_schedule_to_dead_instead_of_looping(set
     delivery.refresh_from_db()
     assert outcomes == ["retrying", "dead"]  # tests: one SMS retry
     assert delivery.last_error.startswith('ImportError: Module "apps.notifications.sms" does not define')
+
+
+class _Listener:
+    """A plain TCP listener on 127.0.0.1 that counts the connections it is offered."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join(2)
+        self.sock.close()
+
+
+def test_a_name_that_rebinds_to_loopback_after_the_check_is_refused_at_connect_time(settings, monkeypatch):
+    """DNS rebinding: the guard's lookup sees a public address, the connection's lookup 127.0.0.1.
+    DNS is the one thing faked (it leaves the machine); the connection attempt is real."""
+    import socket
+
+    settings.NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS = False
+    listener = _Listener()
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.example":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        lookups.append(host)
+        address = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    endpoint = make_endpoint(f"https://rebind.example:{listener.port}/hook", "payments.*")
+    delivery = Delivery.objects.create(
+        event_id=uuid.uuid4(),
+        event_type="payments.PaymentVoided.v1",
+        channel="webhook",
+        recipient=f"endpoint:{endpoint.pk}",
+        endpoint=endpoint,
+        envelope=payment_event(),
+    )
+    try:
+        lookups.clear()  # the endpoint's save checked it too; count from the send
+        outcome = services.delivery_attempt(delivery_id=delivery.pk)
+    finally:
+        listener.close()
+
+    delivery.refresh_from_db()
+    assert len(lookups) >= 2  # the guard's lookup, then the connection's own
+    assert listener.accepted == 0  # nothing ever reached the loopback address
+    assert outcome == "dead"  # final: retrying would only ask the same name again
+    assert delivery.last_error.startswith("URL refused: resolves to a non-public address (127.0.0.1)")

@@ -38,6 +38,7 @@ def gunicorn(tmp_path):
         "REPORTING_DATABASE_URL": _test_database_url("REPORTING_DATABASE_URL", "reporting"),
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
+        "CATALOG_EMBEDDED_PER_PROCESS": "true",  # this test reads metrics, not the catalog
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "METRICS_TOKEN": TOKEN,
     }

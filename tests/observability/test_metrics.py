@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 TOKEN = "metrics-test-token"
 tracer = trace.get_tracer(__name__)
 # Exported but not charted: a nudge that failed is covered by the sweep; the backlog shows it.
-LEFT_OFF_THE_DASHBOARD = {"events_relay_nudges_failed_total"}
+# events_redriven_total: rare by design (a lost dispatch); read it in logs (event_redriven) for now.
+LEFT_OFF_THE_DASHBOARD = {"events_relay_nudges_failed_total", "events_redriven_total"}
 
 
 @pytest.fixture

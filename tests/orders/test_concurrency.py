@@ -5,10 +5,10 @@ import threading
 import pytest
 from django.db import connection
 
-from apps.catalog.documents import Product
+from apps.catalog.documents import Variant
 from apps.orders.models import Order
 from apps.payments.models import Payment
-from tests.factories.accounts import UserFactory, token_client
+from tests.factories.accounts import UserFactory, token_client, token_clients
 from tests.factories.catalog import ProductFactory
 from tests.helpers import place
 
@@ -38,13 +38,13 @@ def _together(count: int, request) -> list:
 def test_fifty_identical_requests_with_one_key_make_one_order_and_one_authorization():
     ProductFactory(sku="MUG", on_hand=100)
     customer = UserFactory()
-    clients = [token_client(customer) for _ in range(50)]
+    clients = token_clients(customer, 50)
 
     responses = _together(50, lambda i: place(clients[i], ("MUG", 2), key="same-key"))
 
     assert Order.objects.count() == 1
     assert Payment.objects.count() == 1
-    assert Product.objects.get(sku="MUG").available == 98
+    assert Variant.objects.get(sku="MUG").available == 98
     created = [r for r in responses if r.status_code == 201]
     in_flight = [r for r in responses if r.status_code == 409]
     assert len(created) + len(in_flight) == 50
@@ -61,7 +61,7 @@ def test_buyers_racing_for_the_last_units_never_oversell():
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] * 5 + [409] * 7
-    product = Product.objects.get(sku="LAST")
+    product = Variant.objects.get(sku="LAST")
     assert (product.on_hand, product.reserved, product.available) == (0, 0, 0)
     assert Order.objects.count() == 5
     assert Payment.objects.filter(status="authorized").count() == 5

@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.catalog.documents import Product, Reservation
+from apps.catalog.documents import Reservation, Variant
 from apps.orders.contracts import SYSTEM, ConcurrentUpdate
 from apps.orders.models import Order
 from apps.orders.services import order_deliver, order_mark_paid
@@ -25,9 +25,14 @@ def _cancel(client, order_id, key="cancel-1", **body):
     return client.post(f"/api/v1/orders/{order_id}/cancel", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
 
 
-def _ship(client, order_id, carrier="DHL", tracking_number="JD0001"):
+def _ship(client, order_id, carrier="DHL", tracking_number="JD0001", key="ship-1"):
     body = {"carrier": carrier, "tracking_number": tracking_number}
-    return client.post(f"/api/v1/orders/{order_id}/ship", body, format="json")
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return client.post(f"/api/v1/orders/{order_id}/ship", body, format="json", **headers)
+
+
+def _deliver(client, order_id, key="deliver-1"):
+    return client.post(f"/api/v1/orders/{order_id}/deliver", format="json", HTTP_IDEMPOTENCY_KEY=key)
 
 
 def test_a_customer_cancels_a_placed_order_the_authorization_is_voided_and_stock_returns(
@@ -46,7 +51,7 @@ def test_a_customer_cancels_a_placed_order_the_authorization_is_voided_and_stock
     ]
     assert Payment.objects.get().status == "voided"
     assert order.payment_status == "voided"
-    product = Product.objects.get(sku="MUG")
+    product = Variant.objects.get(sku="MUG")
     assert (product.on_hand, product.available) == (10, 10)
     assert Reservation.objects.get().status == "returned"
 
@@ -225,3 +230,30 @@ def test_a_partial_refund_is_recorded_on_the_payment_and_the_order_stays(staff_c
 
     order = Order.objects.get()
     assert (order.status, order.payment_status) == ("paid", "partially_refunded")
+
+
+def test_ship_and_deliver_take_an_idempotency_key_and_replay_the_first_answer(staff_client, placed):
+    fulfilment = staff_client("fulfilment")
+    assert _ship(fulfilment, placed["id"], key=None).status_code == 400  # the header is required
+
+    first = _ship(fulfilment, placed["id"], key="ship-once")
+    again = _ship(fulfilment, placed["id"], key="ship-once")
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+    other_body = _ship(fulfilment, placed["id"], tracking_number="OTHER", key="ship-once")
+    assert other_body.status_code == 422
+
+    delivered = _deliver(fulfilment, placed["id"], key="deliver-once")
+    replayed = _deliver(fulfilment, placed["id"], key="deliver-once")
+    assert delivered.json()["status"] == "delivered"
+    assert (replayed.status_code, replayed["Idempotent-Replayed"]) == (200, "true")
+    statuses = list(Order.objects.get().status_changes.values_list("to_status", flat=True))
+    assert statuses.count("shipped") == 1 and statuses.count("delivered") == 1
+
+
+def test_only_fulfilment_may_mark_delivered(customer_client, staff_client, placed):
+    _ship(staff_client("fulfilment"), placed["id"])
+    assert _deliver(customer_client, placed["id"]).status_code in (403, 404)
+    assert _deliver(staff_client("support"), placed["id"]).status_code == 403
+    assert Order.objects.get().status == "shipped"

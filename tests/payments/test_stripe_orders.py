@@ -99,7 +99,10 @@ def test_a_stripe_refund_webhook_through_our_endpoint_is_applied_once(
     ]
     drain_outbox()
 
-    assert answers == [{"received": True, "applied": True}, {"received": True, "applied": False}]
+    assert answers == [
+        {"received": True, "applied": True, "parked": False},
+        {"received": True, "applied": False, "parked": False},
+    ]
     payment.refresh_from_db()
     assert (payment.status, payment.amount_refunded) == ("refunded", 2500)
     assert Order.objects.get().status == "refunded"
@@ -128,7 +131,7 @@ def test_a_timed_out_authorization_is_found_by_the_webhook_through_our_payment_i
         HTTP_STRIPE_SIGNATURE=stripe_signature(body),
     )
 
-    assert answer.json() == {"received": True, "applied": True}
+    assert answer.json() == {"received": True, "applied": True, "parked": False}
     payment = Payment.objects.get()
     assert (payment.status, payment.provider_ref, payment.amount_authorized) == (
         "authorized",

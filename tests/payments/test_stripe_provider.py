@@ -8,7 +8,14 @@ import pytest
 from django.http.request import HttpHeaders
 
 from apps.payments.providers import get_provider
-from apps.payments.providers.base import Declined, InvalidWebhook, Unavailable, WebhookEvent
+from apps.payments.providers.base import (
+    Declined,
+    InvalidWebhook,
+    Rejected,
+    Unavailable,
+    UnreadableWebhook,
+    WebhookEvent,
+)
 from apps.payments.providers.stripe import StripeProvider
 from tests.payments.conftest import STRIPE_TIMEOUT, STRIPE_WEBHOOK_SECRET, stripe_signature
 
@@ -131,13 +138,15 @@ def test_a_server_error_is_unavailable_without_an_sdk_retry(stripe_provider, str
     assert stripe_standin.intents == {}
 
 
-def test_a_wrong_api_key_is_unavailable_not_a_decline(stripe_standin):
+def test_a_wrong_api_key_is_our_mistake_not_a_decline_nor_an_outage(stripe_standin):
     provider = StripeProvider(
         api_key="sk_test_wrong", webhook_secret=STRIPE_WEBHOOK_SECRET, api_base=stripe_standin.url, timeout=1
     )
 
-    with pytest.raises(Unavailable, match="AuthenticationError"):
+    with pytest.raises(Rejected, match="AuthenticationError") as rejected:
         _authorize(provider)
+
+    assert rejected.value.request_id.startswith("req_")  # Stripe's, for the log
 
     assert stripe_standin.intents == {}
 
@@ -217,14 +226,15 @@ def test_void_after_capture_is_declined(stripe_provider):
     assert declined.value.code == "payment_intent_unexpected_state"
 
 
-def test_capture_of_an_unknown_intent_is_declined(stripe_provider):
-    with pytest.raises(Declined) as declined:
+def test_capture_of_an_unknown_intent_is_our_mistake_with_stripes_request_id(stripe_provider):
+    with pytest.raises(Rejected) as rejected:
         stripe_provider.capture(provider_ref="pi_missing", amount=100, idempotency_key="cap-1")
 
-    assert (declined.value.code, declined.value.message) == (
+    assert (rejected.value.code, rejected.value.message) == (
         "resource_missing",
         "No such payment_intent: 'pi_missing'",
     )
+    assert rejected.value.request_id.startswith("req_")
 
 
 def test_two_partial_refunds_then_one_above_what_is_left(stripe_provider, stripe_standin):
@@ -390,6 +400,30 @@ def test_a_webhook_without_a_signature_header_is_invalid(stripe_provider):
         stripe_provider.parse_webhook(body=body, headers={})
 
 
-def test_a_signed_body_that_is_not_json_is_invalid(stripe_provider):
-    with pytest.raises(InvalidWebhook):
+def test_a_signed_body_that_is_not_json_is_unreadable_not_a_bad_signature(stripe_provider):
+    with pytest.raises(UnreadableWebhook):
         _parse(stripe_provider, b"not json")
+
+
+def test_a_signed_event_without_amount_received_is_applied_from_what_it_carries(stripe_provider):
+    event = _parse(
+        stripe_provider, _event("payment_intent.succeeded", {"id": "pi_1", "object": "payment_intent"})
+    )
+
+    assert (event.kind, event.provider_ref, event.amount) == ("captured", "pi_1", 0)  # 0: all authorized
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(_event("payment_intent.succeeded", {"object": "payment_intent"}), id="no-object-id"),
+        pytest.param(
+            _event("charge.refunded", {"id": "ch_1", "payment_intent": "pi_1"}), id="refund-no-total"
+        ),
+        pytest.param(json.dumps({"type": "payment_intent.succeeded"}).encode(), id="no-data"),
+        pytest.param(b"[" * 50_000 + b"]" * 50_000, id="deep-array"),
+    ],
+)
+def test_a_signed_event_of_an_unknown_shape_is_unreadable(stripe_provider, body):
+    with pytest.raises(UnreadableWebhook):
+        _parse(stripe_provider, body)

@@ -39,8 +39,8 @@ def test_a_signed_capture_callback_captures_the_payment_once(api_client):
     first = _send(api_client, _event("evt_1", "captured", payment, 5000))
     again = _send(api_client, _event("evt_1", "captured", payment, 5000))
 
-    assert (first.status_code, first.json()) == (200, {"received": True, "applied": True})
-    assert (again.status_code, again.json()) == (200, {"received": True, "applied": False})
+    assert (first.status_code, first.json()) == (200, {"received": True, "applied": True, "parked": False})
+    assert (again.status_code, again.json()) == (200, {"received": True, "applied": False, "parked": False})
     payment.refresh_from_db()
     assert (payment.status, payment.amount_captured, payment.version) == ("captured", 5000, 3)
     assert ProviderEvent.objects.count() == 1
@@ -51,7 +51,7 @@ def test_an_older_event_arriving_late_changes_nothing(api_client):
 
     response = _send(api_client, _event("evt_late", "authorized", payment, 5000))
 
-    assert response.json() == {"received": True, "applied": False}
+    assert response.json() == {"received": True, "applied": False, "parked": False}
     payment.refresh_from_db()
     assert payment.status == "captured"
     assert ProviderEvent.objects.get().applied is False

@@ -24,7 +24,7 @@ def sales():
     ]:
         DailySales.objects.create(
             day=day, currency=currency, status=status, orders=orders, items=orders * 2,
-            gross_amount=gross, refunded_amount=refunded, refreshed_at=now,
+            gross_amount=gross, captured_amount=gross, refunded_amount=refunded, refreshed_at=now,
         )  # fmt: skip
 
 
@@ -52,9 +52,9 @@ def test_the_csv_export_holds_exactly_the_filtered_rows(admin_client, sales):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="daily-sales.csv"'
     assert b"".join(response.streaming_content).decode() == (
-        "day,currency,status,orders,items,gross_amount,refunded_amount,net_amount\r\n"
-        "2026-11-09,EUR,paid,5,10,7000,100,6900\r\n"
-        "2026-11-02,EUR,refunded,1,2,500,500,0\r\n"
+        "day,currency,status,orders,items,gross_amount,captured_amount,refunded_amount,voided_amount,net_amount\r\n"
+        "2026-11-09,EUR,paid,5,10,7000,7000,100,0,6900\r\n"
+        "2026-11-02,EUR,refunded,1,2,500,500,500,0,0\r\n"
     )
 
 

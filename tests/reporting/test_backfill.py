@@ -37,7 +37,10 @@ def four_lifecycles(place_mugs, customer_client, staff_client) -> list[str]:
     ids = [place_mugs(n, key=f"k{n}")["id"] for n in (1, 2, 3, 4)]
     drain_outbox()
     staff_client("fulfilment").post(
-        f"/api/v1/orders/{ids[1]}/ship", {"carrier": "DHL", "tracking_number": "T1"}, format="json"
+        f"/api/v1/orders/{ids[1]}/ship",
+        {"carrier": "DHL", "tracking_number": "T1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="ship-1",
     )
     order_deliver(order=Order.objects.get(pk=ids[1]), actor=SYSTEM)
     customer_client.post(f"/api/v1/orders/{ids[2]}/cancel", {}, format="json", HTTP_IDEMPOTENCY_KEY="c")
@@ -143,7 +146,10 @@ def test_the_backfill_never_overwrites_a_row_an_event_made_newer(settings, place
     stale = orders_page(after=None, limit=10)  # read by a backfill, version 1 ...
     stale_payments = payments_state(payment_ids=[stale.records[0].payment_id])
     staff_client("fulfilment").post(
-        f"/api/v1/orders/{order_id}/ship", {"carrier": "DHL", "tracking_number": "T1"}, format="json"
+        f"/api/v1/orders/{order_id}/ship",
+        {"carrier": "DHL", "tracking_number": "T1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="ship-1",
     )
     drain_outbox()  # ... while events make the row newer (captured, paid, shipped: version 3)
 

@@ -46,7 +46,10 @@ def lifecycle(place_mugs, staff_client) -> list[dict]:
     refunded = place_mugs(3, key="b")["id"]
     drain_outbox()
     staff_client("fulfilment").post(
-        f"/api/v1/orders/{shipped}/ship", {"carrier": "DHL", "tracking_number": "T1"}, format="json"
+        f"/api/v1/orders/{shipped}/ship",
+        {"carrier": "DHL", "tracking_number": "T1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="ship-1",
     )
     finance = staff_client("finance")
     for order_id, amount, key in [(shipped, 500, "r1"), (shipped, 700, "r2"), (refunded, 3750, "r3")]:

@@ -78,7 +78,10 @@ def test_shipped_and_delivered_orders_move_between_daily_sales_statuses(place_mu
     drain_outbox()
 
     staff_client("fulfilment").post(
-        f"/api/v1/orders/{first}/ship", {"carrier": "DHL", "tracking_number": "T1"}, format="json"
+        f"/api/v1/orders/{first}/ship",
+        {"carrier": "DHL", "tracking_number": "T1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="ship-1",
     )
     drain_outbox()
     shipped = OrderFact.objects.get(order_id=first)

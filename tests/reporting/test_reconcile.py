@@ -1,4 +1,4 @@
-"""reporting_reconcile: daily sales vs the orders module, zero drift, then a planted one."""
+"""reporting_reconcile: daily sales vs the orders and payments modules, zero drift, then a planted one."""
 
 from io import StringIO
 
@@ -26,7 +26,10 @@ def day(place_mugs, staff_client):
     ids = [place_mugs(n, key=f"k{n}")["id"] for n in (1, 2, 3)]
     drain_outbox()
     staff_client("fulfilment").post(
-        f"/api/v1/orders/{ids[2]}/ship", {"carrier": "DHL", "tracking_number": "T1"}, format="json"
+        f"/api/v1/orders/{ids[2]}/ship",
+        {"carrier": "DHL", "tracking_number": "T1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="ship-1",
     )
     drain_outbox()
     return OrderFact.objects.first().placed_on
@@ -48,7 +51,8 @@ def test_a_planted_drift_is_printed_and_exits_non_zero(day):
     assert out == (
         f"Daily sales {day} to {day}: 2 (day, currency, status) rows compared.\n"
         f"DRIFT {day} EUR paid: orders 1 != 2, gross_amount 1250 != 3750 (reporting != source)\n"
-        f"DRIFT {day} EUR shipped: orders 0 != 1, items 0 != 3, gross_amount 0 != 3750 (reporting != source)\n"
+        f"DRIFT {day} EUR shipped: orders 0 != 1, items 0 != 3, gross_amount 0 != 3750, "
+        "captured_amount 0 != 3750 (reporting != source)\n"
     )
     assert (str(error), error.returncode) == ("drift in 2 of 2 rows", 1)
 

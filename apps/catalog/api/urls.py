@@ -1,8 +1,17 @@
 from django.urls import path
 
-from apps.catalog.api.views import ProductDetailView, ProductListView
+from apps.catalog.api.views import (
+    CatalogListingView,
+    CatalogProductView,
+    CategoryTreeView,
+    ProductDetailView,
+    ProductListView,
+)
 
 urlpatterns = [
+    path("catalog/products", CatalogListingView.as_view(), name="catalog-product-list"),
+    path("catalog/categories", CategoryTreeView.as_view(), name="catalog-category-tree"),
+    path("catalog/products/<slug:slug>", CatalogProductView.as_view(), name="catalog-product-detail"),
     path("products", ProductListView.as_view(), name="product-list"),
     path("products/<str:sku>", ProductDetailView.as_view(), name="product-detail"),
 ]

@@ -1,3 +1,6 @@
+import hashlib
+import json
+
 from django.http import HttpResponse
 from django.utils.http import urlencode
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -6,13 +9,21 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.catalog import cache
 from apps.catalog.api.serializers import (
+    CatalogListingQuerySerializer,
+    CatalogListingSerializer,
+    CatalogProductSerializer,
+    CategoryNodeSerializer,
     ProductPageSerializer,
     ProductQuerySerializer,
     ProductSerializer,
     encode_cursor,
 )
-from apps.catalog.selectors import product_detail_json, product_page
+from apps.catalog.categories import tree
+from apps.catalog.listing import product_listing
+from apps.catalog.media import media_url
+from apps.catalog.selectors import product_detail_json, product_page, product_page_payload
 from apps.common.openapi import problem_responses
 
 
@@ -43,6 +54,94 @@ class ProductListView(APIView):
                 f"{request.path}?{urlencode({**params, 'cursor': encode_cursor(page['last_sku'])})}"
             )
         return Response(ProductPageSerializer({"next": next_url, "results": page["results"]}).data)
+
+
+class CatalogListingView(APIView):
+    """Published products: filter, sort, search, facets for the current filter; cursor pages."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="catalog_products_list",
+        parameters=[
+            CatalogListingQuerySerializer,
+            OpenApiParameter(
+                "attr.<name>", str, OpenApiParameter.QUERY, required=False,
+                description="Attribute filter, e.g. attr.colour=blue,red (any of the values).",
+            ),
+        ],
+        responses={200: CatalogListingSerializer, **problem_responses(400)},
+        tags=["catalog"],
+    )  # fmt: skip
+    def get(self, request):
+        # The finished body is cached as it goes out (it shows stock: both generations); below
+        # it, the filter's result survives stock changes unless it filters on stock.
+        body_key = cache.list_key(
+            "body:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+        )
+        body = cache.get_many([body_key]).get(body_key)
+        if body is not None:
+            return HttpResponse(body, content_type="application/json")
+        params = request.query_params
+        query = CatalogListingQuerySerializer(data=params, params=params)
+        query.is_valid(raise_exception=True)
+        listing = product_listing(query.query())
+        next_url = None
+        if listing["next"]:
+            kept = [(k, v) for k, v in params.lists() if k != "cursor"]
+            pairs = [(k, v) for k, values in kept for v in values] + [("cursor", listing["next"])]
+            next_url = request.build_absolute_uri(f"{request.path}?{urlencode(pairs)}")
+        results = [
+            {**card, "media": [_absolute(request, m) for m in card["media"]]} for card in listing["results"]
+        ]
+        body = json.dumps(
+            {"next": next_url, "total": listing["total"], "facets": listing["facets"], "results": results},
+            separators=(",", ":"),
+        )
+        cache.set_many({body_key: body}, ttl=cache.LIST_TTL)
+        return HttpResponse(body, content_type="application/json")
+
+
+class CategoryTreeView(APIView):
+    """The category tree, children by position."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="catalog_categories_list",
+        responses={200: CategoryNodeSerializer(many=True)},
+        tags=["catalog"],
+    )
+    def get(self, request):
+        return Response(tree())
+
+
+def _absolute(request, item: dict) -> dict:
+    return {
+        **{k: v for k, v in item.items() if k != "path"},
+        "url": request.build_absolute_uri(media_url(item["path"])),
+    }
+
+
+class CatalogProductView(APIView):
+    """A published product with its variants; media as absolute URLs."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="catalog_products_retrieve",
+        responses={200: CatalogProductSerializer, **problem_responses(404)},
+        tags=["catalog"],
+    )
+    def get(self, request, slug: str):
+        page = product_page_payload(slug=slug)
+        if page is None:
+            raise exceptions.NotFound(f"No product {slug!r}.")
+        page["media"] = [_absolute(request, m) for m in page["media"]]
+        return Response(page)
 
 
 class ProductDetailView(APIView):

@@ -4,9 +4,9 @@ from contextlib import contextmanager
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from apps.checkout import services
@@ -115,7 +115,8 @@ NOT_READY = OpenApiExample(
         ],
     },
 )
-AUTH = [TokenAuthentication, CheckoutTokenAuthentication]
+# The shop's account tokens (whatever settings name), or a guest's checkout token.
+AUTH = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, CheckoutTokenAuthentication]
 
 
 class CheckoutView(APIView):

@@ -4,8 +4,8 @@ from rest_framework import serializers
 
 from apps.common.serializers import MoneySerializer, money
 from apps.orders.models import Order, OrderLine
-from apps.orders.transitions import allowed_actions
-from apps.payments.public import PaymentInputSerializer
+from apps.orders.transitions import actions_for
+from apps.payments.public import PaymentInputSerializer, refunds_of
 
 
 class LineInputSerializer(serializers.Serializer):
@@ -29,8 +29,24 @@ class AddressSerializer(serializers.Serializer):
 
 class OrderCreateSerializer(serializers.Serializer):
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=settings.ORDERS_MAX_LINES)
-    shipping_address = AddressSerializer()
+    shipping_address = AddressSerializer(
+        required=False, help_text="The address itself; or give `shipping_address_id`."
+    )
+    shipping_address_id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="One of your saved addresses (`/accounts/me/addresses`), instead of `shipping_address`.",
+    )
     payment = PaymentInputSerializer()
+
+    def validate(self, attrs: dict) -> dict:
+        given = [name for name in ("shipping_address", "shipping_address_id") if name in attrs]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"shipping_address": ["Give either shipping_address or shipping_address_id (one of them)."]},
+                code="required" if not given else "invalid",
+            )
+        return attrs
 
     def validate_lines(self, lines: list[dict]) -> list[dict]:
         seen: set[str] = set()
@@ -86,12 +102,27 @@ class OrderTotalsSerializer(serializers.Serializer):
     prices_include_tax = serializers.BooleanField()
 
 
+REFUNDED_STATUSES = ("partially_refunded", "refunded")
+
+
+class OrderRefundSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="Minor units, in the order's currency.")
+    created_at = serializers.DateTimeField()
+
+
 class OrderSerializer(serializers.ModelSerializer):
+    """Needs `request` in its context (what the caller may do); `refunds` (by payment id) may be
+    given by a list view, to read them in one query for the page."""
+
     lines = OrderLineSerializer(many=True, read_only=True)
     shipping_address = AddressSerializer(read_only=True)
     billing_address = AddressSerializer(read_only=True, allow_null=True, help_text="null: same as shipping.")
     totals = serializers.SerializerMethodField()
-    allowed_actions = serializers.SerializerMethodField(help_text="What may happen to the order next.")
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="What the caller may do to the order next (its status and the caller's rights)."
+    )
+    amount_refunded = serializers.SerializerMethodField(help_text="Refunded so far, minor units.")
+    refunds = serializers.SerializerMethodField(help_text="Every refund, partial or full, oldest first.")
 
     class Meta:
         model = Order
@@ -105,6 +136,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "totals",
             "shipping_method",
             "voucher_code",
+            "amount_refunded",
+            "refunds",
             "item_count",
             "lines",
             "shipping_address",
@@ -131,8 +164,28 @@ class OrderSerializer(serializers.ModelSerializer):
             "prices_include_tax": order.prices_include_tax,
         }
 
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(["ship", "deliver", "cancel"])))
     def get_allowed_actions(self, order: Order) -> list[str]:
-        return [a for a in allowed_actions(order.status) if a in ("cancel", "ship", "deliver")]
+        return actions_for(order, self.context["request"].user)
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_amount_refunded(self, order: Order) -> int:
+        return sum(r.amount for r in self._refunds(order))
+
+    @extend_schema_field(OrderRefundSerializer(many=True))
+    def get_refunds(self, order: Order) -> list[dict]:
+        return [{"amount": r.amount, "created_at": r.created_at} for r in self._refunds(order)]
+
+    def _refunds(self, order: Order) -> list:
+        # Only an order whose payment copy says refunded has refunds: no query for the others
+        # (placement keeps its statement budget). The copy follows the payment's events.
+        if order.payment_id is None or order.payment_status not in REFUNDED_STATUSES:
+            return []
+        key = str(order.payment_id)
+        known = self.context.setdefault("refunds", {})
+        if key not in known:
+            known.update(refunds_of(payment_ids=[key]))
+        return known[key]
 
 
 class OrderPageSerializer(serializers.Serializer):

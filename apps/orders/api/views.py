@@ -3,10 +3,13 @@
 from contextlib import contextmanager
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.contracts import AddressNotFound
+from apps.accounts.public import address_get
 from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
 from apps.common.pagination import CursorPagination
@@ -14,6 +17,7 @@ from apps.common.problems import Problem
 from apps.events.public import shed_when_backed_up
 from apps.orders import services
 from apps.orders.api.serializers import (
+    REFUNDED_STATUSES,
     OrderCancelSerializer,
     OrderCreateSerializer,
     OrderPageSerializer,
@@ -31,7 +35,14 @@ from apps.orders.contracts import (
     OutOfStock,
 )
 from apps.orders.selectors import order_visible_to, orders_visible_to
-from apps.payments.contracts import PaymentDeclined, PaymentError, PaymentStateConflict, ProviderUnavailable
+from apps.payments.contracts import (
+    PaymentDeclined,
+    PaymentError,
+    PaymentStateConflict,
+    ProviderRejectedRequest,
+    ProviderUnavailable,
+)
+from apps.payments.public import refunds_of
 
 TAGS = ["orders"]
 
@@ -44,7 +55,7 @@ class OrderListCreateView(APIView):
         parameters=[IDEMPOTENCY_KEY],
         responses={
             201: OpenApiResponse(OrderSerializer, description="Placed: payment authorized, stock committed."),
-            **problem_responses(400, 401, 402, 409, 415, 422, 503),
+            **problem_responses(400, 401, 402, 409, 415, 422, 500, 503),
         },
         tags=TAGS,
     )
@@ -54,6 +65,8 @@ class OrderListCreateView(APIView):
         payload = OrderCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        if "shipping_address_id" in data:
+            data["shipping_address"] = _saved_address(request.user.pk, data["shipping_address_id"])
         with domain_problems():
             order = services.order_create(
                 customer=Customer(request.user.pk, request.user.email),
@@ -63,7 +76,9 @@ class OrderListCreateView(APIView):
                 payment_provider=data["payment"]["provider"],
                 payment_method=data["payment"]["method"],
             )
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(
+            OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         operation_id="orders_list",
@@ -78,7 +93,28 @@ class OrderListCreateView(APIView):
     def get(self, request):
         paginator = CursorPagination()
         page = paginator.paginate_queryset(orders_visible_to(request.user), request, view=self)
-        return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+        refunded = [str(o.payment_id) for o in page if o.payment_status in REFUNDED_STATUSES]
+        context = {"request": request, "refunds": refunds_of(payment_ids=refunded) if refunded else {}}
+        return paginator.get_paginated_response(OrderSerializer(page, many=True, context=context).data)
+
+
+def _saved_address(account_id: int, address_id: int) -> dict:
+    """The address book entry as the order keeps it (a copy: later edits do not change the order)."""
+    try:
+        address = address_get(account_id=account_id, address_id=address_id)
+    except AddressNotFound:
+        raise serializers.ValidationError(
+            {
+                "shipping_address_id": [
+                    ErrorDetail("You have no saved address with this id.", code="not_found")
+                ]
+            }
+        ) from None
+    copy = {
+        field: getattr(address, field)
+        for field in ("name", "line1", "line2", "city", "postal_code", "country", "phone")
+    }
+    return copy | ({"region": address.region} if address.region else {})
 
 
 class OrderDetailView(APIView):
@@ -89,7 +125,7 @@ class OrderDetailView(APIView):
         tags=TAGS,
     )
     def get(self, request, order_id):
-        return Response(OrderSerializer(_order(request, order_id)).data)
+        return Response(OrderSerializer(_order(request, order_id), context={"request": request}).data)
 
 
 class OrderCancelView(APIView):
@@ -120,7 +156,7 @@ class OrderCancelView(APIView):
                 actor=Actor.of(request.user, staff=is_staff_action),
                 reason=payload.validated_data["reason"],
             )
-        return Response(OrderSerializer(order).data)
+        return Response(OrderSerializer(order, context={"request": request}).data)
 
 
 class OrderShipView(APIView):
@@ -129,12 +165,16 @@ class OrderShipView(APIView):
         summary="Mark an order shipped (staff: orders.ship_order)",
         description="A placed order whose payment is not captured yet is captured first.",
         request=OrderShipSerializer,
-        responses={200: OrderSerializer, **problem_responses(400, 401, 402, 403, 404, 409, 415, 503)},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            200: OrderSerializer,
+            **problem_responses(400, 401, 402, 403, 404, 409, 415, 422, 500, 503),
+        },
         tags=TAGS,
     )
+    @idempotent
     def post(self, request, order_id):
-        if not request.user.has_perm("orders.ship_order"):
-            raise exceptions.PermissionDenied("Shipping needs the orders.ship_order permission.")
+        _require_fulfilment(request, "Shipping")
         payload = OrderShipSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         order = _order(request, order_id)
@@ -142,7 +182,30 @@ class OrderShipView(APIView):
             services.order_ship(
                 order=order, actor=Actor.of(request.user, staff=True), **payload.validated_data
             )
-        return Response(OrderSerializer(order).data)
+        return Response(OrderSerializer(order, context={"request": request}).data)
+
+
+class OrderDeliverView(APIView):
+    @extend_schema(
+        operation_id="orders_deliver",
+        summary="Mark a shipped order delivered (staff: orders.ship_order)",
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: OrderSerializer, **problem_responses(400, 401, 403, 404, 409, 422, 503)},
+        tags=TAGS,
+    )
+    @idempotent
+    def post(self, request, order_id):
+        _require_fulfilment(request, "Marking delivered")
+        order = _order(request, order_id)
+        with domain_problems():
+            services.order_deliver(order=order, actor=Actor.of(request.user, staff=True))
+        return Response(OrderSerializer(order, context={"request": request}).data)
+
+
+def _require_fulfilment(request, what: str) -> None:
+    if not request.user.has_perm("orders.ship_order"):
+        raise exceptions.PermissionDenied(f"{what} needs the orders.ship_order permission.")
 
 
 def _order(request, order_id):
@@ -185,6 +248,8 @@ def as_problem(exc: Exception) -> Problem | None:
                 detail=f"Payment declined: {exc.message}",
                 decline_code=exc.code,
             )
+        case ProviderRejectedRequest():
+            return integration_problem(exc)
         case ProviderUnavailable():
             return Problem(
                 status=503,
@@ -197,6 +262,17 @@ def as_problem(exc: Exception) -> Problem | None:
                 status=409, slug="payment-state-conflict", detail=str(exc), payment_status=exc.status
             )
     return None
+
+
+def integration_problem(exc: ProviderRejectedRequest) -> Problem:
+    """Our request to the provider was wrong: a 500, never "declined"; the details stay in the log."""
+    return Problem(
+        status=500,
+        slug="payment-integration-error",
+        detail="The payment could not be processed because of an error on our side; nothing was "
+        "charged and the error has been logged. Please try again later.",
+        payment_id=exc.payment_id,
+    )
 
 
 def _line_errors(problems) -> list[dict]:

@@ -52,6 +52,9 @@ class PaymentSerializer(serializers.ModelSerializer):
 class WebhookAckSerializer(serializers.Serializer):
     received = serializers.BooleanField()
     applied = serializers.BooleanField(help_text="False for a duplicate, an ignored type, or older news.")
+    parked = serializers.BooleanField(
+        help_text="True when the callback was signed but unreadable: kept for staff, not applied."
+    )
 
 
 class PaymentInputSerializer(serializers.Serializer):

@@ -23,11 +23,12 @@ from apps.payments.contracts import (
     PaymentDeclined,
     PaymentError,
     PaymentStateConflict,
+    ProviderRejectedRequest,
     ProviderUnavailable,
 )
 from apps.payments.models import Payment
 from apps.payments.providers import get_provider
-from apps.payments.providers.base import InvalidWebhook
+from apps.payments.providers.base import InvalidWebhook, UnreadableWebhook
 
 TAGS = ["payments"]
 
@@ -50,7 +51,10 @@ class PaymentCaptureView(APIView):
         summary="Capture an authorized payment (staff: payments.capture_payment)",
         request=CaptureSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: PaymentSerializer, **problem_responses(400, 401, 402, 403, 404, 409, 415, 422, 503)},
+        responses={
+            200: PaymentSerializer,
+            **problem_responses(400, 401, 402, 403, 404, 409, 415, 422, 500, 503),
+        },
         tags=TAGS,
     )
     @idempotent
@@ -74,7 +78,10 @@ class PaymentRefundView(APIView):
         summary="Refund part or all of a captured payment (staff: payments.refund_payment)",
         request=RefundCreateSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: PaymentSerializer, **problem_responses(400, 401, 402, 403, 404, 409, 415, 422, 503)},
+        responses={
+            201: PaymentSerializer,
+            **problem_responses(400, 401, 402, 403, 404, 409, 415, 422, 500, 503),
+        },
         tags=TAGS,
     )
     @idempotent
@@ -117,8 +124,13 @@ class ProviderWebhookView(APIView):
             event = adapter.parse_webhook(body=request.body, headers=request.headers)
         except InvalidWebhook as exc:
             raise Problem(status=400, slug="invalid-signature", detail=str(exc)) from None
+        except UnreadableWebhook as unreadable:
+            # Signed, so it is the provider's: kept for staff and acknowledged (a refusal would only
+            # make the provider send the same body again for days).
+            services.provider_webhook_park(provider=provider, body=request.body, problem=unreadable)
+            return Response(WebhookAckSerializer({"received": True, "applied": False, "parked": True}).data)
         applied = event is not None and services.provider_event_apply(provider=provider, event=event)
-        return Response(WebhookAckSerializer({"received": True, "applied": applied}).data)
+        return Response(WebhookAckSerializer({"received": True, "applied": applied, "parked": False}).data)
 
 
 def _require_perm(request, permission: str) -> None:
@@ -145,6 +157,14 @@ def payment_problems():
                     slug="payment-declined",
                     detail=f"Declined: {exc.message}",
                     decline_code=exc.code,
+                ) from exc
+            case ProviderRejectedRequest():
+                raise Problem(
+                    status=500,
+                    slug="payment-integration-error",
+                    detail="The provider refused our request as invalid (our bug or configuration, "
+                    "not the card); nothing moved. Logged with the provider's request id.",
+                    provider_request_id=exc.request_id,
                 ) from exc
             case ProviderUnavailable():
                 raise Problem(

@@ -5,6 +5,7 @@ that moves money carries an idempotency key the provider honours, so a retry aft
 can never charge twice.
 """
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,8 +29,43 @@ class Unavailable(ProviderError):
     """No answer (timeout, connection error, 5xx): the outcome is unknown, retry with the same key."""
 
 
+class Rejected(ProviderError):
+    """The provider refused the request itself (invalid parameters, a bad API key, an idempotency
+    key reused with other parameters): our bug or configuration, never the customer's card. The
+    same request gets the same answer; `request_id` is the provider's, for its support and logs."""
+
+    def __init__(self, code: str, message: str, request_id: str = ""):
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        super().__init__(f"{code}: {message}")
+
+
 class InvalidWebhook(ProviderError):
-    """A webhook whose signature or body does not check out."""
+    """A webhook whose signature does not check out: not from the provider, or altered."""
+
+
+class UnreadableWebhook(ProviderError):
+    """A correctly signed webhook whose body we cannot read (not JSON, or a shape we do not know):
+    it is the provider's, so it is kept for staff (ParkedWebhook) rather than refused."""
+
+    def __init__(self, reason: str, *, event_id: str = "", event_type: str = ""):
+        self.reason = reason
+        self.event_id = event_id
+        self.event_type = event_type
+        super().__init__(reason)
+
+
+def signed_json_object(body: bytes | str) -> dict:
+    """The JSON object of a webhook whose signature already checked out; anything else is
+    UnreadableWebhook (parked), never a bad signature."""
+    try:
+        event = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise UnreadableWebhook(f"signed body is not JSON: {type(exc).__name__}") from None
+    if not isinstance(event, dict):
+        raise UnreadableWebhook("signed body is not a JSON object")
+    return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,4 +111,5 @@ class PaymentProvider(ABC):
     @abstractmethod
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent | None:
         """Verify and parse a callback; None for event types we do not act on.
-        Raises InvalidWebhook when the signature or body is wrong."""
+        Raises InvalidWebhook when the signature is wrong, UnreadableWebhook when it is right but
+        the body is not something we can apply."""

@@ -5,7 +5,7 @@ import time
 from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 
-from apps.payments.providers.base import Declined, PaymentProvider, Unavailable
+from apps.payments.providers.base import Declined, PaymentProvider, Rejected, Unavailable
 
 tracer = trace.get_tracer(__name__)
 
@@ -17,7 +17,8 @@ provider_duration = Histogram(
 )
 provider_requests = Counter(
     "payment_provider_requests_total",
-    "Payment provider calls by outcome: ok, declined, unavailable (timeout, 5xx), error (a bug)",
+    "Payment provider calls by outcome: ok, declined, unavailable (timeout, 5xx), rejected (the"
+    " provider refused our request: our bug or configuration), error (a bug)",
     ["provider", "operation", "outcome"],
 )
 CALLS = ("authorize", "capture", "void", "refund")  # what goes over the wire; parse_webhook does not
@@ -53,6 +54,9 @@ class MeasuredProvider:
                 raise
             except Unavailable:
                 outcome = "unavailable"
+                raise
+            except Rejected:
+                outcome = "rejected"
                 raise
             finally:
                 span.set_attribute("payment.outcome", outcome)

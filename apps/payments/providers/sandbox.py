@@ -7,6 +7,7 @@
 | `pm_sandbox_insufficient_funds`   | declined, code `insufficient_funds`                  |
 | `pm_sandbox_timeout`              | the provider does not answer (`Unavailable`)         |
 | `pm_sandbox_capture_fails`        | authorized; the capture is declined (`capture_failed`) |
+| `pm_sandbox_rejected`             | the request itself is refused (`Rejected`, our bug)  |
 
 Anything else is declined with `payment_method_unknown`. Webhooks are JSON signed with
 HMAC-SHA256 in a `Sandbox-Signature: t=<unix time>,v1=<hex>` header over "<t>.<body>".
@@ -14,18 +15,27 @@ HMAC-SHA256 in a `Sandbox-Signature: t=<unix time>,v1=<hex>` header over "<t>.<b
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from apps.payments.providers.base import Declined, InvalidWebhook, PaymentProvider, Unavailable, WebhookEvent
+from apps.payments.providers.base import (
+    Declined,
+    InvalidWebhook,
+    PaymentProvider,
+    Rejected,
+    Unavailable,
+    UnreadableWebhook,
+    WebhookEvent,
+    signed_json_object,
+)
 
 OK = "pm_sandbox_ok"
 DECLINED = "pm_sandbox_declined"
 INSUFFICIENT_FUNDS = "pm_sandbox_insufficient_funds"
 TIMEOUT = "pm_sandbox_timeout"
 CAPTURE_FAILS = "pm_sandbox_capture_fails"
+REJECTED = "pm_sandbox_rejected"
 
 _DECLINES = {
     DECLINED: ("card_declined", "The card was declined."),
@@ -50,6 +60,12 @@ class SandboxProvider(PaymentProvider):
     def authorize(self, *, amount, currency, payment_method, idempotency_key, metadata) -> str:
         if payment_method == TIMEOUT:
             raise Unavailable("sandbox provider timed out")
+        if payment_method == REJECTED:
+            raise Rejected(
+                "parameter_unknown",
+                "Received unknown parameter: automatic_payment_methods",
+                request_id=f"req_sbx_{_digest(idempotency_key)[:14]}",
+            )
         if payment_method in _DECLINES:
             raise Declined(*_DECLINES[payment_method])
         if payment_method not in (OK, CAPTURE_FAILS):
@@ -69,21 +85,27 @@ class SandboxProvider(PaymentProvider):
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent | None:
         self._verify(body, headers.get("Sandbox-Signature", ""))
+        # Signed by the sandbox from here on: whatever is wrong is parked, not refused.
+        event = signed_json_object(body)
+        event_id, event_type = str(event.get("id", "")), str(event.get("type", ""))
+        kind = _KINDS.get(event_type)
+        if kind is None and event_type:
+            return None
         try:
-            event = json.loads(body)
-            kind = _KINDS.get(event["type"])
-            if kind is None:
-                return None
             return WebhookEvent(
-                event_id=str(event["id"]),
-                kind=kind,
-                provider_ref=str(event["payment"]),
-                amount=int(event.get("amount", 0)),
-                occurred_at=datetime.fromtimestamp(int(event["created"]), tz=UTC),
+                event_id=event_id or _missing("id"),
+                kind=kind or _missing("type"),
+                provider_ref=str(event.get("payment") or _missing("payment")),
+                amount=int(event.get("amount") or 0),
+                occurred_at=datetime.fromtimestamp(int(event["created"]), tz=UTC)
+                if "created" in event
+                else datetime.now(tz=UTC),
                 failure_code=str(event.get("failure_code", "")),
             )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidWebhook(f"malformed sandbox event: {exc}") from exc
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise UnreadableWebhook(
+                f"sandbox event without a usable {exc}", event_id=event_id, event_type=event_type
+            ) from exc
 
     def sign(self, body: bytes, *, timestamp: int | None = None) -> str:
         """The Sandbox-Signature header value for `body` (demos and tests send callbacks with it)."""
@@ -104,6 +126,10 @@ class SandboxProvider(PaymentProvider):
     def _mac(self, timestamp: int, body: bytes) -> str:
         message = str(timestamp).encode() + b"." + body
         return hmac.new(self.webhook_secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _missing(field: str):
+    raise KeyError(field)
 
 
 def _digest(value: str) -> str:

@@ -1,17 +1,21 @@
 """Stripe, through the official SDK (`stripe.StripeClient`): PaymentIntents with manual capture.
 
-Error mapping: the question is "would sending the same request again change the answer?"
+Error mapping, by what the answer means:
 - `CardError` (402) -> `Declined(decline_code or code)`: the card was refused.
-- `InvalidRequestError` (400/404), `IdempotencyError` -> `Declined(code)`: Stripe understood and
-  said no (a payment method that does not exist: `resource_missing`; an intent in the wrong state:
-  `payment_intent_unexpected_state`; a capture or refund above what is left: `amount_too_large`).
-  The same request gets the same answer, so "outcome unknown, retry" would be a lie that makes
-  callers retry forever.
+- `InvalidRequestError` about the customer's payment method (`param == "payment_method"`) or about
+  the money's state (`amount_too_large`, `payment_intent_unexpected_state`, `charge_already_*`)
+  -> `Declined(code)`: Stripe understood and said no; the same request gets the same answer.
+- Every other `InvalidRequestError` (unknown or invalid parameters), `IdempotencyError` (a key
+  reused with other parameters), `AuthenticationError` (401) and `PermissionError` (403) ->
+  `Rejected(code, request_id)`: our request or our key is wrong, not the customer's card. It must
+  never read as a decline; callers log it with Stripe's request id and answer 500-class.
 - `APIConnectionError` (timeout, refused), `APIError` (5xx, 409 "a request with this key is in
   flight", unreadable body), `RateLimitError` (429) -> `Unavailable`: no answer or "try later";
   the outcome may be unknown and a retry with the same idempotency key is safe.
-- `AuthenticationError` (401), `PermissionError` (403) -> `Unavailable`: our key is wrong, not the
-  customer's card, so the payment must not be marked failed; a retry works once the key is fixed.
+
+Webhooks: the signature is checked on the raw bytes first (`InvalidWebhook` if it fails). A
+signed event is Stripe's, so it is applied from the fields it carries; one we cannot read (not
+JSON, no id, no object id, a refund without its total) is `UnreadableWebhook`, parked for staff.
 
 Retries and timeout: the SDK makes no retries of its own (`max_network_retries=0`). One retry
 would sleep 0.5 s or more and spend a second full timeout, so a web request could wait twice
@@ -27,7 +31,18 @@ from datetime import UTC, datetime
 import stripe
 from stripe.params import PaymentIntentCreateParams
 
-from apps.payments.providers.base import Declined, InvalidWebhook, PaymentProvider, Unavailable, WebhookEvent
+from apps.payments.providers.base import (
+    Declined,
+    InvalidWebhook,
+    PaymentProvider,
+    Rejected,
+    Unavailable,
+    UnreadableWebhook,
+    WebhookEvent,
+    signed_json_object,
+)
+
+WEBHOOK_TOLERANCE = 300  # seconds, the SDK's default: older signed events are refused as replays
 
 _KINDS = {
     "payment_intent.amount_capturable_updated": "authorized",
@@ -110,32 +125,56 @@ class StripeProvider(PaymentProvider):
         """Verify the `Stripe-Signature` header (default 300 s tolerance against replays) with the
         SDK and normalize the event; None for event types we do not act on."""
         try:
-            event = self._client.construct_event(
-                body, headers.get("Stripe-Signature", ""), self.webhook_secret
-            ).to_dict()
-        except (stripe.SignatureVerificationError, ValueError) as exc:  # ValueError: not JSON / UTF-8
+            payload = body.decode("utf-8")
+            stripe.WebhookSignature.verify_header(
+                payload, headers.get("Stripe-Signature", ""), self.webhook_secret, WEBHOOK_TOLERANCE
+            )
+        except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
             raise InvalidWebhook(f"Stripe webhook rejected: {exc}") from exc
-        kind = _KINDS.get(event.get("type", ""))
-        if kind is None:
+        event = signed_json_object(payload)
+        event_id, event_type = str(event.get("id") or ""), str(event.get("type") or "")
+        kind = _KINDS.get(event_type)
+        if kind is None and event_type:
             return None
         try:
-            obj = event["data"]["object"]
+            obj = (event.get("data") or {})["object"]
+            ref = obj.get("payment_intent") if kind == "refunded" else obj.get("id")
+            amount = obj.get(_AMOUNT_FIELD[kind]) if kind in _AMOUNT_FIELD else 0
+            if not (event_id and kind and ref) or (kind == "refunded" and amount is None):
+                raise KeyError("id, type, the object's id, or a refund's amount_refunded")
             error = obj.get("last_payment_error") or {}
             return WebhookEvent(
-                event_id=str(event["id"]),
+                event_id=event_id,
                 kind=kind,
                 # A charge names its PaymentIntent; our provider_ref is always the intent's id.
-                provider_ref=str(obj["payment_intent"] if kind == "refunded" else obj["id"]),
-                amount=int(obj[_AMOUNT_FIELD[kind]]) if kind in _AMOUNT_FIELD else 0,
-                occurred_at=datetime.fromtimestamp(int(event["created"]), tz=UTC),
+                provider_ref=str(ref),
+                # Missing amounts are 0: a capture then counts as the whole authorization.
+                amount=int(amount or 0),
+                occurred_at=datetime.fromtimestamp(int(event["created"]), tz=UTC)
+                if event.get("created") is not None
+                else datetime.now(tz=UTC),
                 # decline_code first, as authorize() does, so a decline reads the same either way.
                 failure_code=str(error.get("decline_code") or error.get("code") or "")
                 if kind == "failed"
                 else "",
                 payment_id=str((obj.get("metadata") or {}).get("payment_id", "")),
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InvalidWebhook(f"malformed Stripe event: {exc!r}") from exc
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise UnreadableWebhook(
+                f"Stripe event without a usable {exc}", event_id=event_id, event_type=event_type
+            ) from exc
+
+
+# InvalidRequestError codes that are Stripe saying no about the money or the customer's method.
+_REFUSALS = {
+    "amount_too_large",
+    "amount_too_small",
+    "payment_intent_unexpected_state",
+    "charge_already_captured",
+    "charge_already_refunded",
+    "charge_disputed",
+    "charge_expired_for_capture",
+}
 
 
 @contextmanager
@@ -147,10 +186,13 @@ def _mapped_errors() -> Iterator[None]:
         decline_code = getattr(exc.error, "decline_code", None) if exc.error else None
         raise Declined(decline_code or exc.code or "card_declined", _message(exc)) from exc
     except stripe.InvalidRequestError as exc:
-        raise Declined(exc.code or "invalid_request", _message(exc)) from exc
-    except stripe.IdempotencyError as exc:
-        raise Declined("idempotency_error", _message(exc)) from exc
-    except stripe.StripeError as exc:  # connection, 5xx/409, 429, 401/403: see the module docstring
+        if exc.code in _REFUSALS or getattr(exc, "param", None) == "payment_method":
+            raise Declined(exc.code or "invalid_request", _message(exc)) from exc
+        raise Rejected(exc.code or "invalid_request", _message(exc), exc.request_id or "") from exc
+    except (stripe.IdempotencyError, stripe.AuthenticationError, stripe.PermissionError) as exc:
+        code = exc.code or type(exc).__name__
+        raise Rejected(code, _message(exc), exc.request_id or "") from exc
+    except stripe.StripeError as exc:  # connection, 5xx/409, 429: see the module docstring
         raise Unavailable(f"Stripe {type(exc).__name__}: {_message(exc)}") from exc
 
 

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (email / password):")
         for name in names:
             self.stdout.write(f"  {name:<11} {name}@{DOMAIN} / {demo_password(name)}")
-        self.stdout.write(f"Customer API token: {token}  (send: Authorization: Token {token})")
+        self.stdout.write(f"Customer API token: {token}  (send: Authorization: Bearer {token})")
 
     def _account(self, name: str, **kwargs):
         email = f"{name}@{DOMAIN}"

@@ -10,7 +10,10 @@ from apps.reporting.reconcile import sales_reconcile
 
 
 class Command(BaseCommand):
-    help = "Compare daily sales (orders, items, gross per day, currency, status) with the orders module; exit 1 on drift."
+    help = (
+        "Compare daily sales (orders, items, gross, captured, refunded per day, currency, status) "
+        "with the orders and payments modules; exit 1 on drift."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0001_initial"),
+        ("orders", "0004_roles_order_notes"),
     ]
 
     operations = [
