@@ -36,7 +36,10 @@ def test_a_shipped_order_offers_the_customer_nothing_and_fulfilment_delivery(
 ):
     fulfilment = staff_client("fulfilment")
     fulfilment.post(
-        f"/api/v1/orders/{placed['id']}/ship", {"carrier": "DHL", "tracking_number": "1"}, format="json"
+        f"/api/v1/orders/{placed['id']}/ship",
+        {"carrier": "DHL", "tracking_number": "1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="ship-1",
     )
 
     assert customer_client.get(f"/api/v1/orders/{placed['id']}").json()["allowed_actions"] == []
@@ -69,7 +72,10 @@ def test_a_capture_refused_at_shipping_marks_the_orders_payment_capture_failed(
     drain_outbox()
 
     response = staff_client("fulfilment").post(
-        f"/api/v1/orders/{order_id}/ship", {"carrier": "DHL", "tracking_number": "1"}, format="json"
+        f"/api/v1/orders/{order_id}/ship",
+        {"carrier": "DHL", "tracking_number": "1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="ship-1",
     )
     drain_outbox()
 
