@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.catalog.contracts import ProductInput
-from apps.catalog.documents import Product
+from apps.catalog.documents import Variant
 from apps.catalog.public import product_upsert
 from apps.checkout.models import Checkout, Voucher, VoucherRedemption
 from apps.events.models import OutboxEvent
@@ -123,7 +123,7 @@ def test_a_guest_checks_out_with_weight_shipping_tax_and_a_voucher(shop, welcome
     assert order.shipping_address["postal_code"] == "10117" and order.billing_address is None
     payment = Payment.objects.get()
     assert (payment.status, payment.amount_authorized) == ("authorized", 4632)
-    assert Product.objects.get(sku="MUG").on_hand == 18
+    assert Variant.objects.get(sku="MUG").on_hand == 18
     welcome.refresh_from_db()
     assert welcome.used_count == 1
     assert VoucherRedemption.objects.get().discount_amount == 438
