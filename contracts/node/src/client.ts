@@ -39,7 +39,7 @@ export type Call<P extends keyof paths, M extends Method> = Part<"path", Operati
 
 /** How request() reads any Call once its callers are checked. */
 interface Parts {
-    path?: Record<string, string> | undefined;
+    path?: Record<string, string | number> | undefined;
     query?: Record<string, string | number | boolean | null | undefined> | undefined;
     headers?: Record<string, string | undefined> | undefined;
     body?: object | undefined;
