@@ -11,6 +11,7 @@ _DESCRIPTIONS = {
     403: "Authenticated but not allowed.",
     404: "No such resource.",
     409: "Conflicts with the resource's current state, or the same Idempotency-Key is still in flight.",
+    414: "The request path and query are over the length the server reads.",
     415: "Content-Type is not application/json.",
     422: "Idempotency-Key reused with a different request.",
     429: "Too many requests; see Retry-After.",
