@@ -62,5 +62,14 @@ class Address:
     phone: str
 
 
+@dataclass(frozen=True, slots=True)
+class SavedAddress:
+    """An entry of a customer's address book, as the back office lists it."""
+
+    id: int
+    is_default: bool
+    address: Address
+
+
 class AddressNotFound(LookupError):
     """The customer has no address with this id (it never existed, was deleted, or is another's)."""

@@ -1,7 +1,7 @@
 """The accounts module's public surface: the only accounts code other modules may import."""
 
 from apps.accounts import selectors, services, tokens
-from apps.accounts.contracts import Account, AccountLink, Address, CustomerPage
+from apps.accounts.contracts import Account, AccountLink, Address, CustomerPage, SavedAddress
 
 
 def account_create(*, email: str, password: str, role: str | None = None, superuser: bool = False) -> Account:
@@ -37,6 +37,11 @@ def address_get(*, account_id: int, address_id: int) -> Address:
     """One address of the account's address book; contracts.AddressNotFound when the account has
     no such address (including another customer's)."""
     return selectors.address_get(account_id=account_id, address_id=address_id)
+
+
+def addresses_of(*, account_id: int) -> list[SavedAddress]:
+    """The account's address book (the default first); empty when it has none."""
+    return selectors.addresses_of(account_id=account_id)
 
 
 def customers_page(*, search: str = "", offset: int = 0, limit: int = 50) -> CustomerPage:

@@ -12,6 +12,7 @@ from apps.accounts.contracts import (
     AccountLink,
     Address,
     AddressNotFound,
+    SavedAddress,
     Customer,
     CustomerPage,
 )
@@ -84,6 +85,16 @@ def address_get(*, account_id: int, address_id: int) -> Address:
     row = models.Address.objects.filter(pk=address_id, account_id=account_id).first()
     if row is None:
         raise AddressNotFound(f"account {account_id} has no address {address_id}")
+    return _address(row)
+
+
+def addresses_of(*, account_id: int) -> list[SavedAddress]:
+    """The account's address book, the default first, then oldest first (one query)."""
+    rows = models.Address.objects.filter(account_id=account_id).order_by("-is_default", "created_at", "id")
+    return [SavedAddress(id=row.pk, is_default=row.is_default, address=_address(row)) for row in rows]
+
+
+def _address(row: models.Address) -> Address:
     return Address(
         name=row.name,
         line1=row.line1,

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 
-from apps.accounts.public import account_get, customers_page
+from apps.accounts.public import account_get, addresses_of, customers_page
 from apps.common.money import format_money
 from apps.orders.public import customer_order_stats, orders_of_customer
 
@@ -65,6 +65,6 @@ def customer_detail(request, site, customer_id: int):
         "title": f"Customer {account.email}",
         "account": account,
         "orders": orders,
-        # Saved addresses arrive with the accounts issue (16); until then the orders' shipping addresses.
+        "addresses": addresses_of(account_id=customer_id),
     }
     return TemplateResponse(request, "admin/backoffice/customer_detail.html", context)

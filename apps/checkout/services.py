@@ -11,6 +11,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.accounts.contracts import AddressNotFound
+from apps.accounts.public import address_get
 from apps.catalog.public import prices_for
 from apps.checkout import signals
 from apps.checkout.addresses import address_check
@@ -100,11 +102,19 @@ def details_set(
     shipping_address: dict | None = None,
     billing_address: dict | None = None,
     billing_same_as_shipping: bool = False,
+    shipping_address_id: int | None = None,
+    billing_address_id: int | None = None,
 ) -> Checkout:
-    """Change the email and/or the addresses (each checked for its country's rules)."""
+    """Change the email and/or the addresses (each checked for its country's rules). An address
+    may come from the customer's address book (`*_address_id`): it is copied, so later edits of
+    the book do not change the checkout or its order."""
     changes: dict = {}
     if email is not None:
         changes["email"] = email
+    if shipping_address_id is not None:
+        shipping_address = _saved_address(checkout, shipping_address_id, "#/shipping_address_id")
+    if billing_address_id is not None:
+        billing_address = _saved_address(checkout, billing_address_id, "#/billing_address_id")
     if shipping_address is not None:
         changes["shipping_address"] = address_check(shipping_address, pointer="#/shipping_address")
     if billing_address is not None:
@@ -226,6 +236,21 @@ def _changing(checkout: Checkout, **changes):
         Checkout.objects.filter(pk=locked.pk).update(**changes)
         for name, value in changes.items():
             setattr(locked, name, value)
+
+
+def _saved_address(checkout: Checkout, address_id: int, pointer: str) -> dict:
+    """A copy of one of the checkout's customer's saved addresses (a guest has none)."""
+    try:
+        if checkout.customer_id is None:
+            raise AddressNotFound(address_id)
+        saved = address_get(account_id=checkout.customer_id, address_id=address_id)
+    except AddressNotFound:
+        raise InvalidInput(pointer, "You have no saved address with this id.", "not_found") from None
+    copy = {
+        name: getattr(saved, name)
+        for name in ("name", "line1", "line2", "city", "postal_code", "country", "phone")
+    }
+    return copy | ({"region": saved.region} if saved.region else {})
 
 
 def _check_sku(sku: str, currency: str) -> None:

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
+from apps.accounts.addresses import address_create
 from apps.notifications.models import Delivery
 from apps.orders.models import OrderNote
 from apps.payments.models import Payment
@@ -226,3 +227,38 @@ def test_customers_list_counts_orders_and_spend_and_the_customer_page_lists_orde
     order_page = client.get(f"{ORDERS}{shop['refunded'].pk}/change/").content.decode()
     assert f'href="/admin/customers/{customer.pk}/"' in order_page
     assert staff("fulfilment").get("/admin/customers/").status_code == 403
+
+
+def test_the_customer_page_shows_the_address_book_default_first(customer):
+    address_create(
+        user=customer,
+        name="Ada",
+        line1="12 Analytical Row",
+        city="London",
+        postal_code="N1 9GU",
+        country="GB",
+    )
+    address_create(
+        user=customer,
+        is_default=True,
+        name="Ada L.",
+        line1="Unter den Linden 1",
+        line2="3. OG",
+        city="Berlin",
+        postal_code="10117",
+        country="DE",
+        phone="+4930123456",
+    )
+
+    response = staff("support").get(f"/admin/customers/{customer.pk}/")
+    html = response.content.decode()
+    table = html[html.index('id="customer-addresses"') :]
+
+    assert [(s.address.city, s.is_default) for s in response.context["addresses"]] == [
+        ("Berlin", True),
+        ("London", False),
+    ]
+    assert "Unter den Linden 1, 3. OG, 10117 Berlin" in table
+    assert "12 Analytical Row, N1 9GU London" in table
+    assert table.index("Berlin") < table.index("London")
+    assert "+4930123456" in table

@@ -41,14 +41,36 @@ class CheckoutAddressSerializer(serializers.Serializer):
         error_messages={"invalid": "Use a two-letter ISO 3166-1 country code, e.g. DE."},
     )
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    region = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="State, province or county, where used."
+    )
 
 
 class CheckoutUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False)
-    shipping_address = CheckoutAddressSerializer(required=False)
+    shipping_address = CheckoutAddressSerializer(
+        required=False, help_text="The address itself; or give `shipping_address_id`."
+    )
+    shipping_address_id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Customers: one of your saved addresses (`/accounts/me/addresses`), copied into the "
+        "checkout (later edits of the address book do not change it).",
+    )
     billing_address = CheckoutAddressSerializer(
         required=False, allow_null=True, help_text="null: bill to the shipping address."
     )
+    billing_address_id = serializers.IntegerField(
+        required=False, min_value=1, help_text="Customers: a saved address to bill to, copied likewise."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        for name in ("shipping_address", "billing_address"):
+            if name in attrs and f"{name}_id" in attrs:
+                raise serializers.ValidationError(
+                    {name: [f"Give either {name} or {name}_id, not both."]}, code="invalid"
+                )
+        return attrs
 
 
 class ShippingMethodChoiceSerializer(serializers.Serializer):

@@ -190,7 +190,9 @@ class CheckoutDetailView(CheckoutView):
         operation_id="checkouts_update",
         summary="Change the email, the shipping address or the billing address",
         description="Addresses are checked against their country's rules: an ISO 3166-1 country, and "
-        "a postal code in the country's format where it uses one.",
+        "a postal code in the country's format where it uses one. A customer may give a saved address "
+        "instead (`shipping_address_id`, `billing_address_id`); it is copied into the checkout. An id "
+        "that is not one of the caller's saved addresses is a 400 naming the field.",
         request=CheckoutUpdateSerializer,
         responses={200: CheckoutSerializer, **problem_responses(400, 401, 404, 409, 415)},
         examples=[
@@ -198,6 +200,11 @@ class CheckoutDetailView(CheckoutView):
                 "Shipping address",
                 request_only=True,
                 value={"shipping_address": EXAMPLE["shipping_address"], "billing_address": None},
+            ),
+            OpenApiExample(
+                "Saved addresses",
+                request_only=True,
+                value={"shipping_address_id": 7, "billing_address_id": 8},
             ),
             *EXAMPLES,
         ],
@@ -215,6 +222,8 @@ class CheckoutDetailView(CheckoutView):
                 shipping_address=data.get("shipping_address"),
                 billing_address=data.get("billing_address"),
                 billing_same_as_shipping="billing_address" in data and data["billing_address"] is None,
+                shipping_address_id=data.get("shipping_address_id"),
+                billing_address_id=data.get("billing_address_id"),
             )
         return self.priced(checkout)
 
