@@ -12,9 +12,9 @@ from apps.accounts.contracts import (
     AccountLink,
     Address,
     AddressNotFound,
-    SavedAddress,
     Customer,
     CustomerPage,
+    SavedAddress,
 )
 from apps.accounts.models import User
 
