@@ -152,6 +152,12 @@ class OrderRecord:
     delivered_at: datetime | None
     cancelled_at: datetime | None
     refunded_at: datetime | None
+    # The parts of the total as placed (a direct order: all in the goods, nothing else).
+    shipping_amount: int = 0
+    shipping_tax_amount: int = 0
+    discount_amount: int = 0
+    tax_amount: int = 0
+    prices_include_tax: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,13 @@ class OrderCreatedData(OrderData):
         default=0, metadata={"description": "Lines' and shipping's tax, minor units (in the total)."}
     )
     voucher_code: str = field(default="", metadata={"description": "'' if none."})
+    shipping_tax_amount: int = field(
+        default=0, metadata={"description": "The part of tax_amount on shipping, minor units."}
+    )
+    prices_include_tax: bool = field(
+        default=True,
+        metadata={"description": "Amounts are gross (tax inside them) or net (tax added to the total)."},
+    )
 
 
 @dataclass(frozen=True)

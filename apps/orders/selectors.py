@@ -70,6 +70,11 @@ _ORDER_FIELDS = (
     "payment_id",
     "version",
     "created_at",
+    "shipping_amount",
+    "shipping_tax_amount",
+    "discount_amount",
+    "tax_amount",
+    "prices_include_tax",
 )
 _STATUS_TIMES = ("paid", "shipped", "delivered", "cancelled", "refunded")
 
@@ -102,6 +107,11 @@ def orders_page(*, after: OrderCursor | None, limit: int) -> OrderPage:
             version=row[8],
             created_at=row[9],
             **{f"{s}_at": times.get(row[0], {}).get(f"{s}_at") for s in _STATUS_TIMES},
+            shipping_amount=row[10],
+            shipping_tax_amount=row[11],
+            discount_amount=row[12],
+            tax_amount=row[13],
+            prices_include_tax=row[14],
         )
         for row in rows
     )

@@ -361,6 +361,8 @@ def _charges_data(charges: OrderCharges) -> dict:
         "discount_amount": charges.discount_amount,
         "tax_amount": charges.tax_amount,
         "voucher_code": charges.voucher_code,
+        "shipping_tax_amount": charges.shipping_tax_amount,
+        "prices_include_tax": charges.prices_include_tax,
     }
 
 

@@ -21,6 +21,10 @@ CSV_COLUMNS = (
     "refunded_amount",
     "voided_amount",
     "net_amount",
+    "goods_amount",
+    "shipping_amount",
+    "tax_amount",
+    "discount_amount",
 )
 
 
@@ -78,6 +82,10 @@ class DailySalesAdmin(ReadOnlyAdmin):
         "refunded",
         "voided",
         "net",
+        "goods",
+        "shipping",
+        "tax",
+        "discounts",
     ]
     list_filter = [("day", DayRangeFilter), "currency", "status"]
     change_list_template = "admin/reporting/dailysales/change_list.html"
@@ -86,6 +94,11 @@ class DailySalesAdmin(ReadOnlyAdmin):
     captured = money_column("captured_amount", "captured")
     refunded = money_column("refunded_amount", "refunded")
     voided = money_column("voided_amount", "voided / failed captures")
+    # What gross was made of: goods + shipping + tax = gross.
+    goods = money_column("goods_amount", "net sales (goods)")
+    shipping = money_column("shipping_amount", "shipping")
+    tax = money_column("tax_amount", "tax")
+    discounts = money_column("discount_amount", "discounts")
 
     @admin.display(description="net (kept)")
     def net(self, obj: DailySales) -> str:

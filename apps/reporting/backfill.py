@@ -20,7 +20,7 @@ from apps.orders.public import orders_page
 from apps.payments.contracts import PaymentCursor, PaymentRecord
 from apps.payments.public import payments_page, payments_state
 from apps.reporting.models import BackfillCheckpoint, OrderFact, PaymentFact
-from apps.reporting.projections import CAPTURE_FAILED, DB, daily_sales_rebuild_between, utc_day
+from apps.reporting.projections import CAPTURE_FAILED, CHARGES, DB, daily_sales_rebuild_between, utc_day
 
 Progress = Callable[[int], None]
 
@@ -137,6 +137,24 @@ def _apply(model, key: str, facts: list) -> None:
     ]
     for fact in fresh + stale:  # fresh ones too: an event may insert them at any moment
         _apply_one(model, key, fact)
+    if model is OrderFact:
+        _charges_fill(facts)
+
+
+def _charges_fill(facts: list[OrderFact]) -> None:
+    """An order's charges never change after placement, so the source's are right whatever the
+    fact's versions: write them where the fact lacks them (facts from before reporting kept them,
+    or whose OrderCreated was never applied)."""
+    have = {
+        row[0]: row[1:]
+        for row in OrderFact.objects.filter(pk__in=[f.order_id for f in facts]).values_list(
+            "order_id", *CHARGES
+        )
+    }
+    for fact in facts:
+        wanted = tuple(getattr(fact, name) for name in CHARGES)
+        if fact.order_id in have and have[fact.order_id] != wanted:
+            OrderFact.objects.filter(pk=fact.order_id).update(**dict(zip(CHARGES, wanted, strict=True)))
 
 
 def _apply_one(model, key: str, fact) -> None:
@@ -202,6 +220,11 @@ def _order_fact(record: OrderRecord, payment) -> OrderFact:
         refunded_at=record.refunded_at,
         aggregate_version=record.version,
         payment_version=payment.version if payment else 0,
+        shipping_amount=record.shipping_amount,
+        shipping_tax_amount=record.shipping_tax_amount,
+        discount_amount=record.discount_amount,
+        tax_amount=record.tax_amount,
+        prices_include_tax=record.prices_include_tax,
     )
 
 

@@ -36,6 +36,14 @@ class OrderFact(models.Model):
     refunded_at = models.DateTimeField(null=True)
     aggregate_version = models.IntegerField(default=0)
     payment_version = models.IntegerField(default=0)
+    # The parts of the total as placed (OrderCreated; they never change): shipping as charged, the
+    # part of the tax on shipping, the voucher discount, all tax; amounts gross or net as the shop's
+    # prices were. A direct order has only goods.
+    shipping_amount = models.BigIntegerField(default=0)
+    shipping_tax_amount = models.BigIntegerField(default=0)
+    discount_amount = models.BigIntegerField(default=0)
+    tax_amount = models.BigIntegerField(default=0)
+    prices_include_tax = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-placed_at"]
@@ -91,6 +99,17 @@ class DailySales(models.Model):
     refunded_amount = models.BigIntegerField(help_text="Sum refunded on those orders, minor units.")
     voided_amount = models.BigIntegerField(
         default=0, help_text="Authorized, never captured: voided or failed captures, minor units."
+    )
+    # Gross split into what was sold: goods + shipping + tax = gross (minor units).
+    goods_amount = models.BigIntegerField(
+        default=0, help_text="Net sales: goods after discounts, without tax, minor units."
+    )
+    shipping_amount = models.BigIntegerField(
+        default=0, help_text="Shipping charged, without tax, minor units."
+    )
+    tax_amount = models.BigIntegerField(default=0, help_text="Tax on goods and shipping, minor units.")
+    discount_amount = models.BigIntegerField(
+        default=0, help_text="Voucher discounts given (already out of goods), minor units."
     )
     refreshed_at = models.DateTimeField()
 

@@ -22,6 +22,15 @@ CAPTURE_FAILED = "capture_failed"
 # Payment states in which the authorized money was let go without being (fully) captured.
 RELEASED = frozenset({"voided", "failed", CAPTURE_FAILED})
 
+# The parts of an order's total that OrderCreated carries, with what an event without them means.
+CHARGES = {
+    "shipping_amount": 0,
+    "shipping_tax_amount": 0,
+    "discount_amount": 0,
+    "tax_amount": 0,
+    "prices_include_tax": True,
+}
+
 # The order event that stamps each milestone time on the fact.
 ORDER_MILESTONES = {
     "orders.OrderCreated.v1": "placed_at",
@@ -56,13 +65,18 @@ def order_event_apply(*, envelope: dict) -> None:
         "payment_id": data["payment_id"],
         milestone: at,
     }
+    charges = {}
     if milestone == "placed_at":
         values["placed_on"] = utc_day(at)
+        # Optional in the event (added compatibly): an older OrderCreated carries none of them.
+        charges = {name: data.get(name, default) for name, default in CHARGES.items()}
+        values |= charges
     lookup = {"order_id": envelope["subject"]}
     if not apply_if_newer(OrderFact, lookup=lookup, version=envelope["aggregateversion"], values=values):
-        # An older event arriving late still knows when its milestone happened.
+        # An older event arriving late still knows when its milestone happened, and the placement's
+        # charges (they never change, and no later event carries them).
         stamp = {key: value for key, value in values.items() if key in (milestone, "placed_on")}
-        OrderFact.objects.filter(**lookup, **{f"{milestone}__isnull": True}).update(**stamp)
+        OrderFact.objects.filter(**lookup, **{f"{milestone}__isnull": True}).update(**stamp, **charges)
     daily_sales_refresh_for(order_id=envelope["subject"])
 
 
@@ -135,15 +149,19 @@ def daily_sales_rebuild(*, day: date, currency: str) -> None:
         # Grouped by payment status too, then folded here: plain GROUP BY and SUM (no CASE) on SQL Server.
         totals = (
             OrderFact.objects.filter(placed_on=day, currency=currency)
-            .values("status", "payment_status")
+            .values("status", "payment_status", "prices_include_tax")
             .annotate(
                 orders=Count("order_id"),
                 items=Sum("item_count"),
                 gross=Sum("total_amount"),
                 captured=Sum("amount_captured"),
                 refunded=Sum("amount_refunded"),
+                shipping=Sum("shipping_amount"),
+                shipping_tax=Sum("shipping_tax_amount"),
+                discount=Sum("discount_amount"),
+                tax=Sum("tax_amount"),
             )
-            .order_by("status", "payment_status")
+            .order_by("status", "payment_status", "prices_include_tax")
         )
         rows: dict[str, DailySales] = {}
         for t in totals:
@@ -159,6 +177,10 @@ def daily_sales_rebuild(*, day: date, currency: str) -> None:
                     captured_amount=0,
                     refunded_amount=0,
                     voided_amount=0,
+                    goods_amount=0,
+                    shipping_amount=0,
+                    tax_amount=0,
+                    discount_amount=0,
                     refreshed_at=now,
                 ),
             )
@@ -169,6 +191,12 @@ def daily_sales_rebuild(*, day: date, currency: str) -> None:
             row.refunded_amount += t["refunded"]
             if t["payment_status"] in RELEASED:
                 row.voided_amount += t["gross"] - t["captured"]
+            # Gross prices hold the shipping's tax inside the shipping charge; net ones add it.
+            shipping = t["shipping"] - (t["shipping_tax"] if t["prices_include_tax"] else 0)
+            row.shipping_amount += shipping
+            row.tax_amount += t["tax"]
+            row.discount_amount += t["discount"]
+            row.goods_amount += t["gross"] - shipping - t["tax"]
         DailySales.objects.filter(day=day, currency=currency).delete()
         DailySales.objects.bulk_create(rows.values())
         SalesDay.objects.filter(pk=lock.pk).update(refreshed_at=now)

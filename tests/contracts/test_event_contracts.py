@@ -27,16 +27,19 @@ def _contract(path) -> dict:
     return json.loads(path.read_text())
 
 
-def _resolve(schema: dict, field: str) -> Iterator[dict]:
-    """The schemas along `lines/*/sku`, checking each step is a required property."""
+def _resolve(schema: dict, field: str, *, optional: bool = False) -> Iterator[dict]:
+    """The schemas along `lines/*/sku`, checking each step is a required property (but the last,
+    for a field the consumer declared optional)."""
     node = schema
-    for part in field.split("/"):
+    parts = field.split("/")
+    for i, part in enumerate(parts):
         if part == "*":
             assert node.get("type") == "array", f"{field}: not an array"
             node = node["items"]
         else:
             assert part in node.get("properties", {}), f"{field}: no property {part!r}"
-            assert part in node.get("required", []), f"{field}: {part!r} is optional in the schema"
+            if not (optional and i == len(parts) - 1):
+                assert part in node.get("required", []), f"{field}: {part!r} is optional in the schema"
             node = node["properties"][part]
         yield node
 
@@ -48,7 +51,9 @@ def test_producers_provide_every_field_each_consumer_relies_on(path):
         assert schema_file.exists(), f"{path.stem} consumes {event_type}, which has no schema"
         schema = json.loads(schema_file.read_text())
         for field, expected in fields.items():
-            *_, leaf = _resolve(schema, field)
+            optional = expected.endswith("?")  # read when present; older events lack it
+            expected = expected.removesuffix("?")
+            *_, leaf = _resolve(schema, field, optional=optional)
             actual = leaf["type"] if isinstance(leaf["type"], list) else [leaf["type"]]
             assert sorted(actual) == sorted(expected.split("|")), (
                 f"{event_type} {field}: {actual} ≠ {expected}"

@@ -25,6 +25,7 @@ def sales():
         DailySales.objects.create(
             day=day, currency=currency, status=status, orders=orders, items=orders * 2,
             gross_amount=gross, captured_amount=gross, refunded_amount=refunded, refreshed_at=now,
+            goods_amount=gross - 300, shipping_amount=240, tax_amount=60, discount_amount=30,
         )  # fmt: skip
 
 
@@ -52,10 +53,20 @@ def test_the_csv_export_holds_exactly_the_filtered_rows(admin_client, sales):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="daily-sales.csv"'
     assert b"".join(response.streaming_content).decode() == (
-        "day,currency,status,orders,items,gross_amount,captured_amount,refunded_amount,voided_amount,net_amount\r\n"
-        "2026-11-09,EUR,paid,5,10,7000,7000,100,0,6900\r\n"
-        "2026-11-02,EUR,refunded,1,2,500,500,500,0,0\r\n"
+        "day,currency,status,orders,items,gross_amount,captured_amount,refunded_amount,voided_amount,net_amount,"
+        "goods_amount,shipping_amount,tax_amount,discount_amount\r\n"
+        "2026-11-09,EUR,paid,5,10,7000,7000,100,0,6900,6700,240,60,30\r\n"
+        "2026-11-02,EUR,refunded,1,2,500,500,500,0,0,200,240,60,30\r\n"
     )
+
+
+def test_the_changelist_shows_what_gross_was_made_of(admin_client, sales):
+    response = admin_client.get(LIST, {"day__gte": "2026-11-09", "currency": "EUR"})
+    html = response.content.decode()
+
+    for header in ("net sales (goods)", "shipping", "tax", "discounts"):
+        assert f">{header}<" in html or f">{header.capitalize()}<" in html, header
+    assert all(money in html for money in ("€67.00", "€2.40", "€0.60", "€0.30"))
 
 
 def test_the_reporting_admin_is_read_only(admin_client, sales):
