@@ -19,6 +19,7 @@ from apps.notifications.models import Delivery
 from apps.notifications.signing import signature_header
 from apps.notifications.sms import SmsError, sms_provider
 from apps.notifications.urlguard import InvalidIPAddress, webhook_session, webhook_url_problem
+from apps.orders.public import order_numbers
 
 EXCERPT_CHARS = 500
 # Which account emails carry a link from accounts.public.account_link (and what kind).
@@ -64,6 +65,13 @@ def template_context(envelope: dict) -> dict:
     """What email and SMS templates see: the event's data, plus its money already formatted."""
     data = envelope["data"]
     context = {"event": envelope, "data": data, "site_name": settings.NOTIFICATIONS_SITE_NAME}
+    if "refunded" in data and "currency" in data:  # a payment's refund: the order named by number
+        context |= {
+            "number": order_numbers(order_ids=[data["order_id"]]).get(data["order_id"], ""),
+            "refunded": str(Money(data["refunded"], data["currency"])),
+            "refunded_so_far": str(Money(data["amount_refunded"], data["currency"])),
+            "captured": str(Money(data["amount_captured"], data["currency"])),
+        }
     if "total_amount" in data and "currency" in data:
         context["total"] = str(Money(data["total_amount"], data["currency"]))
         context["lines"] = [

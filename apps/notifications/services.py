@@ -48,6 +48,9 @@ EMAIL_TEMPLATES |= {
     "accounts.CustomerEmailVerified.v1": "account_welcome",
     "accounts.CustomerPasswordResetRequested.v1": "account_password_reset",
 }
+# A partial refund moves no order status (a full one is OrderRefunded): the payment's event tells.
+PARTIAL_REFUND = "payments.PaymentRefunded.v1"
+EMAIL_TEMPLATES[PARTIAL_REFUND] = "order_partially_refunded"
 SMS_TEMPLATES = {"orders.OrderShipped.v1": "order_shipped", "orders.OrderCancelled.v1": "order_cancelled"}
 _RETRYABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
@@ -58,7 +61,7 @@ def deliveries_fan_out(*, envelope: dict) -> list[Delivery]:
     creates nothing and sends nothing again. Returns the deliveries created now."""
     wanted: list[dict] = []
     event_type, data = envelope["type"], envelope["data"]
-    if event_type in EMAIL_TEMPLATES and (email := _email_recipient(event_type, data.get("customer_id"))):
+    if event_type in EMAIL_TEMPLATES and (email := _email_recipient(event_type, data)):
         wanted.append({"channel": Channel.EMAIL, "recipient": email, "template": EMAIL_TEMPLATES[event_type]})
     if event_type in SMS_TEMPLATES and (phone := _order_phone(data["order_id"])):
         wanted.append({"channel": Channel.SMS, "recipient": phone, "template": SMS_TEMPLATES[event_type]})
@@ -86,7 +89,10 @@ def deliveries_fan_out(*, envelope: dict) -> list[Delivery]:
     return created
 
 
-def _email_recipient(event_type: str, customer_id: int | None) -> str | None:
+def _email_recipient(event_type: str, data: dict) -> str | None:
+    if event_type == PARTIAL_REFUND:
+        return None if data["fully_refunded"] else _order_customer_email(data["order_id"])
+    customer_id = data.get("customer_id")
     # Account emails with a link: where it goes is asked of accounts now, the link itself when it
     # is sent (channels), so no usable token is ever stored here.
     purpose = channels.ACCOUNT_LINK_PURPOSES.get(event_type)
@@ -106,6 +112,14 @@ def _customer_email(customer_id: int | None) -> str | None:
         return account_get(account_id=customer_id).email
     except LookupError:  # the account is gone: nobody to write to, nothing to retry
         logger.warning("notification_customer_missing", customer_id=customer_id)
+        return None
+
+
+def _order_customer_email(order_id: str) -> str | None:
+    try:
+        return _customer_email(order_contact(order_id=order_id).customer_id)
+    except LookupError:  # no such order: a payment without one (its insert failed) refunds nobody
+        logger.warning("notification_order_missing", order_id=order_id)
         return None
 
 

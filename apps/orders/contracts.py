@@ -190,10 +190,13 @@ class OrderDayPayment:
 
 @dataclass(frozen=True, slots=True)
 class OrderContact:
-    """How to reach the person an order ships to (notifications: SMS about the shipment)."""
+    """How to reach the person an order ships to (notifications: SMS about the shipment, the
+    partial-refund email, whose payment event names no customer)."""
 
     name: str
     phone: str  # "" when the customer gave none
+    number: str = ""
+    customer_id: int | None = None  # None for a guest's order
 
 
 @dataclass(frozen=True, slots=True)

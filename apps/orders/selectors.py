@@ -150,10 +150,13 @@ def orders_count() -> int:
 
 def order_contact(*, order_id: str) -> OrderContact:
     """The shipping contact of an order (personal data stays out of events); LookupError if none."""
-    address = Order.objects.filter(pk=order_id).values_list("shipping_address", flat=True).first()
-    if address is None:
+    row = Order.objects.filter(pk=order_id).values_list("shipping_address", "number", "customer_id").first()
+    if row is None:
         raise LookupError(f"no order {order_id}")
-    return OrderContact(name=address.get("name", ""), phone=address.get("phone", ""))
+    address, number, customer_id = row
+    return OrderContact(
+        name=address.get("name", ""), phone=address.get("phone", ""), number=number, customer_id=customer_id
+    )
 
 
 def order_payments_by_day(*, since: date, until: date) -> Iterator[OrderDayPayment]:

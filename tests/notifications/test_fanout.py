@@ -136,3 +136,62 @@ def test_a_webhook_body_is_the_cloudevents_envelope_and_continues_its_trace(ship
     assert (version, trace_id, flags) == ("00", "0af7651916cd43dd8448eb211c80319c", "01")
     assert parent_id != "b7ad6b7169203331"
     assert request.headers["User-Agent"] == "commerce-webhooks/1"
+
+
+def _refund(staff_client, payment_id: str, amount: int, key: str) -> None:
+    response = staff_client("finance").post(
+        f"/api/v1/payments/{payment_id}/refunds", {"amount": amount}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert response.status_code == 201, response.content
+
+
+def test_a_partial_refund_email_says_partial_with_the_amount_and_the_last_refund_says_refunded(
+    customer_client, customer, staff_client
+):
+    ProductFactory(sku="MUG", name="Blue mug", price_amount=1250, currency="EUR", on_hand=10)
+    order = customer_client.post(
+        "/api/v1/orders", order_request(("MUG", 2)), format="json", HTTP_IDEMPOTENCY_KEY="n-3"
+    ).json()
+    drain_outbox()
+    attempt_due()
+    mail.outbox.clear()
+
+    _refund(staff_client, order["payment_id"], 750, "r-1")
+    drain_outbox()
+    attempt_due()
+    [partial] = mail.outbox
+    mail.outbox.clear()
+    _refund(staff_client, order["payment_id"], 1750, "r-2")
+    drain_outbox()
+    attempt_due()
+
+    assert partial.to == [customer.email]
+    assert partial.subject == f"Order {order['number']}: 7.50 EUR refunded (partial refund)"
+    assert (
+        "This is a partial refund: 7.50 EUR of the 25.00 EUR you paid has been refunded so far."
+        in partial.body
+    )
+    html = partial.alternatives[0][0]
+    assert "partial refund" in html and "<strong>7.50 EUR</strong>" in html
+    [full] = mail.outbox  # the refund that completes it: "refunded", not a second partial email
+    assert full.subject == f"Order {order['number']} refunded"
+    assert "refunded in full (25.00 EUR)" in full.body
+    assert Delivery.objects.filter(template="order_partially_refunded").count() == 1
+
+
+def test_a_refund_of_everything_at_once_sends_only_the_refunded_email(
+    customer_client, customer, staff_client
+):
+    ProductFactory(sku="MUG", name="Blue mug", price_amount=1250, currency="EUR", on_hand=10)
+    order = customer_client.post(
+        "/api/v1/orders", order_request(("MUG", 1)), format="json", HTTP_IDEMPOTENCY_KEY="n-4"
+    ).json()
+    drain_outbox()
+    attempt_due()
+    mail.outbox.clear()
+
+    _refund(staff_client, order["payment_id"], 1250, "r-3")
+    drain_outbox()
+    attempt_due()
+
+    assert [m.subject for m in mail.outbox] == [f"Order {order['number']} refunded"]
