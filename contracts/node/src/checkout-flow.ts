@@ -1,6 +1,7 @@
 /**
  * The whole storefront flow against a live server, every call typed by client.ts:
- * sign in, list products, start a checkout, add lines, set the address, pick a shipping method,
+ * sign in, list products, start a checkout, add lines, save an address to the address book and
+ * ship the checkout to it, pick a shipping method,
  * apply a voucher, complete it, read the order. Totals are asserted against the expectation the
  * caller passes (tests/checkout/test_node_storefront.py seeds the shop and starts the server).
  *
@@ -47,13 +48,17 @@ export async function storefrontCheckout(baseUrl: string, email: string, passwor
     for (const { sku, quantity } of expect.lines) {
         await api.request("post", "/api/v1/checkouts/{checkout_id}/lines", 200, { token, path, body: { sku, quantity } });
     }
-    await api.request("patch", "/api/v1/checkouts/{checkout_id}", 200, {
+    // The address comes from the customer's address book: the checkout keeps a copy.
+    const saved = await api.request("post", "/api/v1/accounts/me/addresses", 201, {
+        token,
+        body: { name: "Ada Lovelace", line1: "Unter den Linden 1", city: "Berlin", postal_code: "10117", country: "DE" },
+    });
+    const addressed = await api.request("patch", "/api/v1/checkouts/{checkout_id}", 200, {
         token,
         path,
-        body: {
-            shipping_address: { name: "Ada Lovelace", line1: "Unter den Linden 1", city: "Berlin", postal_code: "10117", country: "DE" },
-        },
+        body: { shipping_address_id: saved.id },
     });
+    check("checkout address from the book", addressed.shipping_address?.city, "Berlin");
     const methods = await api.request("get", "/api/v1/checkouts/{checkout_id}/shipping-methods", 200, { token, path });
     const method = methods.find((m) => m.name === expect.shipping_method);
     if (method === undefined) throw new Error(`no shipping method ${expect.shipping_method} in ${JSON.stringify(methods)}`);
