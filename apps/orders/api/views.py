@@ -87,7 +87,7 @@ class OrderListCreateView(APIView):
             OpenApiParameter("cursor", str, description="Opaque cursor from `next` or `previous`."),
             OpenApiParameter("limit", int, description="Page size, at most 100 (default 20)."),
         ],
-        responses={200: OrderPageSerializer, **problem_responses(400, 401)},
+        responses={200: OrderPageSerializer, **problem_responses(400, 401, 414)},
         tags=TAGS,
     )
     def get(self, request):
