@@ -365,9 +365,11 @@ def print_medians(results: dict[str, list[Result]]) -> None:
 def print_summary(results: dict[str, list[Result]], first_error: str) -> None:
     print_medians(results)
     orders = [result.rate for result in results["POST /orders"]]
-    shares = [o / r.rate for o, r in zip(orders, results["minimal order"], strict=True)]
+    shares = [o / r.rate if r.rate else 0.0 for o, r in zip(orders, results["minimal order"], strict=True)]
     to_order = statistics.median(shares)
-    to_minimal = statistics.median(o / r.rate for o, r in zip(orders, results["minimal"], strict=True))
+    to_minimal = statistics.median(
+        o / r.rate if r.rate else 0.0 for o, r in zip(orders, results["minimal"], strict=True)
+    )
     p99 = median(results, "POST /orders", "p99")
     print(
         f"POST /orders per round: {', '.join(f'{share:.0%}' for share in shares)} of the minimal-order view"
