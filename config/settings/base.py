@@ -174,6 +174,7 @@ CELERY_TASK_ROUTES = {
     # its timeout holds only webhook workers.
     "notifications.send_message": {"queue": "commerce.notifications"},
     "notifications.send_webhook": {"queue": "commerce.webhooks"},
+    "notifications.send_webhooks": {"queue": "commerce.webhooks"},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # py-amqp waits for RabbitMQ to confirm each publish: a relayed event is on the broker, not in flight.
@@ -306,6 +307,10 @@ NOTIFICATIONS_RATE_LIMITS = {
     },
 }
 NOTIFICATIONS_WEBHOOK_TIMEOUT = 10  # seconds, connect and read each
+# Webhook deliveries per task (one endpoint's, over one pooled connection), and the seconds a task
+# keeps starting sends before handing the rest to a new task (so it ends well within its time limit).
+NOTIFICATIONS_WEBHOOK_BATCH = 50
+NOTIFICATIONS_BATCH_BUDGET = 5
 # An endpoint whose every delivery failed for this long is disabled until staff re-enable it.
 NOTIFICATIONS_WEBHOOK_DISABLE_AFTER = timedelta(days=5)
 # After a rotation the previous secret keeps signing this long, so receivers can switch.
@@ -331,6 +336,9 @@ EVENTS_REDRIVE_AFTER = timedelta(minutes=10)
 EVENTS_REDRIVE_WINDOW = timedelta(days=2)
 EVENTS_REDRIVE_BATCH = 1000
 EVENTS_RELAY_BATCH_SIZE = 200
+# (event, handler) deliveries per dispatch message: a relay batch costs a few confirmed publishes,
+# not one per delivery, and a burst still spreads over the worker's processes.
+EVENTS_DISPATCH_CHUNK = 50
 EVENTS_RELAY_TIME_BUDGET = timedelta(seconds=10)
 EVENTS_OUTBOX_RETENTION = timedelta(days=7)
 # Longer than any redelivery can arrive: an inbox row is what makes a late duplicate harmless.

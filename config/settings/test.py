@@ -61,6 +61,7 @@ CELERY_TASK_ROUTES = {
     "events.relay": {"queue": f"{_QUEUE}.relay"},
     "notifications.send_message": {"queue": f"{_QUEUE}.notifications"},
     "notifications.send_webhook": {"queue": f"{_QUEUE}.webhooks"},
+    "notifications.send_webhooks": {"queue": f"{_QUEUE}.webhooks"},
 }
 BACKPRESSURE_SHED_ON_QUEUES = (_QUEUE, f"{_QUEUE}.relay")
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.events.probe"]  # noqa: F405
