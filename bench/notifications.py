@@ -99,8 +99,18 @@ def _receive(counter, port, pipe) -> None:
         server = await asyncio.start_server(connection, "127.0.0.1", 0)
         port.value = server.sockets[0].getsockname()[1]
         loop = asyncio.get_running_loop()
-        loop.add_reader(pipe.fileno(), lambda: pipe.recv() and pipe.send(times))
-        await asyncio.Event().wait()
+        done = asyncio.Event()
+
+        def answer() -> None:
+            try:
+                pipe.recv()
+                pipe.send(times)
+            except (EOFError, OSError):  # the bench is gone: so is the receiver
+                loop.remove_reader(pipe.fileno())
+                done.set()
+
+        loop.add_reader(pipe.fileno(), answer)
+        await done.wait()
 
     asyncio.run(serve())
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
 from django.utils import timezone
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from prometheus_client import Counter, Histogram
 
 from apps.accounts.public import account_get, account_link
@@ -55,8 +55,8 @@ _RETRYABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
 
 def deliveries_fan_out(*, envelope: dict) -> list[Delivery]:
-    """Record one delivery per channel and recipient the event calls for, and send each as its own
-    task after commit (a slow receiver holds only its own). Unique rows: a redelivered event
+    """Record one delivery per channel and recipient the event calls for, and enqueue them after
+    commit (webhooks grouped by endpoint, see enqueue_many). Unique rows: a redelivered event
     creates nothing and sends nothing again. Returns the deliveries created now."""
     wanted: list[dict] = []
     event_type, data = envelope["type"], envelope["data"]
@@ -74,18 +74,30 @@ def deliveries_fan_out(*, envelope: dict) -> list[Delivery]:
                 "status": DeliveryStatus.MISSED if missed else DeliveryStatus.PENDING,
             }
         )
-    created = []
-    for fields in wanted:
-        delivery, new = Delivery.objects.get_or_create(
-            event_id=envelope["id"],
-            channel=fields.pop("channel"),
-            recipient=fields.pop("recipient"),
-            defaults={"event_type": event_type, "envelope": envelope, **fields},
-        )
-        if new:
-            created.append(delivery)
+    rows = [Delivery(event_id=envelope["id"], event_type=event_type, envelope=envelope, **f) for f in wanted]
+    if not rows:
+        return []
+    try:
+        # All in one INSERT: the handler runs once per event (the inbox), so none exists yet...
+        with transaction.atomic():
+            created = Delivery.objects.bulk_create(rows)
+    except IntegrityError:
+        # ...unless the event comes round again past the inbox (its row purged): keep what exists.
+        created = [row for row in rows if _created(row)]
     _enqueue_after_commit([d for d in created if d.status == DeliveryStatus.PENDING])
     return created
+
+
+def _created(row: Delivery) -> bool:
+    _, new = Delivery.objects.get_or_create(
+        event_id=row.event_id,
+        channel=row.channel,
+        recipient=row.recipient,
+        defaults={
+            f.attname: getattr(row, f.attname) for f in Delivery._meta.concrete_fields if not f.primary_key
+        },
+    )
+    return new
 
 
 def _email_recipient(event_type: str, customer_id: int | None) -> str | None:
@@ -125,14 +137,15 @@ def delivery_attempt(*, delivery_id: int) -> str:
     return deliveries_attempt(delivery_ids=[delivery_id]).get(delivery_id, "skipped")
 
 
-def deliveries_attempt(*, delivery_ids: list[int]) -> dict[int, str]:
+def deliveries_attempt(*, delivery_ids: list[int], traces: dict[str, dict] | None = None) -> dict[int, str]:
     """One attempt at each due delivery of the list (one endpoint's batch, say), one after the
     other over the worker's pooled connections; returns {id: outcome} for those it claimed.
 
     The claim is a conditional UPDATE with a lease, not a row lock held across the calls out: a
     send can take the whole timeout and must not hold a transaction open. A worker that dies
     mid-batch leaves the leases to expire, and the sweep sends again (at least once; webhook-id
-    lets receivers drop the duplicate). Sending stops after NOTIFICATIONS_BATCH_BUDGET seconds:
+    lets receivers drop the duplicate). `traces`: delivery id -> the trace context it was enqueued
+    in (its fan-out handler's span), which its send continues. Sending stops after NOTIFICATIONS_BATCH_BUDGET seconds:
     the rest are released unattempted and enqueued again, so a slow receiver cannot push a
     batch past the task's time limit. Only the failed deliveries are retried, each on its own
     schedule."""
@@ -155,7 +168,7 @@ def deliveries_attempt(*, delivery_ids: list[int]) -> dict[int, str]:
         if attempted and time.monotonic() > deadline:
             _release(live[index:])
             break
-        attempted.append((delivery, _attempt_traced(delivery)))
+        attempted.append((delivery, _attempt_traced(delivery, (traces or {}).get(str(delivery.pk)))))
     by_endpoint: dict[WebhookEndpoint, list[channels.Attempt]] = {}
     for delivery, attempt in attempted:
         if delivery.endpoint is not None:
@@ -215,9 +228,10 @@ def _release(deliveries: list[Delivery]) -> None:
     enqueue_many(deliveries)
 
 
-def _attempt_traced(delivery: Delivery) -> channels.Attempt:
+def _attempt_traced(delivery: Delivery, enqueued_in: dict | None) -> channels.Attempt:
     with (
-        continue_trace(delivery.envelope),  # the send joins the trace of the request behind the event
+        continue_trace(enqueued_in or {}),  # under the handler that fanned it out, when known
+        continue_trace(delivery.envelope),  # else in the trace of the request behind the event
         tracer.start_as_current_span(f"notifications.deliver {delivery.channel}") as span,
     ):
         # Ids only: the recipient is personal data.
@@ -471,10 +485,15 @@ def _enqueue_after_commit(deliveries: list[Delivery]) -> None:
 
 
 def _enqueue_or_hold(deliveries: list[Delivery]) -> None:
-    if _batching.held is not None:
-        _batching.held.extend(deliveries)
-    else:
+    if _batching.held is None:
         enqueue_many(deliveries)
+        return
+    # Held past the handler's span: remember it, so each send still descends from its handler.
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    for delivery in deliveries:
+        delivery.trace_carrier = carrier
+    _batching.held.extend(deliveries)
 
 
 def enqueue_many(deliveries: list[Delivery]) -> None:
@@ -482,16 +501,19 @@ def enqueue_many(deliveries: list[Delivery]) -> None:
     one task each (a slow mail server holds one message). Failures to publish are logged only."""
     from apps.notifications import tasks  # tasks import this module
 
-    batches: dict[int, list[int]] = {}
+    batches: dict[int, list[Delivery]] = {}
     for delivery in deliveries:
         if delivery.channel == Channel.WEBHOOK:
-            batches.setdefault(delivery.endpoint_id, []).append(delivery.pk)
+            batches.setdefault(delivery.endpoint_id, []).append(delivery)
         else:
             enqueue(delivery)
     size = settings.NOTIFICATIONS_WEBHOOK_BATCH
-    for ids in batches.values():
-        for start in range(0, len(ids), size):
-            _publish(tasks.send_webhooks, (ids[start : start + size],), ids=ids[start : start + size])
+    for batch in batches.values():
+        for start in range(0, len(batch), size):
+            chunk = batch[start : start + size]
+            ids = [d.pk for d in chunk]
+            traces = {str(d.pk): d.trace_carrier for d in chunk if getattr(d, "trace_carrier", None)}
+            _publish(tasks.send_webhooks, (ids, traces), ids=ids)
 
 
 def enqueue(delivery: Delivery, *, countdown: float | None = None) -> None:

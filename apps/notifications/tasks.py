@@ -24,14 +24,15 @@ def send_webhook(self, delivery_id: int, channel: str = "webhook") -> str:
 
 
 @shared_task(bind=True, name="notifications.send_webhooks", ignore_result=True)
-def send_webhooks(self, delivery_ids: list[int]) -> dict[int, str]:
+def send_webhooks(self, delivery_ids: list[int], traces: dict[str, dict] | None = None) -> dict[int, str]:
     """One attempt at each of a batch of one endpoint's webhook deliveries, over one pooled
-    connection. The rate limit takes what the window has left; the rest waits for the next one."""
+    connection. The rate limit takes what the window has left; the rest waits for the next one.
+    `traces`: delivery id -> the context of the handler span that fanned it out."""
     granted, wait = ratelimit.rate_limit_take(channel="webhook", count=len(delivery_ids))
     if granted < len(delivery_ids) and not self.app.conf.task_always_eager:
-        self.apply_async((delivery_ids[granted:],), countdown=wait)
+        self.apply_async((delivery_ids[granted:], traces), countdown=wait)
         delivery_ids = delivery_ids[:granted]
-    return services.deliveries_attempt(delivery_ids=delivery_ids) if delivery_ids else {}
+    return services.deliveries_attempt(delivery_ids=delivery_ids, traces=traces) if delivery_ids else {}
 
 
 @shared_task(bind=True, name="notifications.send_message", ignore_result=True)
