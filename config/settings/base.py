@@ -441,6 +441,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"CheckoutStatusEnum": "apps.checkout.models.CheckoutStatus"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.common.openapi.document_request_limits",
+    ],
 }
 
 # Idempotency-Key (apps/common/idempotency.py): how long an answer is replayed, and how long an
