@@ -10,6 +10,9 @@ class AccountsConfig(AppConfig):
         from django.contrib import admin
 
         from apps.accounts import openapi  # noqa: F401  registers the token schemes with drf-spectacular
+        from apps.accounts.api.problems import PROBLEMS
         from apps.accounts.two_factor import install
+        from apps.common.problems import problems_register
 
         install(admin.site)  # before the URLconf reads admin.site.urls
+        problems_register(PROBLEMS)

@@ -10,7 +10,6 @@ from apps.accounts.api.customer_views import SignedIn
 from apps.accounts.api.serializers import SavedAddressSerializer
 from apps.accounts.models import Address
 from apps.common.openapi import problem_responses
-from apps.common.problems import Problem
 
 TAGS = ["addresses"]
 EXAMPLE = OpenApiExample(
@@ -58,14 +57,7 @@ class AddressListView(SignedIn):
     def post(self, request):
         payload = SavedAddressSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            address = addresses.address_create(user=request.user, **_fields(payload.validated_data))
-        except addresses.TooManyAddresses as exc:
-            raise Problem(
-                status=409,
-                slug="too-many-addresses",
-                detail=f"An address book holds at most {exc} addresses.",
-            ) from exc
+        address = addresses.address_create(user=request.user, **_fields(payload.validated_data))
         return Response(SavedAddressSerializer(address).data, status=status.HTTP_201_CREATED)
 
 

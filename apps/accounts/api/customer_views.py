@@ -15,7 +15,6 @@ from rest_framework.views import APIView
 from apps.accounts import services
 from apps.accounts.api import serializers as s
 from apps.accounts.auth import ApiTokenAuthentication
-from apps.accounts.contracts import AccountExists
 from apps.accounts.throttles import THROTTLES
 from apps.common.openapi import problem_responses
 from apps.common.problems import Problem
@@ -121,13 +120,8 @@ class EmailVerifyView(Public):
     def post(self, request):
         payload = s.TokenOnlySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            with field_problems():
-                user = services.email_verify(token=payload.validated_data["token"])
-        except AccountExists as exc:
-            raise Problem(
-                status=409, slug="email-taken", detail="Another account has this address now."
-            ) from exc
+        with field_problems():
+            user = services.email_verify(token=payload.validated_data["token"])
         return Response(account_body(user))
 
 
