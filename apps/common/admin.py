@@ -3,9 +3,9 @@
 from django.contrib import admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that code writes (events, projections, orders, payments): staff view them and act through
-    the module's own pages and actions, never by adding, editing or deleting a row."""
+class _NoWrites:
+    """Staff see these rows; code writes them (events, projections, orders, payments), and staff
+    act through the module's own pages and actions, never by adding, editing or deleting a row."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -17,7 +17,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(_NoWrites, admin.ModelAdmin):
+    """A model's admin with no add, change or delete."""
+
+
+class ReadOnlyInline(_NoWrites, admin.TabularInline):
     """Rows shown as part of their parent (an order's lines, a payment's refunds): whoever holds
     `parent_permission` sees them, nobody edits them."""
 
@@ -29,12 +33,3 @@ class ReadOnlyInline(admin.TabularInline):
         if self.parent_permission:
             return request.user.has_perm(self.parent_permission)
         return super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
