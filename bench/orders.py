@@ -11,7 +11,7 @@ rounds of wrk (2 threads, 16 connections, each closed every 50th request) on:
   minimal        GET /bench/minimal: a minimal Django JSON view (bench/urls.py);
   minimal order  POST /bench/minimal-order: five raw INSERTs in one transaction (bench/urls.py),
                  the least an order can cost through Django;
-  POST /orders   the real thing, a fresh Idempotency-Key per request (bench/orders.lua), one or
+  POST /orders   the real thing, a fresh Idempotency-Key per request (bench/post.lua), one or
                  two lines of the bench SKUs that bench/urls.py stocks in every worker.
 
 The catalog is on mongomock unless MONGODB_URI is set. Prints req/s, p50/p99 latency, ratios
@@ -53,8 +53,8 @@ CUSTOMER = "bench-orders@bench.local"
 ORDERS = "/api/v1/orders"
 TARGETS = {  # name: (path, wrk script)
     "minimal": ("/bench/minimal", "reconnect.lua"),
-    "minimal order": ("/bench/minimal-order", "orders.lua"),  # the same request bytes as the real one
-    "POST /orders": (ORDERS, "orders.lua"),
+    "minimal order": ("/bench/minimal-order", "post.lua"),  # the same request bytes as the real one
+    "POST /orders": (ORDERS, "post.lua"),
 }
 
 
