@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run up migrate seed test check fmt schema openapi contracts contracts-build deploy-check bench-outbox bench-catalog bench-orders bench-checkout bench-reporting bench-notifications bench-overhead bench-memory clean
+.PHONY: help install run up migrate seed test check fmt schema openapi contracts contracts-build deploy-check bench-outbox bench-catalog bench-orders bench-checkout bench-reporting bench-notifications bench-overhead bench-validation bench-memory clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's|$$(HOST)|$(HOST)|g' -e 's|$$(PORT)|$(PORT)|g' \
@@ -109,6 +109,10 @@ bench-checkout: install ## Checkout completions/s beside the minimal-order view 
 bench-overhead: install ## POST /orders with tracing+metrics on vs off, two gunicorn servers in one run (needs PostgreSQL, RabbitMQ, Redis, wrk)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/overhead.py
+
+bench-validation: install ## POST /orders with outgoing events validated against their schemas vs not, two gunicorn servers in one run (needs PostgreSQL, RabbitMQ, Redis, wrk)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/validation.py
 
 bench-reporting: install ## Reporting backfill rows/s beside its read and write alone, projection handler latency (needs PostgreSQL)
 	$(BIN)/python bench/reporting.py
