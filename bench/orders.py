@@ -145,18 +145,24 @@ def statements_per_order(token: str) -> list[str]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client, body = Client(HTTP_HOST="127.0.0.1"), bodies().splitlines()[1]
+    client = Client(HTTP_HOST="127.0.0.1")
     for _ in range(2):
         with CaptureQueriesContext(connection) as queries:
-            response = client.post(
-                ORDERS,
-                body,
-                content_type="application/json",
-                headers={"Authorization": f"Token {token}", "Idempotency-Key": uuid.uuid4().hex},
-            )
-        if response.status_code != 201:
-            raise SystemExit(f"in-process order failed: {response.status_code} {response.content[:600]}")
+            place_in_process(client, token)
     return [query["sql"] for query in queries.captured_queries]
+
+
+def place_in_process(client, token: str) -> dict:
+    """POST one order (two lines) through a Django test client; the placed order's JSON."""
+    response = client.post(
+        ORDERS,
+        bodies().splitlines()[1],
+        content_type="application/json",
+        headers={"Authorization": f"Token {token}", "Idempotency-Key": uuid.uuid4().hex},
+    )
+    if response.status_code != 201:
+        raise SystemExit(f"in-process order failed: {response.status_code} {response.content[:600]}")
+    return response.json()
 
 
 def start_server(port: int = PORT, env: dict[str, str] | None = None) -> subprocess.Popen:

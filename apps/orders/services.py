@@ -346,20 +346,18 @@ def _new_number() -> str:
     return f"{timezone.now():%y%m}-{tail[:4]}-{tail[4:]}"
 
 
-_LINE_FIELDS = tuple(f.name for f in fields(OrderLineData))  # each taken from the ChargedLine
+# OrderCreated's line fields, each taken from the ChargedLine, and its charge fields (subtotal,
+# shipping, discount, tax, voucher), each from the OrderCharges of the same name.
+_LINE_FIELDS = tuple(f.name for f in fields(OrderLineData))
+_CHARGE_FIELDS = tuple(
+    f.name for f in fields(OrderCreatedData) if f.name not in {g.name for g in fields(OrderData)} | {"lines"}
+)
 
 
 def _created_data(order: Order, charges: OrderCharges) -> OrderCreatedData:
     lines = [OrderLineData(**{name: getattr(p, name) for name in _LINE_FIELDS}) for p in charges.lines]
     return OrderCreatedData(
-        **_order_data(order),
-        lines=lines,
-        subtotal_amount=charges.subtotal_amount,
-        shipping_method=charges.shipping_method,
-        shipping_amount=charges.shipping_amount,
-        discount_amount=charges.discount_amount,
-        tax_amount=charges.tax_amount,
-        voucher_code=charges.voucher_code,
+        **_order_data(order), lines=lines, **{name: getattr(charges, name) for name in _CHARGE_FIELDS}
     )
 
 
