@@ -30,6 +30,7 @@ from apps.checkout.selectors import checkout_for, quote
 from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
 from apps.common.problems import problem_of
+from apps.common.serializers import validated
 from apps.events.public import shed_when_backed_up
 
 TAGS = ["checkout"]
@@ -149,9 +150,8 @@ class CheckoutCreateView(CheckoutView):
         tags=TAGS,
     )
     def post(self, request):
-        payload = CheckoutCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        email = payload.validated_data.get("email")
+        data = validated(CheckoutCreateSerializer, request.data)
+        email = data.get("email")
         user = request.user
         if isinstance(user, GuestPrincipal):
             raise exceptions.PermissionDenied(
@@ -196,9 +196,7 @@ class CheckoutDetailView(CheckoutView):
     )
     def patch(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
-        payload = CheckoutUpdateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(CheckoutUpdateSerializer, request.data)
         checkout = services.details_set(
             checkout=checkout,
             email=data.get("email"),
@@ -223,9 +221,8 @@ class CheckoutLinesView(CheckoutView):
     )
     def post(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
-        payload = LineAddSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        checkout = services.line_add(checkout=checkout, **payload.validated_data)
+        data = validated(LineAddSerializer, request.data)
+        checkout = services.line_add(checkout=checkout, **data)
         return self.priced(checkout)
 
 
@@ -240,9 +237,8 @@ class CheckoutLineView(CheckoutView):
     )
     def patch(self, request, checkout_id, sku):
         checkout = self.checkout(request, checkout_id)
-        payload = LineQuantitySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        checkout = services.line_set(checkout=checkout, sku=sku, quantity=payload.validated_data["quantity"])
+        data = validated(LineQuantitySerializer, request.data)
+        checkout = services.line_set(checkout=checkout, sku=sku, quantity=data["quantity"])
         return self.priced(checkout)
 
     @extend_schema(
@@ -297,9 +293,8 @@ class CheckoutShippingMethodView(CheckoutView):
     )
     def put(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
-        payload = ShippingMethodChoiceSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        checkout = services.shipping_method_set(checkout=checkout, method_id=payload.validated_data["id"])
+        data = validated(ShippingMethodChoiceSerializer, request.data)
+        checkout = services.shipping_method_set(checkout=checkout, method_id=data["id"])
         return self.priced(checkout)
 
 
@@ -314,9 +309,8 @@ class CheckoutVoucherView(CheckoutView):
     )
     def put(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
-        payload = VoucherApplySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        checkout = services.voucher_apply(checkout=checkout, code=payload.validated_data["code"])
+        data = validated(VoucherApplySerializer, request.data)
+        checkout = services.voucher_apply(checkout=checkout, code=data["code"])
         return self.priced(checkout)
 
     @extend_schema(
@@ -371,9 +365,8 @@ class CheckoutCompleteView(CheckoutView):
     @idempotent
     def post(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
-        payload = CheckoutCompleteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        payment = payload.validated_data["payment"]
+        data = validated(CheckoutCompleteSerializer, request.data)
+        payment = data["payment"]
         try:
             completed = services.checkout_complete(
                 checkout=checkout,

@@ -11,6 +11,7 @@ from apps.accounts.public import address_get
 from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
 from apps.common.pagination import CursorPagination
+from apps.common.serializers import validated
 from apps.events.public import shed_when_backed_up
 from apps.orders import services
 from apps.orders.api.serializers import (
@@ -47,9 +48,7 @@ class OrderListCreateView(APIView):
     @shed_when_backed_up
     @idempotent
     def post(self, request):
-        payload = OrderCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(OrderCreateSerializer, request.data)
         if "shipping_address_id" in data:
             data["shipping_address"] = _saved_address(request.user.pk, data["shipping_address_id"])
         order = services.order_create(
@@ -126,8 +125,7 @@ class OrderCancelView(APIView):
     @shed_when_backed_up
     @idempotent
     def post(self, request, order_id):
-        payload = OrderCancelSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = validated(OrderCancelSerializer, request.data)
         order = _order(request, order_id)
         is_staff_action = order.customer_id != request.user.pk
         if is_staff_action and not request.user.has_perm("orders.cancel_order"):
@@ -137,7 +135,7 @@ class OrderCancelView(APIView):
         services.order_cancel(
             order=order,
             actor=Actor.of(request.user, staff=is_staff_action),
-            reason=payload.validated_data["reason"],
+            reason=payload["reason"],
         )
         return Response(OrderSerializer(order, context={"request": request}).data)
 
@@ -158,10 +156,9 @@ class OrderShipView(APIView):
     @idempotent
     def post(self, request, order_id):
         _require_fulfilment(request, "Shipping")
-        payload = OrderShipSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = validated(OrderShipSerializer, request.data)
         order = _order(request, order_id)
-        services.order_ship(order=order, actor=Actor.of(request.user, staff=True), **payload.validated_data)
+        services.order_ship(order=order, actor=Actor.of(request.user, staff=True), **payload)
         return Response(OrderSerializer(order, context={"request": request}).data)
 
 

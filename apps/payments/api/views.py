@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
 from apps.common.problems import Problem
+from apps.common.serializers import validated
 from apps.payments import selectors, services
 from apps.payments.api.serializers import (
     CaptureSerializer,
@@ -50,12 +51,11 @@ class PaymentCaptureView(APIView):
     @idempotent
     def post(self, request, payment_id):
         _require_perm(request, "payments.capture_payment")
-        payload = CaptureSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = validated(CaptureSerializer, request.data)
         payment = _payment(payment_id)
         payment = services.payment_capture(
             payment_id=payment.pk,
-            amount=payload.validated_data.get("amount"),
+            amount=payload.get("amount"),
             idempotency_key=f"api:{request.user.pk}:{request.headers['Idempotency-Key']}",
         )
         return Response(PaymentSerializer(payment).data)
@@ -76,14 +76,13 @@ class PaymentRefundView(APIView):
     @idempotent
     def post(self, request, payment_id):
         _require_perm(request, "payments.refund_payment")
-        payload = RefundCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = validated(RefundCreateSerializer, request.data)
         payment = _payment(payment_id)
         payment = services.payment_refund(
             payment_id=payment.pk,
             idempotency_key=f"api:{request.user.pk}:{request.headers['Idempotency-Key']}",
             actor=request.user.email,
-            **payload.validated_data,
+            **payload,
         )
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
