@@ -45,6 +45,7 @@ def _record(
     producer outside PostgreSQL's transaction re-sends after a crash; see apps/catalog)."""
     if not transaction.get_connection().in_atomic_block:
         raise OutsideTransaction(f"send {_event_types[signal]} inside transaction.atomic()")
+    validation.check_data_class(_event_types[signal], data)
     if event_id is not None and OutboxEvent.objects.filter(event_id=event_id, handler="").exists():
         return
     envelope = build_envelope(

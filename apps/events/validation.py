@@ -13,6 +13,8 @@ from pathlib import Path
 import jsonschema_rs
 from django.conf import settings
 
+from apps.events.schema_generation import event_data_contracts
+
 
 class SchemaViolation(ValueError):
     """The event's data does not match its type's schema: retrying cannot help."""
@@ -30,6 +32,19 @@ def validate_emitted(envelope: dict) -> None:
     if validator is None and not envelope["type"].startswith("probe."):
         raise SchemaViolation(f"{envelope['type']} has no schema in {settings.EVENTS_SCHEMA_DIR}")
     _validate(envelope, validator)
+
+
+def check_data_class(event_type: str, data) -> None:
+    """Producer side, always: an event type declared in an event_data.py is sent as an instance of
+    its dataclass, not a plain dict, so a field the contract does not name fails where it is built."""
+    expected = _data_classes().get(event_type)
+    if expected is not None and type(data) is not expected:
+        raise TypeError(f"{event_type} data must be a {expected.__qualname__}, not {type(data).__qualname__}")
+
+
+@cache
+def _data_classes() -> dict[str, type]:
+    return event_data_contracts()
 
 
 def record_sample(envelope: dict) -> None:
