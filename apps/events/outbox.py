@@ -28,7 +28,7 @@ def domain_signal(event_type: str) -> Signal:
     """Declare a module's domain signal (in its signals.py), e.g. domain_signal("orders.OrderCreated.v1").
 
     Services send it inside their transaction:
-        order_created.send(sender=Order, subject=order.pk, aggregate_version=order.version, data=payload)
+        order_created.send(sender=Order, subject=order.pk, aggregate_version=order.version, data=OrderCreatedData(...))
     and the event is written to the outbox in that same transaction.
     """
     event_module(event_type)  # validates the name
