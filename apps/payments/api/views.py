@@ -57,6 +57,7 @@ class PaymentCaptureView(APIView):
             payment_id=payment.pk,
             amount=payload.get("amount"),
             idempotency_key=f"api:{request.user.pk}:{request.headers['Idempotency-Key']}",
+            actor=request.user.email,
         )
         return Response(PaymentSerializer(payment).data)
 
