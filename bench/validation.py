@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.orders import Result, measure, place_in_process, prepare, start_server
+from bench.orders import Result, bodies, measure, place_in_process, prepare, start_server
 
 # This process places its orders unvalidated (the servers get the setting each); it is read when
 # prepare() sets Django up.
@@ -38,12 +38,11 @@ def check_cost(token: str, orders: int = 100, repeat: int = 2000) -> tuple[int, 
     from apps.events import validation
     from apps.events.models import OutboxEvent
 
-    client = Client(HTTP_HOST="127.0.0.1")
-
-    placed = place_in_process(client, token)  # warm: first connection, imports
+    client, body = Client(HTTP_HOST="127.0.0.1"), bodies().splitlines()[1]
+    placed = place_in_process(client, token, body)  # warm: first connection, imports
     started = time.perf_counter()
     for _ in range(orders):
-        place_in_process(client, token)
+        place_in_process(client, token, body)
     per_order = (time.perf_counter() - started) / orders * 1e6
     subjects = [placed["id"], placed["payment_id"]]
     envelopes = [e.envelope for e in OutboxEvent.objects.filter(subject__in=subjects, handler="")]
