@@ -35,6 +35,7 @@ from apps.payments.providers.base import (
     Declined,
     InvalidWebhook,
     PaymentProvider,
+    ProviderState,
     Rejected,
     Unavailable,
     UnreadableWebhook,
@@ -121,6 +122,23 @@ class StripeProvider(PaymentProvider):
             )
         return refund.id
 
+    def retrieve(self, *, provider_ref) -> ProviderState:
+        """The PaymentIntent now, its charge expanded for the refunded total."""
+        with _mapped_errors():
+            intent = self._client.v1.payment_intents.retrieve(provider_ref, {"expand": ["latest_charge"]})
+        data = intent.to_dict()
+        charge = data.get("latest_charge")
+        refunded = charge.get("amount_refunded", 0) if isinstance(charge, dict) else 0
+        status = _STATES.get(data["status"], "requires_authorization")
+        if status == "requires_authorization" and data["status"] == "requires_payment_method":
+            status = "failed" if data.get("last_payment_error") else status
+        return ProviderState(
+            status=status,
+            amount_authorized=int(data.get("amount_capturable") or 0),
+            amount_captured=int(data.get("amount_received") or 0),
+            amount_refunded=int(refunded or 0),
+        )
+
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent | None:
         """Verify the `Stripe-Signature` header (default 300 s tolerance against replays) with the
         SDK and normalize the event; None for event types we do not act on."""
@@ -164,6 +182,9 @@ class StripeProvider(PaymentProvider):
                 f"Stripe event without a usable {exc}", event_id=event_id, event_type=event_type
             ) from exc
 
+
+# PaymentIntent statuses in ours; the rest (confirmation, action, processing) are still pending.
+_STATES = {"requires_capture": "authorized", "succeeded": "captured", "canceled": "voided"}
 
 # InvalidRequestError codes that are Stripe saying no about the money or the customer's method.
 _REFUSALS = {
