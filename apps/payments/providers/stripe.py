@@ -89,8 +89,9 @@ class StripeProvider(PaymentProvider):
             "payment_method": payment_method,
             "confirm": True,
             "capture_method": "manual",
-            # No redirect-based methods: the customer is not on a page we could send back to.
-            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+            # Cards only (README: a decision): no redirect-based methods, since the customer is not on
+            # a page we could send back to, and the same request runs against localstripe in tests.
+            "payment_method_types": ["card"],
             "metadata": {str(key): str(value) for key, value in metadata.items()},
         }
         with _mapped_errors():
