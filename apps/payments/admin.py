@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from apps.common.admin import ReadOnlyAdmin
 from apps.common.money import format_money, money_column
 from apps.payments import services
 from apps.payments.contracts import PaymentError
@@ -24,17 +25,6 @@ from apps.payments.models import (
     Refund,
 )
 from apps.payments.order_labels import order_numbers
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
