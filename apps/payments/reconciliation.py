@@ -27,8 +27,15 @@ from django.utils import timezone
 from apps.payments import services
 from apps.payments.capture_readiness import orders_ready_to_capture
 from apps.payments.contracts import PaymentDeclined, PaymentError
-from apps.payments.models import Capture, Payment, PaymentStatus, ProviderCallInDoubt, ReconciliationRun
-from apps.payments.providers.base import ProviderState, Unavailable
+from apps.payments.models import (
+    Capture,
+    Payment,
+    PaymentStatus,
+    ProviderCallInDoubt,
+    ReconciliationRun,
+    Refund,
+)
+from apps.payments.providers.base import Declined, ProviderState, Rejected, Unavailable
 from apps.payments.providers.measured import reconciliation_findings
 
 logger = structlog.get_logger(__name__)
@@ -88,8 +95,10 @@ def _reconcile(payment_id, now: datetime) -> list[Finding]:
     with services._locked(payment_id) as payment:
         try:
             findings = _agree_with_provider(payment, now)
-        except Unavailable as exc:
+        except Unavailable as exc:  # asked again next run
             return [_finding(payment, "provider_unavailable", str(exc)[:300])]
+        except (Rejected, Declined) as exc:  # the provider will not say (an unknown reference?)
+            findings = [_finding(payment, "provider_refused_lookup", str(exc)[:300], staff=True)]
         Payment.objects.filter(pk=payment.pk).update(reconciled_at=now)  # bookkeeping: no new version
     expiry = _before_expiry(payment, now)
     return findings + ([expiry] if expiry else [])
@@ -97,7 +106,7 @@ def _reconcile(payment_id, now: datetime) -> list[Finding]:
 
 def _agree_with_provider(payment: Payment, now: datetime) -> list[Finding]:
     """Ask the provider (under the payment's row lock) and take over what it did that we missed."""
-    open_calls = list(payment.calls_in_doubt.filter(resolved_at__isnull=True).order_by("created_at", "id"))
+    open_calls = _settled_by_retry(payment, now)
     state = None
     if payment.provider_ref:
         state = services._provider(payment.provider).retrieve(provider_ref=payment.provider_ref)
@@ -118,6 +127,20 @@ def _agree_with_provider(payment: Payment, now: datetime) -> list[Finding]:
         if call.operation == "refund":
             findings.append(_finding(payment, "refund_not_done", f"{call.amount} not refunded", staff=True))
     return findings
+
+
+def _settled_by_retry(payment: Payment, now: datetime) -> list[ProviderCallInDoubt]:
+    """The payment's open in-doubt calls, less those the caller's own retry (same key) went through
+    for since: those are closed here, with nothing to take over."""
+    open_calls = []
+    for call in payment.calls_in_doubt.filter(resolved_at__isnull=True).order_by("created_at", "id"):
+        records = Capture.objects if call.operation == "capture" else Refund.objects
+        if records.filter(payment=payment, idempotency_key=call.idempotency_key).exists():
+            call.resolved_at, call.resolution = now, "done by the caller's retry"
+            call.save(update_fields=["resolved_at", "resolution"])
+        else:
+            open_calls.append(call)
+    return open_calls
 
 
 def _take_capture(payment: Payment, state: ProviderState, calls: list) -> Finding | None:

@@ -268,3 +268,37 @@ def test_beat_runs_it_and_staff_read_the_runs_in_the_admin():
     assert "voided_before_expiry" in page and str(payment.order_id) in page
     assert client.get("/admin/payments/reconciliationrun/").status_code == 200
     assert client.get("/admin/payments/reconciliationrun/add/").status_code == 403
+
+
+def test_a_call_in_doubt_the_caller_retried_is_closed_with_nothing_taken_over(
+    stripe_settings, stripe_standin
+):
+    payment = _stripe_payment(amount=3000)
+    services.payment_capture(payment_id=payment.pk, idempotency_key="cap-1")
+    stripe_standin.fail_next = 1
+    with pytest.raises(ProviderUnavailable):
+        services.payment_refund(payment_id=payment.pk, amount=1000, idempotency_key="re-1")
+    services.payment_refund(payment_id=payment.pk, amount=1000, idempotency_key="re-1")  # the retry
+    before = Refund.objects.count()
+
+    run = payments_reconcile()
+
+    assert Refund.objects.count() == before == 1
+    assert ProviderCallInDoubt.objects.get().resolution == "done by the caller's retry"
+    assert (run.changed, run.needs_staff, run.findings) == (0, 0, [])
+
+
+def test_a_payment_the_provider_does_not_know_is_flagged_and_the_run_goes_on(stripe_settings, stripe_standin):
+    unknown, known = _stripe_payment(), _stripe_payment()
+    Payment.objects.filter(pk=unknown.pk).update(provider_ref="pi_gone")
+    stripe_standin.intents[known.provider_ref].update(status="canceled", amount_capturable=0)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Payment.objects.filter(pk__in=[unknown.pk, known.pk]).update(updated_at=an_hour_ago)
+
+    run = payments_reconcile()
+
+    assert sorted((f["payment_id"], f["finding"]) for f in run.findings) == sorted(
+        [(str(unknown.pk), "provider_refused_lookup"), (str(known.pk), "voided_at_provider")]
+    )
+    assert Payment.objects.get(pk=unknown.pk).status == "authorized"
+    assert payments_reconcile().checked == 0  # asked again after PAYMENTS_RECONCILE_EVERY, not every run

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
+from django.db.models import F
 
 from apps.common.roles import roles_grant, roles_revoke
 
@@ -93,3 +94,23 @@ def _revoke(apps, schema_editor):
 
 
 Migration.operations.append(migrations.RunPython(_grant, _revoke))
+
+
+def _expiry_of_authorized(apps, schema_editor):
+    """Payments authorized before this release get the expiry their provider gives, counted from
+    their creation (authorization follows it within the same request)."""
+    from django.conf import settings
+
+    Payment = apps.get_model("payments", "Payment")
+    db = schema_editor.connection.alias
+    for provider in Payment.objects.using(db).values_list("provider", flat=True).distinct():
+        validity = settings.PAYMENTS_AUTHORIZATION_VALIDITY.get(
+            provider, settings.PAYMENTS_AUTHORIZATION_VALIDITY_DEFAULT
+        )
+        authorized = Payment.objects.using(db).filter(
+            provider=provider, status="authorized", authorization_expires_at__isnull=True
+        )
+        authorized.update(authorization_expires_at=F("created_at") + validity)
+
+
+Migration.operations.append(migrations.RunPython(_expiry_of_authorized, migrations.RunPython.noop))
