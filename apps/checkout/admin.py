@@ -16,6 +16,7 @@ from apps.checkout.models import (
     Voucher,
     VoucherRedemption,
 )
+from apps.common.admin import ReadOnlyAdmin
 from apps.common.money import Money
 
 
@@ -160,17 +161,6 @@ class VoucherAdmin(admin.ModelAdmin):
     @admin.display(description="used")
     def usage(self, voucher: Voucher) -> str:
         return f"{voucher.used_count} / {voucher.usage_limit if voucher.usage_limit is not None else '∞'}"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CheckoutLineInline(admin.TabularInline):

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.urls import path
 
+from apps.common.admin import ReadOnlyAdmin as CommonReadOnlyAdmin
 from apps.common.csv_stream import csv_lines
 from apps.common.money import format_money, money_column
 from apps.reporting.models import DailySales, OrderFact, PaymentFact
@@ -49,20 +50,11 @@ class DayRangeFilter(admin.FieldListFilter):
         }
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(CommonReadOnlyAdmin):
     """Projections are written by events and the backfill only."""
 
     show_full_result_count = False
     list_per_page = 100
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(DailySales)
