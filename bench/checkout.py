@@ -165,7 +165,9 @@ def print_summary(results: dict[str, list[Result]]) -> None:
     print_medians(results)
     completions = [result.rate for result in results[COMPLETE]]
     for reference in ("minimal order", "POST /orders"):
-        ratio = statistics.median(c / r.rate for c, r in zip(completions, results[reference], strict=True))
+        ratio = statistics.median(
+            c / r.rate if r.rate else 0.0 for c, r in zip(completions, results[reference], strict=True)
+        )
         print(f"checkout completion: {ratio:.0%} of {reference}")
 
 

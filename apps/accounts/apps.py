@@ -10,6 +10,8 @@ class AccountsConfig(AppConfig):
         from django.contrib import admin
 
         from apps.accounts import openapi  # noqa: F401  registers the token schemes with drf-spectacular
+        from apps.accounts.token_cache import connect as cache_tokens
         from apps.accounts.two_factor import install
 
         install(admin.site)  # before the URLconf reads admin.site.urls
+        cache_tokens()  # and forget them the moment they change (token_cache.py)
