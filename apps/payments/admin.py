@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from apps.common.admin import ReadOnlyAdmin
+from apps.common.admin import ReadOnlyAdmin, ReadOnlyInline
 from apps.common.money import format_money, money_column
 from apps.payments import services
 from apps.payments.contracts import PaymentError
@@ -27,21 +27,11 @@ from apps.payments.models import (
 from apps.payments.order_labels import order_numbers
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("payments.view_payment")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+class PaymentPartInline(ReadOnlyInline):
+    parent_permission = "payments.view_payment"
 
 
-class CaptureInline(ReadOnlyInline):
+class CaptureInline(PaymentPartInline):
     model = Capture
     fields = ["money", "created_at"]
     readonly_fields = fields
@@ -51,7 +41,7 @@ class CaptureInline(ReadOnlyInline):
         return format_money(capture.amount, capture.payment.currency)
 
 
-class RefundInline(ReadOnlyInline):
+class RefundInline(PaymentPartInline):
     model = Refund
     fields = ["money", "reason", "created_by", "created_at"]
     readonly_fields = fields
@@ -61,7 +51,7 @@ class RefundInline(ReadOnlyInline):
         return format_money(refund.amount, refund.payment.currency)
 
 
-class StatusChangeInline(ReadOnlyInline):
+class StatusChangeInline(PaymentPartInline):
     """The payment's audit trail (services._transition writes one row per change)."""
 
     model = PaymentStatusChange

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.urls import path
 
-from apps.common.admin import ReadOnlyAdmin as CommonReadOnlyAdmin
+from apps.common.admin import ReadOnlyAdmin
 from apps.common.csv_stream import csv_lines
 from apps.common.money import format_money, money_column
 from apps.reporting.models import DailySales, OrderFact, PaymentFact
@@ -50,7 +50,7 @@ class DayRangeFilter(admin.FieldListFilter):
         }
 
 
-class ReadOnlyAdmin(CommonReadOnlyAdmin):
+class ProjectionAdmin(ReadOnlyAdmin):
     """Projections are written by events and the backfill only."""
 
     show_full_result_count = False
@@ -58,7 +58,7 @@ class ReadOnlyAdmin(CommonReadOnlyAdmin):
 
 
 @admin.register(DailySales)
-class DailySalesAdmin(ReadOnlyAdmin):
+class DailySalesAdmin(ProjectionAdmin):
     list_display = [
         "day",
         "currency",
@@ -99,7 +99,7 @@ class DailySalesAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OrderFact)
-class OrderFactAdmin(ReadOnlyAdmin):
+class OrderFactAdmin(ProjectionAdmin):
     list_display = ["number", "status", "total", "refunded", "placed_at", "payment_status"]
     list_filter = [("placed_on", DayRangeFilter), "currency", "status", "payment_status"]
     search_fields = ["=number", "=order_id"]
@@ -109,7 +109,7 @@ class OrderFactAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaymentFact)
-class PaymentFactAdmin(ReadOnlyAdmin):
+class PaymentFactAdmin(ProjectionAdmin):
     list_display = [
         "payment_id",
         "order_id",
