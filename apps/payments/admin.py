@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.common.admin import ReadOnlyAdmin, ReadOnlyInline
 from apps.common.money import format_money, money_column
 from apps.payments import services
 from apps.payments.contracts import PaymentError
@@ -17,21 +18,11 @@ from apps.payments.models import Capture, ParkedWebhook, Payment, PaymentStatusC
 from apps.payments.order_labels import order_numbers
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("payments.view_payment")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+class PaymentPartInline(ReadOnlyInline):
+    parent_permission = "payments.view_payment"
 
 
-class CaptureInline(ReadOnlyInline):
+class CaptureInline(PaymentPartInline):
     model = Capture
     fields = ["money", "created_at"]
     readonly_fields = fields
@@ -41,7 +32,7 @@ class CaptureInline(ReadOnlyInline):
         return format_money(capture.amount, capture.payment.currency)
 
 
-class RefundInline(ReadOnlyInline):
+class RefundInline(PaymentPartInline):
     model = Refund
     fields = ["money", "reason", "created_by", "created_at"]
     readonly_fields = fields
@@ -51,7 +42,7 @@ class RefundInline(ReadOnlyInline):
         return format_money(refund.amount, refund.payment.currency)
 
 
-class StatusChangeInline(ReadOnlyInline):
+class StatusChangeInline(PaymentPartInline):
     """The payment's audit trail (services._transition writes one row per change)."""
 
     model = PaymentStatusChange
@@ -61,7 +52,7 @@ class StatusChangeInline(ReadOnlyInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "order_link",
@@ -87,15 +78,6 @@ class PaymentAdmin(admin.ModelAdmin):
         "refunded",
     ]
     change_form_template = "admin/payments/payment/change_form.html"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_fields(self, request, obj=None):
         money = ("amount", "amount_authorized", "amount_captured", "amount_refunded", "currency")
@@ -171,19 +153,10 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderEvent)
-class ProviderEventAdmin(admin.ModelAdmin):
+class ProviderEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "provider", "kind", "provider_ref", "applied", "occurred_at", "received_at"]
     list_filter = ["provider", "kind", "applied"]
     search_fields = ["=event_id", "=provider_ref"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ParkedWebhook)

@@ -1,7 +1,8 @@
 """The payments module's public surface: the only payments code other modules may import.
 
-Failures raise the exceptions in contracts.py (PaymentDeclined, ProviderUnavailable,
-UnknownProvider, PaymentStateConflict, AmountInvalid); LookupError for an unknown payment.
+Failures raise the exceptions in contracts.py (PaymentDeclined, ProviderRejectedRequest,
+ProviderUnavailable, UnknownProvider, PaymentStateConflict, AmountInvalid); LookupError for an
+unknown payment.
 """
 
 from collections.abc import Callable

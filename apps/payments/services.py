@@ -3,6 +3,7 @@ must keep two staff actions from moving the same money twice (capture, refund: s
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import timedelta
 
 import structlog
@@ -19,6 +20,7 @@ from apps.payments.contracts import (
     ProviderUnavailable,
     UnknownProvider,
 )
+from apps.payments.event_data import PaymentCapturedData, PaymentData, PaymentFailedData, PaymentRefundedData
 from apps.payments.models import (
     Capture,
     ParkedWebhook,
@@ -480,9 +482,19 @@ def _event(payment: Payment, **extra) -> dict:
         "amount_captured": payment.amount_captured,
         "amount_refunded": payment.amount_refunded,
     }
+    data_class = _DATA_CLASSES[frozenset(extra) - _SHARED_FIELDS]  # KeyError: a field no event has
     return {
         "sender": Payment,
         "subject": str(payment.pk),
         "aggregate_version": payment.version,
-        "data": data | extra,
+        "data": data_class(**data | extra),
     }
+
+
+# Each payments event's data is PaymentData plus the fields of its own (event_data.py): the extra
+# fields a change announces name its class (authorized and voided, failed and capture-failed share one).
+_SHARED_FIELDS = frozenset(f.name for f in fields(PaymentData))
+_DATA_CLASSES = {
+    frozenset(f.name for f in fields(data_class)) - _SHARED_FIELDS: data_class
+    for data_class in (PaymentData, PaymentCapturedData, PaymentRefundedData, PaymentFailedData)
+}

@@ -39,8 +39,8 @@ WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
 # Test workers (tests/events/conftest.py) run probe and notification handlers, never the catalog's.
 CATALOG_EMBEDDED_PER_PROCESS = True
 
-# Every event a producer sends in a test is checked against its schema, strictly, and kept as
-# a sample for contracts/node (`make contracts`).
+# Every event a producer sends in a test is checked against its schema, strictly (as everywhere
+# by default), and kept as a sample for contracts/node (`make contracts`).
 EVENTS_VALIDATE_ON_SEND = True
 EVENTS_SAMPLE_DIR = BASE_DIR / "var" / "event-samples"
 
