@@ -195,6 +195,7 @@ CELERY_BEAT_SCHEDULE = {
     "catalog-relay-pending-events": {"task": "catalog.relay_pending_events", "schedule": 30.0},
     "common-purge-idempotency-keys": {"task": "common.purge_idempotency_keys", "schedule": 3600.0},
     "payments-void-abandoned": {"task": "payments.void_abandoned", "schedule": 3600.0},
+    "payments-reconcile": {"task": "payments.reconcile", "schedule": 600.0},
     "checkout-purge-expired": {"task": "checkout.purge_expired", "schedule": 3600.0},
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 10.0},
     "accounts-purge-expired-tokens": {"task": "accounts.purge_expired_tokens", "schedule": 3600.0},
@@ -233,6 +234,21 @@ if env("STRIPE_API_KEY", default=None):
 # A payment still waiting for its authorization answer this long after the request's
 # Idempotency-Key expired is voided (payments.void_abandoned): no retry can come for it.
 PAYMENTS_ABANDONED_AFTER = timedelta(hours=1)
+
+# How long each provider holds an uncaptured authorization before dropping it (Stripe: 7 days for
+# online card payments); a provider not listed gets PAYMENTS_AUTHORIZATION_VALIDITY_DEFAULT.
+PAYMENTS_AUTHORIZATION_VALIDITY = {
+    "stripe": timedelta(days=7),
+    "sandbox": timedelta(days=7),
+}
+PAYMENTS_AUTHORIZATION_VALIDITY_DEFAULT = timedelta(days=7)
+# Reconciliation (payments.reconcile, every 10 minutes): an authorization this close to expiring is
+# captured (order ready) or voided; an authorized payment untouched for RECONCILE_AFTER is asked
+# about at the provider, at most every RECONCILE_EVERY; at most RECONCILE_BATCH payments per run.
+PAYMENTS_EXPIRY_MARGIN = timedelta(hours=24)
+PAYMENTS_RECONCILE_AFTER = timedelta(minutes=15)
+PAYMENTS_RECONCILE_EVERY = timedelta(hours=6)
+PAYMENTS_RECONCILE_BATCH = 200
 
 # "immediate": a handler captures right after OrderCreated; "on_shipment": shipping captures.
 ORDERS_CAPTURE_POLICY = env("ORDERS_CAPTURE_POLICY", default="immediate")
