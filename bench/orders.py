@@ -11,7 +11,7 @@ rounds of wrk (2 threads, 16 connections, each closed every 50th request) on:
   minimal        GET /bench/minimal: a minimal Django JSON view (bench/urls.py);
   minimal order  POST /bench/minimal-order: five raw INSERTs in one transaction (bench/urls.py),
                  the least an order can cost through Django;
-  POST /orders   the real thing, a fresh Idempotency-Key per request (bench/orders.lua), one or
+  POST /orders   the real thing, a fresh Idempotency-Key per request (bench/post.lua), one or
                  two lines of the bench SKUs that bench/urls.py stocks in every worker.
 
 The catalog is on mongomock unless MONGODB_URI is set. Before the server starts it places orders
@@ -64,8 +64,8 @@ MONGO_OPERATIONS = (  # pymongo's and mongomock's Collection methods that go to 
 )  # fmt: skip
 TARGETS = {  # name: (path, wrk script)
     "minimal": ("/bench/minimal", "reconnect.lua"),
-    "minimal order": ("/bench/minimal-order", "orders.lua"),  # the same request bytes as the real one
-    "POST /orders": (ORDERS, "orders.lua"),
+    "minimal order": ("/bench/minimal-order", "post.lua"),  # the same request bytes as the real one
+    "POST /orders": (ORDERS, "post.lua"),
 }
 
 
@@ -149,7 +149,8 @@ def prepare() -> str:
     return api_token_get(account_id=account.id)
 
 
-def place_in_process(client, token: str, body: str) -> None:
+def place_in_process(client, token: str, body: str) -> dict:
+    """POST one order through a Django test client; the placed order's JSON."""
     response = client.post(
         ORDERS,
         body,
@@ -158,6 +159,7 @@ def place_in_process(client, token: str, body: str) -> None:
     )
     if response.status_code != 201:
         raise SystemExit(f"in-process order failed: {response.status_code} {response.content[:600]}")
+    return response.json()
 
 
 def statements_per_order(token: str) -> list[str]:

@@ -37,6 +37,7 @@ VARIABLES = {
     "OTEL_TRACES_SAMPLER": "standard OTel sampler, e.g. parentbased_traceidratio (default: every trace)",
     "OTEL_TRACES_SAMPLER_ARG": "the sampler's argument, e.g. 0.1 for one trace in ten",
     "METRICS_ENABLED": "false turns the request metrics middleware off (default true)",
+    "EVENTS_VALIDATE_ON_SEND": "false skips the strict schema check of every event a producer sends (default true)",
     "METRICS_TOKEN": "bearer token /metrics requires; production without one answers 404 there",
     "PROMETHEUS_MULTIPROC_DIR": "shared directory of per-process metric files (gunicorn and prefork workers); emptied at start",
     "WORKER_METRICS_PORT": "port of a worker's own /metrics endpoint; unset = none",

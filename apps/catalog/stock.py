@@ -21,6 +21,7 @@ from pymongo import ReturnDocument, UpdateOne
 
 from apps.catalog import pending_events
 from apps.catalog.documents import Variant
+from apps.catalog.event_data import StockLowData
 
 
 def move_stock(condition: dict, *, available: int = 0, reserved: int = 0, on_hand: int = 0) -> dict | None:
@@ -68,7 +69,7 @@ def after_change(changed) -> list[dict]:
             low = change["available"] <= threshold  # not low after all: a concurrent change raised it
             event = {
                 **change["event"],
-                "data": {"sku": change["sku"], "available": change["available"], "threshold": threshold},
+                "data": StockLowData(sku=change["sku"], available=change["available"], threshold=threshold),
                 "version": change["version"],
             }
             if low:

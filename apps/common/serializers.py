@@ -12,3 +12,11 @@ class MoneySerializer(serializers.Serializer):
 
 def money(amount: int, currency: str) -> dict:
     return {"amount": amount, "currency": currency}
+
+
+def validated(serializer_class: type[serializers.Serializer], data, **kwargs) -> dict:
+    """The input serializer's validated data, or the 400 problem naming each field at fault: the
+    one way a view parses its request (`validated(LineAddSerializer, request.data)`)."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

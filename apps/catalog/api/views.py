@@ -36,7 +36,7 @@ class ProductListView(APIView):
     @extend_schema(
         operation_id="products_list",
         parameters=[ProductQuerySerializer],
-        responses={200: ProductPageSerializer, **problem_responses(400, 414)},
+        responses={200: ProductPageSerializer, **problem_responses(400)},
         tags=["catalog"],
     )
     def get(self, request):
@@ -71,7 +71,7 @@ class CatalogListingView(APIView):
                 description="Attribute filter, e.g. attr.colour=blue,red (any of the values).",
             ),
         ],
-        responses={200: CatalogListingSerializer, **problem_responses(400, 414)},
+        responses={200: CatalogListingSerializer, **problem_responses(400)},
         tags=["catalog"],
     )  # fmt: skip
     def get(self, request):
