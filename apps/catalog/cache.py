@@ -91,6 +91,17 @@ def product_key(slug: str) -> str:
     return f"catalog:page:{slug}"
 
 
+def collection_key(slug: str) -> str:
+    return f"catalog:collection:{slug}"
+
+
+def invalidate_collection(slug: str) -> None:
+    """After a collection's save: its entry, and the list pages (its listings, the collections
+    list) through the content generation. Product pages and SKU entries stay."""
+    _safe(lambda: cache.delete(collection_key(slug)))
+    _safe(lambda: _bump(_LIST_GENERATION))
+
+
 def generation(name: str = "content") -> int:
     key = _STOCK_GENERATION if name == "stock" else _LIST_GENERATION
     return _safe(lambda: cache.get_or_set(key, 1, timeout=None), 0)

@@ -5,7 +5,7 @@ import pytest
 
 from apps.catalog import cache
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.mongodb]
 
 
 def test_a_hot_miss_is_computed_once_while_others_wait_for_it():

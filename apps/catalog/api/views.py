@@ -15,12 +15,16 @@ from apps.catalog.api.serializers import (
     CatalogListingSerializer,
     CatalogProductSerializer,
     CategoryNodeSerializer,
+    CollectionListingQuerySerializer,
+    CollectionListingSerializer,
+    CollectionSerializer,
     ProductPageSerializer,
     ProductQuerySerializer,
     ProductSerializer,
     encode_cursor,
 )
 from apps.catalog.categories import tree
+from apps.catalog.curation import collection_entry, collections_published
 from apps.catalog.listing import product_listing
 from apps.catalog.media import media_url
 from apps.catalog.selectors import product_detail_json, product_page, product_page_payload
@@ -56,6 +60,12 @@ class ProductListView(APIView):
         return Response(ProductPageSerializer({"next": next_url, "results": page["results"]}).data)
 
 
+ATTRIBUTE_FILTER = OpenApiParameter(
+    "attr.<name>", str, OpenApiParameter.QUERY, required=False,
+    description="Attribute filter, e.g. attr.colour=blue,red (any of the values).",
+)  # fmt: skip
+
+
 class CatalogListingView(APIView):
     """Published products: filter, sort, search, facets for the current filter; cursor pages."""
 
@@ -66,41 +76,80 @@ class CatalogListingView(APIView):
         operation_id="catalog_products_list",
         parameters=[
             CatalogListingQuerySerializer,
-            OpenApiParameter(
-                "attr.<name>", str, OpenApiParameter.QUERY, required=False,
-                description="Attribute filter, e.g. attr.colour=blue,red (any of the values).",
-            ),
+            ATTRIBUTE_FILTER,
         ],
         responses={200: CatalogListingSerializer, **problem_responses(400, 414)},
         tags=["catalog"],
     )  # fmt: skip
     def get(self, request):
-        # The finished body is cached as it goes out (it shows stock: both generations); below
-        # it, the filter's result survives stock changes unless it filters on stock.
-        body_key = cache.list_key(
-            "body:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
-        )
-        body = cache.get_many([body_key]).get(body_key)
-        if body is not None:
-            return HttpResponse(body, content_type="application/json")
-        params = request.query_params
-        query = CatalogListingQuerySerializer(data=params, params=params)
-        query.is_valid(raise_exception=True)
-        listing = product_listing(query.query())
-        next_url = None
-        if listing["next"]:
-            kept = [(k, v) for k, v in params.lists() if k != "cursor"]
-            pairs = [(k, v) for k, values in kept for v in values] + [("cursor", listing["next"])]
-            next_url = request.build_absolute_uri(f"{request.path}?{urlencode(pairs)}")
-        results = [
-            {**card, "media": [_absolute(request, m) for m in card["media"]]} for card in listing["results"]
-        ]
-        body = json.dumps(
-            {"next": next_url, "total": listing["total"], "facets": listing["facets"], "results": results},
-            separators=(",", ":"),
-        )
-        cache.set_many({body_key: body}, ttl=cache.LIST_TTL)
+        return _listing_response(request, CatalogListingQuerySerializer)
+
+
+def _listing_response(request, serializer, *, collection: dict | None = None) -> HttpResponse:
+    """The listing body for this URL: cached as it goes out (it shows stock: under both
+    generations); below it, the filter's result survives stock changes unless it filters on stock."""
+    body_key = cache.list_key(
+        "body:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+    )
+    body = cache.get_many([body_key]).get(body_key)
+    if body is not None:
         return HttpResponse(body, content_type="application/json")
+    params = request.query_params
+    query = serializer(data=params, params=params)
+    query.is_valid(raise_exception=True)
+    listing = product_listing(query.query(collection=tuple(collection["products"]) if collection else None))
+    next_url = None
+    if listing["next"]:
+        kept = [(k, v) for k, v in params.lists() if k != "cursor"]
+        pairs = [(k, v) for k, values in kept for v in values] + [("cursor", listing["next"])]
+        next_url = request.build_absolute_uri(f"{request.path}?{urlencode(pairs)}")
+    results = [
+        {**card, "media": [_absolute(request, m) for m in card["media"]]} for card in listing["results"]
+    ]
+    page = {"next": next_url, "total": listing["total"], "facets": listing["facets"], "results": results}
+    if collection is not None:
+        page["collection"] = {k: collection[k] for k in ("slug", "name", "description")}
+    body = json.dumps(page, separators=(",", ":"))
+    cache.set_many({body_key: body}, ttl=cache.LIST_TTL)
+    return HttpResponse(body, content_type="application/json")
+
+
+class CollectionListView(APIView):
+    """Published collections (hand-picked product lists), by slug."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="catalog_collections_list",
+        responses={200: CollectionSerializer(many=True)},
+        tags=["catalog"],
+    )
+    def get(self, request):
+        return Response(collections_published())
+
+
+class CollectionProductsView(APIView):
+    """A published collection's published products: the catalog listing's filters, sorts,
+    facets and cursor pages, in the collection's own order by default (`sort=position`)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="catalog_collection_products_list",
+        parameters=[
+            CollectionListingQuerySerializer,
+            ATTRIBUTE_FILTER,
+        ],
+        responses={200: CollectionListingSerializer, **problem_responses(400, 404, 414)},
+        tags=["catalog"],
+    )  # fmt: skip
+    def get(self, request, slug: str):
+        collection = collection_entry(slug=slug)
+        if collection is None:
+            raise exceptions.NotFound(f"No collection {slug!r}.")
+        return _listing_response(request, CollectionListingQuerySerializer, collection=collection)
 
 
 class CategoryTreeView(APIView):

@@ -1,8 +1,8 @@
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from apps.common.serializers import MoneySerializer, money
+from apps.common.serializers import MoneyField, MoneySerializer, money
 from apps.orders.models import Order, OrderLine
 from apps.orders.transitions import actions_for
 from apps.payments.public import PaymentInputSerializer, refunds_of
@@ -73,13 +73,18 @@ class OrderShipSerializer(serializers.Serializer):
     tracking_number = serializers.CharField(max_length=100)
 
 
+@extend_schema_serializer(deprecate_fields=["unit_price", "line_total"])  # integers: use price, total
 class OrderLineSerializer(serializers.ModelSerializer):
+    price = MoneyField(source="unit_price", currency="order.currency", help_text="The unit price.")
+    total = MoneyField(
+        source="line_total", currency="order.currency", help_text="price x quantity, before the discount."
+    )
     discount = serializers.SerializerMethodField(help_text="This line's share of the voucher discount.")
     tax = serializers.SerializerMethodField(help_text="Tax on the discounted line total, rounded half-up.")
 
     class Meta:
         model = OrderLine
-        fields = ["sku", "name", "unit_price", "quantity", "line_total", "discount", "tax"]
+        fields = ["sku", "name", "unit_price", "quantity", "line_total", "price", "total", "discount", "tax"]
 
     @extend_schema_field(MoneySerializer)
     def get_discount(self, line: OrderLine) -> dict:
@@ -105,11 +110,14 @@ class OrderTotalsSerializer(serializers.Serializer):
 REFUNDED_STATUSES = ("partially_refunded", "refunded")
 
 
+@extend_schema_serializer(deprecate_fields=["amount"])  # an integer: use refunded
 class OrderRefundSerializer(serializers.Serializer):
     amount = serializers.IntegerField(help_text="Minor units, in the order's currency.")
+    refunded = MoneySerializer()
     created_at = serializers.DateTimeField()
 
 
+@extend_schema_serializer(deprecate_fields=["total_amount", "amount_refunded"])  # use totals.total, refunded
 class OrderSerializer(serializers.ModelSerializer):
     """Needs `request` in its context (what the caller may do); `refunds` (by payment id) may be
     given by a list view, to read them in one query for the page."""
@@ -122,6 +130,7 @@ class OrderSerializer(serializers.ModelSerializer):
         help_text="What the caller may do to the order next (its status and the caller's rights)."
     )
     amount_refunded = serializers.SerializerMethodField(help_text="Refunded so far, minor units.")
+    refunded = serializers.SerializerMethodField(help_text="Refunded so far.")
     refunds = serializers.SerializerMethodField(help_text="Every refund, partial or full, oldest first.")
 
     class Meta:
@@ -137,6 +146,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_method",
             "voucher_code",
             "amount_refunded",
+            "refunded",
             "refunds",
             "item_count",
             "lines",
@@ -172,9 +182,16 @@ class OrderSerializer(serializers.ModelSerializer):
     def get_amount_refunded(self, order: Order) -> int:
         return sum(r.amount for r in self._refunds(order))
 
+    @extend_schema_field(MoneySerializer)
+    def get_refunded(self, order: Order) -> dict:
+        return money(self.get_amount_refunded(order), order.currency)
+
     @extend_schema_field(OrderRefundSerializer(many=True))
     def get_refunds(self, order: Order) -> list[dict]:
-        return [{"amount": r.amount, "created_at": r.created_at} for r in self._refunds(order)]
+        return [
+            {"amount": r.amount, "refunded": money(r.amount, order.currency), "created_at": r.created_at}
+            for r in self._refunds(order)
+        ]
 
     def _refunds(self, order: Order) -> list:
         # Only an order whose payment copy says refunded has refunds: no query for the others
