@@ -10,7 +10,9 @@ from apps.catalog.api.views import (
     ProductListView,
 )
 
+# The two cached hot reads first (URLs resolve top-down, more than once per request).
 urlpatterns = [
+    path("products/<str:sku>", ProductDetailView.as_view(), name="product-detail"),
     path("catalog/products", CatalogListingView.as_view(), name="catalog-product-list"),
     path("catalog/collections", CollectionListView.as_view(), name="catalog-collection-list"),
     path(
@@ -21,5 +23,4 @@ urlpatterns = [
     path("catalog/categories", CategoryTreeView.as_view(), name="catalog-category-tree"),
     path("catalog/products/<slug:slug>", CatalogProductView.as_view(), name="catalog-product-detail"),
     path("products", ProductListView.as_view(), name="product-list"),
-    path("products/<str:sku>", ProductDetailView.as_view(), name="product-detail"),
 ]

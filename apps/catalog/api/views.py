@@ -27,7 +27,12 @@ from apps.catalog.categories import tree
 from apps.catalog.curation import collection_entry, collections_published
 from apps.catalog.listing import product_listing
 from apps.catalog.media import media_url
-from apps.catalog.selectors import product_detail_json, product_page, product_page_payload
+from apps.catalog.selectors import (
+    cached_product_detail_json,
+    product_detail_json,
+    product_page,
+    product_page_payload,
+)
 from apps.common.openapi import problem_responses
 
 
@@ -66,7 +71,27 @@ ATTRIBUTE_FILTER = OpenApiParameter(
 )  # fmt: skip
 
 
-class CatalogListingView(APIView):
+def _body_fingerprint(request) -> str:
+    # Scheme and host too: the body holds absolute media URLs (and the next page's).
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return hashlib.sha256(url.encode()).hexdigest()[:32]
+
+
+class CachedListingMixin:
+    """A finished listing body in the cache answers before DRF's request wrapping, negotiation
+    and permission checks (these views are public: AllowAny, no authentication) with one Redis
+    round trip. The body is valid only under the generations it was stored with, which every
+    content write, stock change and collection save bumps: the same invalidation as a miss."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "GET":
+            body = cache.body_get(_body_fingerprint(request))
+            if body is not None:
+                return HttpResponse(body, content_type="application/json")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CatalogListingView(CachedListingMixin, APIView):
     """Published products: filter, sort, search, facets for the current filter; cursor pages."""
 
     permission_classes = [AllowAny]
@@ -86,14 +111,9 @@ class CatalogListingView(APIView):
 
 
 def _listing_response(request, serializer, *, collection: dict | None = None) -> HttpResponse:
-    """The listing body for this URL: cached as it goes out (it shows stock: under both
-    generations); below it, the filter's result survives stock changes unless it filters on stock."""
-    body_key = cache.list_key(
-        "body:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
-    )
-    body = cache.get_many([body_key]).get(body_key)
-    if body is not None:
-        return HttpResponse(body, content_type="application/json")
+    """Compute the listing body for this URL and cache it under the generations read first
+    (a write while it is computed leaves it stored already stale, never served)."""
+    generations = cache.generations()
     params = request.query_params
     query = serializer(data=params, params=params)
     query.is_valid(raise_exception=True)
@@ -110,7 +130,7 @@ def _listing_response(request, serializer, *, collection: dict | None = None) ->
     if collection is not None:
         page["collection"] = {k: collection[k] for k in ("slug", "name", "description")}
     body = json.dumps(page, separators=(",", ":"))
-    cache.set_many({body_key: body}, ttl=cache.LIST_TTL)
+    cache.body_set(_body_fingerprint(request), body, generations=generations)
     return HttpResponse(body, content_type="application/json")
 
 
@@ -129,7 +149,7 @@ class CollectionListView(APIView):
         return Response(collections_published())
 
 
-class CollectionProductsView(APIView):
+class CollectionProductsView(CachedListingMixin, APIView):
     """A published collection's published products: the catalog listing's filters, sorts,
     facets and cursor pages, in the collection's own order by default (`sort=position`)."""
 
@@ -199,6 +219,16 @@ class ProductDetailView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []  # public and identical for everyone: no session or token work
 
+    def dispatch(self, request, *args, **kwargs):
+        # A cached entry answers before DRF's request wrapping, negotiation and permission
+        # checks (public view: nothing to check), from the same entry get() reads. A miss, an
+        # unknown SKU (its problem+json) and other methods take DRF's way.
+        if request.method == "GET":
+            entry = cached_product_detail_json(sku=kwargs["sku"])
+            if entry is not None:
+                return _detail_answer(request, kwargs["sku"], entry)
+        return super().dispatch(request, *args, **kwargs)
+
     @extend_schema(
         operation_id="products_retrieve",
         parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)],
@@ -213,9 +243,14 @@ class ProductDetailView(APIView):
         entry = product_detail_json(sku=sku)
         if entry is None:
             raise exceptions.NotFound(f"No product with SKU {sku!r}.")
-        version, body = entry
-        etag = f'"{sku}:{version}"'
-        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-            return HttpResponse(status=304, headers={"ETag": etag})
-        # The cached body is already the documented JSON: no serializer on the hot path.
-        return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
+        return _detail_answer(request, sku, entry)
+
+
+def _detail_answer(request, sku: str, entry: tuple[int, str]) -> HttpResponse:
+    version, body = entry
+    etag = f'"{sku}:{version}"'
+    # META, not request.headers: that builds a dict of every header on each request.
+    if etag in [tag.strip() for tag in request.META.get("HTTP_IF_NONE_MATCH", "").split(",")]:
+        return HttpResponse(status=304, headers={"ETag": etag})
+    # The cached body is already the documented JSON: no serializer on the hot path.
+    return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
