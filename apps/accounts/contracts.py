@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-ROLES = ("support", "fulfilment", "finance", "operations")
+ROLES = ("support", "fulfilment", "finance", "operations", "merchandising")
 
 
 @dataclass(frozen=True, slots=True)

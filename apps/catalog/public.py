@@ -2,16 +2,17 @@
 
 from django.conf import settings
 
-from apps.catalog import products, selectors, services
+from apps.catalog import categories, products, selectors, services
 from apps.catalog.contracts import ProductDraft, ProductInput, ProductPrice
 from apps.catalog.reservations import stock_commit, stock_release, stock_reserve
 
 __all__ = [
+    "category_save",
     "prices_for",
-    "product_count",
     "product_create",
     "product_upsert",
     "products_low_on_stock_count",
+    "sku_count",
     "stock_commit",
     "stock_release",
     "stock_reserve",
@@ -51,14 +52,20 @@ def product_upsert(*, product: ProductInput) -> ProductPrice:
     )
 
 
+def category_save(*, slug: str, name: str, parent: str | None = None, position: int = 0) -> None:
+    """Create or move a category in the tree; raises CatalogInvalid naming the bad field."""
+    categories.category_save(slug=slug, name=name, parent=parent, position=position)
+
+
 def product_create(*, draft: ProductDraft) -> str:
     """A product with its variants, whole or not at all (CatalogInvalid names each bad field).
     Returns the product's slug."""
     return products.product_create(draft=draft).slug
 
 
-def product_count() -> int:
-    return selectors.product_count()
+def sku_count() -> int:
+    """Sellable SKUs (variants) in the catalog."""
+    return selectors.sku_count()
 
 
 def products_low_on_stock_count() -> int:

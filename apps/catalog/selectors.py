@@ -165,7 +165,7 @@ def product_page(*, filters: ProductFilters, after_sku: str | None, limit: int) 
     return cache.get_or_compute(cache.list_key(fingerprint), load, ttl=cache.LIST_TTL)
 
 
-def product_count() -> int:
+def sku_count() -> int:
     return Variant.objects.count()  # sellable SKUs
 
 

@@ -63,3 +63,15 @@ class VoucherUnavailable(CheckoutError):
     def __init__(self, code: str, reason: str):
         self.code, self.reason = code, reason
         super().__init__(f"Voucher {code} can no longer be used: {reason}.")
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingMethodSpec:
+    """A shipping method to set up (see models.ShippingMethod); money in minor units."""
+
+    name: str
+    rule: str  # "flat", "free_over" or "weight"
+    price: int = 0  # the flat price, or the price below `free_over`
+    free_over: int | None = None
+    weight_bands: tuple[tuple[int, int], ...] = ()  # (max grams, price), for rule "weight"
+    delivery_time: str = ""

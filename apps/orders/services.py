@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from opentelemetry import trace
 
 from apps.catalog.contracts import ReservationFailed, StockLine
 from apps.catalog.public import prices_for, stock_commit, stock_release, stock_reserve
+from apps.common.db import update_at_version
 from apps.orders import signals
 from apps.orders.contracts import (
     GUEST_CUSTOMER_ID,
@@ -168,17 +168,10 @@ def _transition(order: Order, action: str, *, actor: Actor, reason: str = "", **
     if order.status not in transition.sources:
         raise IllegalTransition(action, order.status)
     previous = order.status
-    changes |= {"status": transition.target, "updated_at": timezone.now()}
     with transaction.atomic():
-        updated = Order.objects.filter(pk=order.pk, version=order.version).update(
-            version=F("version") + 1, **changes
-        )
-        if not updated:
+        if not update_at_version(order, status=transition.target, **changes):
             current = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
             raise ConcurrentUpdate(current or "gone")
-        for field, value in changes.items():
-            setattr(order, field, value)
-        order.version += 1
         OrderStatusChange.objects.create(
             order=order, from_status=previous, to_status=order.status, actor=actor.label, reason=reason[:500]
         )

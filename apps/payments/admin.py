@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from apps.common.money import format_money, money_column
 from apps.payments import services
 from apps.payments.contracts import PaymentError
-from apps.payments.models import Capture, ParkedWebhook, Payment, ProviderEvent, Refund
+from apps.payments.models import Capture, ParkedWebhook, Payment, PaymentStatusChange, ProviderEvent, Refund
 from apps.payments.order_labels import order_numbers
 
 
@@ -51,6 +51,15 @@ class RefundInline(ReadOnlyInline):
         return format_money(refund.amount, refund.payment.currency)
 
 
+class StatusChangeInline(ReadOnlyInline):
+    """The payment's audit trail (services._transition writes one row per change)."""
+
+    model = PaymentStatusChange
+    fields = ["created_at", "action", "from_status", "to_status", "actor", "reason"]
+    readonly_fields = fields
+    verbose_name_plural = "status history"
+
+
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
     list_display = [
@@ -67,7 +76,7 @@ class PaymentAdmin(admin.ModelAdmin):
     search_fields = ["=id", "=order_id", "=provider_ref"]
     list_per_page = 50
     show_full_result_count = False
-    inlines = [CaptureInline, RefundInline]
+    inlines = [CaptureInline, RefundInline, StatusChangeInline]
     # Internal bookkeeping shown only to superusers (see get_fields).
     INTERNAL = ("idempotency_key", "version", "provider_ref", "payment_method", "order_id")
     readonly_fields = [f.name for f in Payment._meta.fields] + [
@@ -139,7 +148,9 @@ class PaymentAdmin(admin.ModelAdmin):
         if request.method == "POST":
             try:
                 services.payment_capture(
-                    payment_id=payment.pk, idempotency_key=f"admin:{request.POST['form_token']}"
+                    payment_id=payment.pk,
+                    idempotency_key=f"admin:{request.POST['form_token']}",
+                    actor=request.user.email,
                 )
             except PaymentError as exc:
                 self.message_user(request, f"Not captured: {exc}", messages.ERROR)

@@ -145,3 +145,27 @@ class ParkedWebhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_id or '(no id)'} {self.event_type}".strip()
+
+
+class PaymentStatusChange(models.Model):
+    """The audit trail: one row per transition of a payment (services._transition), with the
+    payment's version it produced, who or what moved it and why."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="status_changes")
+    action = models.CharField(max_length=30)  # a key of transitions.TRANSITIONS
+    from_status = models.CharField(max_length=30, choices=PaymentStatus.choices)
+    to_status = models.CharField(max_length=30, choices=PaymentStatus.choices)
+    version = models.PositiveIntegerField(help_text="The payment's version after this change.")
+    actor = models.CharField(max_length=300)  # "system", "staff <x@y.z>", "stripe webhook", "reconciliation"
+    reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One change per version: two writers can never both record the same step.
+            models.UniqueConstraint(fields=["payment", "version"], name="payments_status_change_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status} → {self.to_status}"

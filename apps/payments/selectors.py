@@ -139,17 +139,21 @@ def refunds_of(*, payment_ids: list[str]) -> dict[str, list[RefundRecord]]:
 
 
 def payment_activity(*, payment_id: str) -> list[PaymentActivity]:
-    """What happened to the payment's money, oldest first. The payment keeps one row plus its
-    capture and refunds, so a void's or a failure's time is the row's last update."""
+    """What happened to the payment's money, oldest first. A void's or a failure's time is that of
+    its audit row (the row's last update for payments older than the audit trail)."""
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is None:
         return []
+    # The latest change per action (rows are oldest first, so later ones overwrite).
+    at = {c.action: c.created_at for c in payment.status_changes.all()}
     currency = payment.currency
     failure = f"{payment.failure_code}: {payment.failure_message}" if payment.failure_code else ""
     activity = []
     if payment.status == PaymentStatus.FAILED:
         activity.append(
-            PaymentActivity("authorization_failed", payment.amount, currency, payment.updated_at, failure)
+            PaymentActivity(
+                "authorization_failed", payment.amount, currency, at.get("fail", payment.updated_at), failure
+            )
         )
     elif payment.amount_authorized:
         activity.append(
@@ -161,7 +165,11 @@ def payment_activity(*, payment_id: str) -> list[PaymentActivity]:
     elif _capture_failed(payment.status, payment.failure_code):
         activity.append(
             PaymentActivity(
-                "capture_failed", payment.amount_authorized, currency, payment.updated_at, failure
+                "capture_failed",
+                payment.amount_authorized,
+                currency,
+                at.get("refuse_capture", payment.updated_at),
+                failure,
             )
         )
     for refund in payment.refunds.all():
@@ -171,7 +179,9 @@ def payment_activity(*, payment_id: str) -> list[PaymentActivity]:
             )
         )
     if payment.status == PaymentStatus.VOIDED:
-        activity.append(PaymentActivity("voided", payment.amount_authorized, currency, payment.updated_at))
+        activity.append(
+            PaymentActivity("voided", payment.amount_authorized, currency, at.get("void", payment.updated_at))
+        )
     return sorted(activity, key=lambda a: a.at)
 
 

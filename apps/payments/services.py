@@ -7,11 +7,9 @@ from datetime import timedelta
 
 import structlog
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from apps.common.db import insert_one
-from apps.payments import signals
+from apps.common.db import insert_one, update_at_version
 from apps.payments.contracts import (
     AmountInvalid,
     PaymentDeclined,
@@ -21,7 +19,15 @@ from apps.payments.contracts import (
     ProviderUnavailable,
     UnknownProvider,
 )
-from apps.payments.models import Capture, ParkedWebhook, Payment, PaymentStatus, ProviderEvent, Refund
+from apps.payments.models import (
+    Capture,
+    ParkedWebhook,
+    Payment,
+    PaymentStatus,
+    PaymentStatusChange,
+    ProviderEvent,
+    Refund,
+)
 from apps.payments.providers import get_provider
 from apps.payments.providers.base import (
     Declined,
@@ -31,6 +37,7 @@ from apps.payments.providers.base import (
     UnreadableWebhook,
     WebhookEvent,
 )
+from apps.payments.transitions import TRANSITIONS
 
 logger = structlog.get_logger(__name__)
 S = PaymentStatus
@@ -74,14 +81,9 @@ def payment_authorize(
     provider_ref = _authorize_at_provider(adapter, payment, idempotency_key)
     try:
         with transaction.atomic():
-            _update(
-                payment,
-                status=S.AUTHORIZED,
-                provider_ref=provider_ref,
-                amount_authorized=amount,
-                failure_code="",
+            _transition(
+                payment, "authorize", provider_ref=provider_ref, amount_authorized=amount, failure_code=""
             )
-            signals.payment_authorized.send(**_event(payment))
             if record_with is not None:
                 record_with(payment)
     except BaseException:
@@ -100,11 +102,14 @@ def _authorize_at_provider(adapter: PaymentProvider, payment: Payment, idempoten
             metadata={"order_id": str(payment.order_id), "payment_id": str(payment.pk)},
         )
     except Declined as declined:
-        with transaction.atomic():
-            _update(
-                payment, status=S.FAILED, failure_code=declined.code, failure_message=declined.message[:500]
-            )
-            signals.payment_failed.send(**_event(payment, failure_code=declined.code))
+        _transition(
+            payment,
+            "fail",
+            reason=declined.code,
+            event={"failure_code": declined.code},
+            failure_code=declined.code,
+            failure_message=declined.message[:500],
+        )
         raise PaymentDeclined(declined.code, declined.message, str(payment.pk)) from None
     except Unavailable as exc:
         _update(payment, failure_code=PROVIDER_UNAVAILABLE, failure_message=str(exc)[:500])
@@ -125,32 +130,45 @@ def _void_unrecorded(adapter: PaymentProvider, payment: Payment, provider_ref: s
         logger.exception("payment_void_after_rollback_failed", payment_id=str(payment.pk))
         _update(payment, provider_ref=provider_ref, failure_code="void_failed")
         return
-    with transaction.atomic():
-        _update(payment, status=S.VOIDED, provider_ref=provider_ref, amount_authorized=payment.amount)
-        signals.payment_voided.send(**_event(payment))
+    _transition(
+        payment,
+        "void",
+        reason="its order was not recorded",
+        provider_ref=provider_ref,
+        amount_authorized=payment.amount,
+    )
 
 
-def payment_capture(*, payment_id, idempotency_key: str, amount: int | None = None) -> Payment:
+def payment_capture(
+    *, payment_id, idempotency_key: str, amount: int | None = None, actor: str = ""
+) -> Payment:
     """Capture `amount` (default: all authorized) once; the rest of the authorization is released.
     Capturing again with the same key is a no-op. A refused capture is recorded on the payment."""
     try:
-        return _capture(payment_id, idempotency_key, amount)
+        return _capture(payment_id, idempotency_key, amount, actor)
     except PaymentDeclined as declined:
-        _record_capture_failure(payment_id, declined)
+        _record_capture_failure(payment_id, declined, actor)
         raise
 
 
-def _record_capture_failure(payment_id, declined: PaymentDeclined) -> None:
+def _record_capture_failure(payment_id, declined: PaymentDeclined, actor: str) -> None:
     """A refused capture leaves the payment authorized (finance may retry it) but is news: a new
     version and PaymentCaptureFailed, so the order, staff filters and reporting all see it."""
     with _locked(payment_id) as payment:
         if payment.status != S.AUTHORIZED:
             return
-        _update(payment, failure_code=declined.code, failure_message=declined.message[:500])
-        signals.payment_capture_failed.send(**_event(payment, failure_code=declined.code))
+        _transition(
+            payment,
+            "refuse_capture",
+            actor=actor,
+            reason=declined.code,
+            event={"failure_code": declined.code},
+            failure_code=declined.code,
+            failure_message=declined.message[:500],
+        )
 
 
-def _capture(payment_id, idempotency_key: str, amount: int | None) -> Payment:
+def _capture(payment_id, idempotency_key: str, amount: int | None, actor: str) -> Payment:
     with _locked(payment_id) as payment:
         existing = Capture.objects.filter(payment=payment).first()
         if existing is not None and existing.idempotency_key == idempotency_key:
@@ -166,9 +184,16 @@ def _capture(payment_id, idempotency_key: str, amount: int | None) -> Payment:
             amount=amount,
             idempotency_key=idempotency_key,
         )
-        _update(payment, status=S.CAPTURED, amount_captured=amount, failure_code="", failure_message="")
+        _transition(
+            payment,
+            "capture",
+            actor=actor,
+            event={"captured": amount},
+            amount_captured=amount,
+            failure_code="",
+            failure_message="",
+        )
         Capture.objects.create(payment=payment, amount=amount, idempotency_key=idempotency_key)
-        signals.payment_captured.send(**_event(payment, captured=amount))
     return payment
 
 
@@ -198,7 +223,7 @@ def payment_refund(
     return payment
 
 
-def payment_void(*, payment_id, idempotency_key: str) -> Payment:
+def payment_void(*, payment_id, idempotency_key: str, actor: str = "", reason: str = "") -> Payment:
     """Cancel an authorization that was not captured. Idempotent."""
     with _locked(payment_id) as payment:
         if payment.status in (S.VOIDED, S.FAILED):
@@ -206,8 +231,7 @@ def payment_void(*, payment_id, idempotency_key: str) -> Payment:
         _require(payment, S.AUTHORIZED, S.REQUIRES_AUTHORIZATION, action="void")
         if payment.provider_ref:
             _call(payment, "void", provider_ref=payment.provider_ref, idempotency_key=idempotency_key)
-        _update(payment, status=S.VOIDED)
-        signals.payment_voided.send(**_event(payment))
+        _transition(payment, "void", actor=actor, reason=reason)
     return payment
 
 
@@ -216,7 +240,7 @@ def payment_release(*, payment_id, idempotency_key: str, reason: str = "") -> Pa
     was captured and is not refunded yet. Idempotent; used when an order is cancelled."""
     payment = Payment.objects.get(pk=payment_id)
     if payment.status in (S.AUTHORIZED, S.REQUIRES_AUTHORIZATION):
-        return payment_void(payment_id=payment_id, idempotency_key=idempotency_key)
+        return payment_void(payment_id=payment_id, idempotency_key=idempotency_key, reason=reason)
     if payment.status in (S.CAPTURED, S.PARTIALLY_REFUNDED):
         remaining = payment.amount_captured - payment.amount_refunded
         return payment_refund(
@@ -237,7 +261,11 @@ def payments_void_abandoned(*, older_than: timedelta) -> int:
     voided = 0
     for payment_id in stale:
         try:
-            payment_void(payment_id=payment_id, idempotency_key=f"abandoned:{payment_id}")
+            payment_void(
+                payment_id=payment_id,
+                idempotency_key=f"abandoned:{payment_id}",
+                reason="no authorization answer within the idempotency window",
+            )
             voided += 1
         except PaymentError:
             logger.exception("payment_void_abandoned_failed", payment_id=str(payment_id))
@@ -297,24 +325,21 @@ def _payment_of(provider: str, event: WebhookEvent) -> Payment | None:
 
 
 def _apply(payment: Payment, event: WebhookEvent) -> bool:
+    by = {"actor": f"{payment.provider} webhook", "reason": f"event {event.event_id}"}
     if event.kind == "authorized" and payment.status == S.REQUIRES_AUTHORIZATION:
-        _update(
-            payment, status=S.AUTHORIZED, amount_authorized=event.amount or payment.amount, failure_code=""
-        )
-        signals.payment_authorized.send(**_event(payment))
+        amount = event.amount or payment.amount
+        _transition(payment, "authorize", **by, amount_authorized=amount, failure_code="")
     elif event.kind == "captured" and payment.status == S.AUTHORIZED:
         amount = min(event.amount or payment.amount_authorized, payment.amount_authorized)
-        _update(payment, status=S.CAPTURED, amount_captured=amount)
+        _transition(payment, "capture", **by, event={"captured": amount}, amount_captured=amount)
         Capture.objects.create(
             payment=payment, amount=amount, idempotency_key=f"{payment.provider}:{event.event_id}"
         )
-        signals.payment_captured.send(**_event(payment, captured=amount))
     elif event.kind == "voided" and payment.status in (S.REQUIRES_AUTHORIZATION, S.AUTHORIZED):
-        _update(payment, status=S.VOIDED)
-        signals.payment_voided.send(**_event(payment))
+        _transition(payment, "void", **by)
     elif event.kind == "failed" and payment.status == S.REQUIRES_AUTHORIZATION:
-        _update(payment, status=S.FAILED, failure_code=event.failure_code or "failed")
-        signals.payment_failed.send(**_event(payment, failure_code=payment.failure_code))
+        code = event.failure_code or "failed"
+        _transition(payment, "fail", **by, event={"failure_code": code}, failure_code=code)
     elif (
         event.kind == "refunded"
         and payment.status in (S.CAPTURED, S.PARTIALLY_REFUNDED)
@@ -339,8 +364,15 @@ def _record_refund(
     payment: Payment, *, amount: int, provider_ref: str, key: str, reason: str, actor: str
 ) -> None:
     total = payment.amount_refunded + amount
-    status = S.REFUNDED if total == payment.amount_captured else S.PARTIALLY_REFUNDED
-    _update(payment, status=status, amount_refunded=total)
+    full = total == payment.amount_captured
+    _transition(
+        payment,
+        "refund" if full else "refund_part",
+        actor=actor,
+        reason=reason,
+        event={"refunded": amount, "amount_refunded": total, "fully_refunded": full},
+        amount_refunded=total,
+    )
     Refund.objects.create(
         payment=payment,
         amount=amount,
@@ -348,9 +380,6 @@ def _record_refund(
         idempotency_key=key,
         reason=reason[:500],
         created_by=actor[:254],
-    )
-    signals.payment_refunded.send(
-        **_event(payment, refunded=amount, amount_refunded=total, fully_refunded=status == S.REFUNDED)
     )
 
 
@@ -372,19 +401,34 @@ def _locked(payment_id):
             raise LookupError(f"no payment {payment_id}") from None
 
 
+def _transition(
+    payment: Payment, action: str, *, actor: str = "", reason: str = "", event: dict | None = None, **changes
+) -> None:
+    """The one place a payment changes status: guarded by TRANSITIONS, optimistic on `version`,
+    audited (PaymentStatusChange), announced (the transition's event, with `event`'s extra fields)."""
+    transition = TRANSITIONS[action]
+    _require(payment, *transition.sources, action=action)
+    previous = payment.status
+    with transaction.atomic():
+        _update(payment, status=transition.target, **changes)
+        PaymentStatusChange.objects.create(
+            payment=payment,
+            action=action,
+            from_status=previous,
+            to_status=payment.status,
+            version=payment.version,
+            actor=(actor or "system")[:300],
+            reason=reason[:500],
+        )
+        transition.signal.send(**_event(payment, **(event or {})))
+
+
 def _update(payment: Payment, **changes) -> None:
     """Optimistic locking: the write applies only to the version we read; a lost race is a conflict."""
-    changes["updated_at"] = timezone.now()
-    updated = Payment.objects.filter(pk=payment.pk, version=payment.version).update(
-        version=F("version") + 1, **changes
-    )
-    if not updated:
+    if not update_at_version(payment, **changes):
         raise PaymentStateConflict(
             "The payment was changed by another request; reload and retry.", payment.status
         )
-    for field, value in changes.items():
-        setattr(payment, field, value)
-    payment.version += 1
 
 
 def _require(payment: Payment, *allowed: str, action: str) -> None:

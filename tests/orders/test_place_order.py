@@ -101,7 +101,7 @@ def test_immediate_capture_policy_marks_the_order_paid(customer_client):
     ]
 
 
-def test_a_placed_order_costs_ten_sql_statements(customer_client):
+def test_a_placed_order_costs_eleven_sql_statements(customer_client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -121,6 +121,7 @@ def test_a_placed_order_costs_ten_sql_statements(customer_client):
         "INSERT common_idempotencykey",
         "INSERT payments_payment",
         "UPDATE payments_payment",
+        "INSERT payments_paymentstatuschange",  # the authorization's audit row
         "INSERT events_outboxevent",
         "INSERT orders_order",
         "INSERT orders_orderline",

@@ -68,6 +68,7 @@ class PaymentCaptureView(APIView):
                 payment_id=payment.pk,
                 amount=payload.validated_data.get("amount"),
                 idempotency_key=f"api:{request.user.pk}:{request.headers['Idempotency-Key']}",
+                actor=request.user.email,
             )
         return Response(PaymentSerializer(payment).data)
 

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts import public as accounts
 from apps.accounts.contracts import ROLES, AccountExists
-from apps.demo.data import demo_products_load
+from apps.demo.data import demo_checkout_setup, demo_products_load
 
 DOMAIN = "demo.shop"
 
@@ -13,14 +13,18 @@ def demo_password(name: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "Load the demo shop: products, a staff user per role, an admin, a customer with a token."
+    help = (
+        "Load the demo shop: categories and products with variants, shipping, taxes and vouchers, "
+        "a staff user per role, an admin, a customer with a token."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "seed_demo creates accounts with published passwords; it runs only with DEBUG on."
             )
-        product_count = demo_products_load()
+        sku_count = demo_products_load()
+        vouchers = demo_checkout_setup()
         names = ["admin", *ROLES, "customer"]
         self._account("admin", superuser=True)
         for role in ROLES:
@@ -28,10 +32,14 @@ class Command(BaseCommand):
         customer = self._account("customer")
         token = accounts.api_token_get(account_id=customer.id)
 
-        self.stdout.write(f"Products in the catalog: {product_count}")
+        self.stdout.write(f"SKUs in the catalog: {sku_count}")
+        self.stdout.write(
+            "Checkout: shipping to DE, the EU, GB and six more countries; "
+            f"VAT by country; vouchers {', '.join(vouchers)}"
+        )
         self.stdout.write("Demo logins (email / password):")
         for name in names:
-            self.stdout.write(f"  {name:<11} {name}@{DOMAIN} / {demo_password(name)}")
+            self.stdout.write(f"  {name:<14} {name}@{DOMAIN} / {demo_password(name)}")
         self.stdout.write(f"Customer API token: {token}  (send: Authorization: Bearer {token})")
 
     def _account(self, name: str, **kwargs):
