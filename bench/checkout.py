@@ -8,7 +8,7 @@ Needs what bench/orders.py needs (PostgreSQL, Redis, RabbitMQ, wrk) and uses its
 method, 19 % tax, a voucher without limits) and, in-process, enough checkouts ready to complete
 (two lines of the bench SKUs, an address, the method, the voucher, the total read once); it
 counts the SQL statements of one completion placed in-process. Each wrk request then completes
-one of those checkouts (bench/checkout.lua) with a fresh Idempotency-Key: re-pricing from the
+one of those checkouts (bench/post.lua) with a fresh Idempotency-Key: re-pricing from the
 catalog, the voucher's conditional use, stock reserve and commit, the sandbox authorization, the
 order. Prints orders/s, p50/p99, ratios and non-2xx counts; asserts nothing.
 """
@@ -42,7 +42,7 @@ COMPLETE = "complete"
 CHECKOUT_TARGETS = {
     "minimal order": TARGETS["minimal order"],
     "POST /orders": TARGETS["POST /orders"],
-    COMPLETE: ("/api/v1/checkouts", "checkout.lua"),
+    COMPLETE: ("/api/v1/checkouts", "post.lua"),
 }
 BODY = json.dumps({"payment": {"provider": "sandbox", "method": "pm_sandbox_ok"}})
 ADDRESS = {
@@ -140,7 +140,7 @@ def run_rounds(args, token: str, runs: list[list[str]], directory: Path) -> dict
     def paths_env(ids: list[str]) -> dict:
         file = directory / f"{uuid.uuid4().hex}.txt"
         file.write_text("".join(f"/api/v1/checkouts/{i}/complete\n" for i in ids))
-        return {"BENCH_PATHS_FILE": str(file), "BENCH_BODY": BODY, "BENCH_THREADS": "2"}
+        return {"BENCH_PATHS_FILE": str(file), "BENCH_BODIES": BODY, "BENCH_THREADS": "2"}
 
     def run(target: str, seconds: float, ids: list[str]) -> Result:
         env = paths_env(ids) if target == COMPLETE else None
@@ -165,7 +165,9 @@ def print_summary(results: dict[str, list[Result]]) -> None:
     print_medians(results)
     completions = [result.rate for result in results[COMPLETE]]
     for reference in ("minimal order", "POST /orders"):
-        ratio = statistics.median(c / r.rate for c, r in zip(completions, results[reference], strict=True))
+        ratio = statistics.median(
+            c / r.rate if r.rate else 0.0 for c, r in zip(completions, results[reference], strict=True)
+        )
         print(f"checkout completion: {ratio:.0%} of {reference}")
 
 

@@ -4,7 +4,7 @@
 
 Needs PostgreSQL, RabbitMQ and Redis on localhost (the variables below override). It uses a
 database of its own (commerce_bench_notifications, + _reporting) and bench/settings.py's queue, starts one Celery
-worker (prefork, 4 processes) and an HTTP receiver on 127.0.0.1 in this process, subscribes one
+worker (prefork, 4 processes) and an HTTP receiver on 127.0.0.1 (its own process), subscribes one
 endpoint to payments.*, and measures, with the webhook rate limit off (NOTIFICATIONS_RATE_LIMITS):
 
   steady   events committed through the real path (domain signal in a transaction, after-commit
@@ -16,14 +16,13 @@ Prints numbers; asserts nothing.
 """
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import sys
-import threading
 import time
 import uuid
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,33 +47,72 @@ os.environ["NOTIFICATIONS_RATE_LIMITS"] = "webhook=0"
 
 
 class Arrivals:
-    """webhook-id -> wall-clock arrival time, filled by the receiver's threads."""
+    """The receiver, in a process of its own (so it never waits on this one's GIL): asyncio,
+    HTTP/1.1 keep-alive, 204 to every POST. It keeps webhook-id -> arrival time (wall clock) and
+    counts arrivals in shared memory; `times()` asks it for the whole map."""
 
     def __init__(self) -> None:
-        self.times: dict[str, float] = {}
-        self.lock = threading.Lock()
+        context = multiprocessing.get_context("spawn")
+        self.counter = context.Value("q", 0, lock=False)
+        self.port = context.Value("i", 0)
+        self.parent, child = context.Pipe()
+        self.process = context.Process(target=_receive, args=(self.counter, self.port, child), daemon=True)
+        self.process.start()
+        while not self.port.value:
+            time.sleep(0.01)
 
     def count(self) -> int:
-        with self.lock:
-            return len(self.times)
+        return self.counter.value
+
+    def times(self) -> dict[str, float]:
+        self.parent.send("times")
+        return self.parent.recv()
+
+    def stop(self) -> None:
+        self.process.kill()
 
 
-def start_receiver(arrivals: Arrivals) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            with arrivals.lock:
-                arrivals.times.setdefault(self.headers["webhook-id"], time.time())
-            self.send_response(204)
-            self.end_headers()
+def _receive(counter, port, pipe) -> None:
+    import asyncio
 
-        def log_message(self, *args) -> None:
-            pass
+    times: dict[str, float] = {}
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    async def connection(reader, writer) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                arrived = time.time()
+                headers = dict(
+                    line.split(": ", 1)
+                    for line in head.decode("latin-1").lower().split("\r\n")[1:]
+                    if ": " in line
+                )
+                await reader.readexactly(int(headers.get("content-length", 0)))
+                if headers["webhook-id"] not in times:
+                    times[headers["webhook-id"]] = arrived
+                    counter.value += 1
+                writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def serve() -> None:
+        server = await asyncio.start_server(connection, "127.0.0.1", 0)
+        port.value = server.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        done = asyncio.Event()
+
+        def answer() -> None:
+            try:
+                pipe.recv()
+                pipe.send(times)
+            except (EOFError, OSError):  # the bench is gone: so is the receiver
+                loop.remove_reader(pipe.fileno())
+                done.set()
+
+        loop.add_reader(pipe.fileno(), answer)
+        await done.wait()
+
+    asyncio.run(serve())
 
 
 def wait_until(predicate, *, timeout: float = 300, interval: float = 0.02) -> None:
@@ -130,7 +168,8 @@ def steady(arrivals: Arrivals, rate: int, seconds: int) -> tuple[float, float, f
     achieved = count / (time.perf_counter() - started)
     wait_until(lambda: arrivals.count() - before == count, interval=0.1)
     created = events_after(first)
-    latencies = sorted((arrivals.times[event_id] - at) * 1000 for event_id, at in created.items())
+    arrived = arrivals.times()
+    latencies = sorted((arrived[event_id] - at) * 1000 for event_id, at in created.items())
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return achieved, statistics.median(latencies), p99, latencies[-1]
 
@@ -167,7 +206,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000, help="events per burst")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
-        "--rate", type=int, default=10, help="events/s for the latency run (keep it under the burst rate)"
+        "--rate", type=int, default=50, help="events/s for the latency run (keep it under the burst rate)"
     )
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
@@ -188,8 +227,7 @@ def main() -> None:
     call_command("migrate", database="reporting", verbosity=0)
     app.control.purge()
     arrivals = Arrivals()
-    receiver = start_receiver(arrivals)
-    url = f"http://127.0.0.1:{receiver.server_address[1]}/hooks"
+    url = f"http://127.0.0.1:{arrivals.port.value}/hooks"
     WebhookEndpoint.objects.create(url=url, event_types=["payments.*"], secrets=endpoint_secret_initial())
     print(f"Machine: {os.cpu_count()} cores shared by PostgreSQL, RabbitMQ, Redis, the worker (prefork, ")
     print(f"{worker_processes} processes), the receiver and this load generator. One endpoint, payments.*.")
@@ -199,7 +237,8 @@ def main() -> None:
         achieved, p50, p99, worst = steady(arrivals, args.rate, args.seconds)
         print(f"\nsteady load: {achieved:,.0f} events/s for {args.seconds} s through the real path")
         print(
-            f"event created -> signed webhook received: p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms"
+            f"event created -> signed webhook received: p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms "
+            "(target p99 <= 250 ms at 50 events/s)"
         )
         rates = []
         print(f"\n{'round':>5}  {'webhook deliveries/s':>22}  ({args.events} events, one nudge)")
@@ -207,12 +246,13 @@ def main() -> None:
             rates.append(burst(arrivals, args.events))
             print(f"{round_number:>5}  {rates[-1]:>22,.0f}")
         print(
-            f"median: {statistics.median(rates):,.0f} webhook deliveries/s (relay + fan-out + send, end to end)"
+            f"median: {statistics.median(rates):,.0f} webhook deliveries/s (relay + fan-out + send, end to end; "
+            "target >= 300)"
         )
     finally:
         os.killpg(worker.pid, 15)
         worker.wait(timeout=30)
-        receiver.shutdown()
+        arrivals.stop()
 
 
 if __name__ == "__main__":

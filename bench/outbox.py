@@ -13,13 +13,16 @@ machine noise hits both alike:
           confirms, the worker records the inbox row and the handler's row in one transaction).
 
 First a steady load: events committed through the real path (domain signal in a transaction,
-after-commit nudge) at a fixed rate, and the time from each event's creation to its handler.
-Prints numbers; asserts nothing.
+after-commit nudge) at a fixed rate, and the time from each event's creation to its handler,
+while a CPU hog (a busy loop in its own process) takes one of the cores: the headroom is the
+point, not the number on an idle machine. Targets: relay + dispatch >= 70 % of raw Celery;
+p99 <= 250 ms at 200 events/s beside the hog. Prints numbers; asserts nothing.
 """
 
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -139,12 +142,18 @@ def steady(rate: int, seconds: int) -> tuple[float, float, float, float]:
     return achieved, p50, p99, latencies[-1]
 
 
+def cpu_hog() -> subprocess.Popen:
+    """A busy loop in its own process: one core's worth of someone else's work."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000, help="events (and no-op tasks) per burst")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rate", type=int, default=200, help="events/s for the latency run")
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--no-hog", action="store_true", help="the steady load without the CPU hog")
     args = parser.parse_args()
 
     # Empty tables every run: dead rows from earlier runs slow the relay.
@@ -166,25 +175,37 @@ def main() -> None:
     try:
         raw_celery(200), outbox_burst(200)  # warm-up: connections, imports, caches
         analyze_tables()
-        achieved, p50, p99, worst = steady(args.rate, args.seconds)
+        hog = None if args.no_hog else cpu_hog()
+        try:
+            achieved, p50, p99, worst = steady(args.rate, args.seconds)
+        finally:
+            if hog:
+                hog.kill()
+                hog.wait()
         print(
             f"\nsteady load: {achieved:,.0f} events/s for {args.seconds} s through the real path "
-            f"(domain signal in a transaction, after-commit nudge)"
+            f"(domain signal in a transaction, after-commit nudge), "
+            f"{'no CPU hog' if args.no_hog else 'a CPU hog busy on one core meanwhile'}"
         )
         print(
             f"event created -> handler ran: p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms (target p99 <= 250 ms)"
         )
-        ratios = []
+        ratios, raws, outboxes = [], [], []
         print(f"\n{'round':>5}  {'raw Celery no-op':>18}  {'outbox relay+dispatch':>22}  {'ratio':>6}")
         for round_number in range(1, args.rounds + 1):
             raw = raw_celery(args.events)
             outbox = outbox_burst(args.events)
             ratios.append(outbox / raw)
+            raws.append(raw)
+            outboxes.append(outbox)
             print(
                 f"{round_number:>5}  {raw:>12,.0f} tasks/s  {outbox:>15,.0f} events/s  {outbox / raw:>6.0%}"
             )
         if ratios:
-            print(f"median ratio: {statistics.median(ratios):.0%} of raw Celery (target >= 50%)")
+            print(
+                f"{'median':>5}  {statistics.median(raws):>12,.0f} tasks/s  {statistics.median(outboxes):>15,.0f} events/s"
+            )
+            print(f"median ratio: {statistics.median(ratios):.0%} of raw Celery (target >= 70%)")
 
     finally:
         os.killpg(worker.pid, 15)

@@ -56,7 +56,8 @@ def minimal_order(request):
             )
         cursor.execute(
             "INSERT INTO events_outboxevent (event_id, type, subject, envelope, handler, attempt, replay,"
-            " created_at, available_at) VALUES (%s, 'bench.MinimalOrder.v1', %s, %s, '', 1, 0, %s, %s)",
+            " redrive, created_at, available_at)"
+            " VALUES (%s, 'bench.MinimalOrder.v1', %s, %s, '', 1, 0, 0, %s, %s)",
             [event_id, str(order_id), body, now, now],
         )
         cursor.execute(

@@ -3,6 +3,9 @@
 Exporters follow the standard variables: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set,
 spans on stdout when OTEL_TRACES_EXPORTER=console, nothing exported otherwise. The sampler comes
 from OTEL_TRACES_SAMPLER (default: every trace); OTEL_SDK_DISABLED=true turns all of it off.
+A span per SQL statement and per Redis command only with OTEL_STATEMENT_SPANS=true: they were
+half of what every trace cost POST /orders (bench/README.md), and the request's own spans
+already time each step.
 Logs: with OTEL_LOGS_EXPORTER=otlp every record also goes to the collector (OTLP/HTTP, same
 endpoint), besides the JSON line on stdout; settings add the handler (config/logs.py).
 
@@ -78,13 +81,22 @@ def _instrument_libraries() -> None:
         # Webhooks, the SMS gateway, Stripe: traceparent goes out.
         "requests": lambda: RequestsInstrumentor().instrument(),
     }
-    # The variable opentelemetry-instrument reads, with the same meaning: names to leave alone.
-    disabled = {
-        name.strip() for name in os.environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",")
-    }
-    for name, instrument in instrumentations.items():
-        if name not in disabled:
-            instrument()
+    for name in enabled_instrumentations(os.environ):
+        instrumentations[name]()
+
+
+INSTRUMENTATIONS = ("django", "celery", "psycopg", "redis", "pymongo", "requests")
+STATEMENT_INSTRUMENTATIONS = frozenset({"psycopg", "redis"})  # a span per statement or command
+
+
+def enabled_instrumentations(environ) -> list[str]:
+    """The libraries to instrument, in order. OTEL_PYTHON_DISABLED_INSTRUMENTATIONS (the variable
+    opentelemetry-instrument reads, same meaning) leaves some alone; the per-statement ones only
+    with OTEL_STATEMENT_SPANS=true."""
+    disabled = {name.strip() for name in environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",")}
+    if environ.get("OTEL_STATEMENT_SPANS", "").strip().lower() != "true":
+        disabled |= STATEMENT_INSTRUMENTATIONS
+    return [name for name in INSTRUMENTATIONS if name not in disabled]
 
 
 def _logger_provider(resource: Resource) -> LoggerProvider:

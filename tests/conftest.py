@@ -1,3 +1,5 @@
+import os
+
 import mongoengine
 import pytest
 from django.conf import settings
@@ -16,7 +18,9 @@ from tests.factories.accounts import StaffFactory, UserFactory, token_client
 from tests.preflight import stop_unless_services_answer
 from tests.telemetry import SpanRecorder
 
-# The suite runs traced, as production does; `spans` records what one test produced.
+# The suite runs traced, as production does, plus the per-statement spans (opt-in) the trace
+# tests look at; `spans` records what one test produced.
+os.environ.setdefault("OTEL_STATEMENT_SPANS", "true")
 configure_telemetry(component="test")
 RECORDER = SpanRecorder.install()
 

@@ -46,6 +46,7 @@ EXPORTED = frozenset(
         "events_unrouted_total",
         "notifications_deliveries_total",
         "notifications_delivery_duration_seconds",
+        "payment_reconciliation_findings_total",
         "celery_tasks_total",
         "celery_task_duration_seconds",
     }

@@ -17,7 +17,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
 from rest_framework.authtoken.models import Token as LegacyToken
 
-from apps.accounts import tokens
+from apps.accounts import token_cache, tokens
 
 PREFIXES = (b"bearer", b"token")  # `Token` for clients written before Bearer was accepted
 LEGACY_KEY_LENGTH = 40  # DRF authtoken keys: 40 hex characters
@@ -35,9 +35,9 @@ class TokenExpired(exceptions.AuthenticationFailed):
 class ApiTokenAuthentication(TokenAuthentication):
     """`Authorization: Bearer <token>` or `Authorization: Token <token>`.
 
-    One query per request (token and user together); the expiry is written at most once a day
-    (knox's MIN_REFRESH_INTERVAL). Expired tokens stay in the table until purged, so their
-    holder is told "expired" rather than "invalid".
+    No query for a token the cache vouches for (token_cache.py), else one (token and user
+    together); the expiry is written at most once a day (knox's MIN_REFRESH_INTERVAL). Expired
+    tokens stay in the table until purged, so their holder is told "expired" rather than "invalid".
     """
 
     def authenticate(self, request):
@@ -56,6 +56,10 @@ class ApiTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, token: str):
         digest = hash_token(token)
+        cached = token_cache.cached_token(digest)
+        if cached is not None and (cached.expiry is None or cached.expiry > timezone.now()):
+            self.renew_token(cached)
+            return self.validate_user(cached)
         for auth_token in AuthToken.objects.filter(
             token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH]
         ).select_related("user"):
@@ -66,7 +70,9 @@ class ApiTokenAuthentication(TokenAuthentication):
                     f"The token expired at {auth_token.expiry:%Y-%m-%d %H:%M} UTC; sign in again for a new one."
                 )
             self.renew_token(auth_token)
-            return self.validate_user(auth_token)
+            user_and_token = self.validate_user(auth_token)
+            token_cache.remember(auth_token)
+            return user_and_token
         if len(token) == LEGACY_KEY_LENGTH:
             return self._authenticate_legacy(token)
         raise TokenInvalid()

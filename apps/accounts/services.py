@@ -11,6 +11,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from knox.models import AuthToken
 
 from apps.accounts.contracts import ROLES, AccountExists
+from apps.accounts.event_data import CustomerData
 from apps.accounts.models import User
 from apps.accounts.signals import (
     customer_deleted,
@@ -57,7 +58,10 @@ def _publish(signal, user: User) -> None:
     User.objects.filter(pk=user.pk).update(version=F("version") + 1)
     user.version += 1
     signal.send(
-        sender=User, subject=str(user.pk), aggregate_version=user.version, data={"customer_id": user.pk}
+        sender=User,
+        subject=str(user.pk),
+        aggregate_version=user.version,
+        data=CustomerData(customer_id=user.pk),
     )
 
 

@@ -37,11 +37,13 @@ def token_from_legacy(*, user: User, key: str) -> AuthToken:
     return auth_token
 
 
+@transaction.atomic  # with its cache tombstone (token_cache.py): if that fails, nothing is revoked
 def token_revoke(*, token: AuthToken) -> None:
     """Sign one device out: the token is deleted, so it can never authenticate again."""
     AuthToken.objects.filter(digest=token.digest).delete()
 
 
+@transaction.atomic
 def tokens_revoke_all(*, user: User) -> int:
     """Sign out everywhere; returns how many tokens were revoked."""
     deleted, _ = AuthToken.objects.filter(user=user).delete()

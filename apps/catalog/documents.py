@@ -128,6 +128,9 @@ class Variant(Document):
     # Events recorded in the same update as the change that caused them, until they reach the
     # outbox (pending_events.py).
     pending_events = ListField(DictField())
+    # order_refs of the reservations holding units of this SKU, set and cleared by the same
+    # updates that move them (stock.take_all / settle): what an order took, known without reading.
+    holds = ListField(StringField())
     created_at = DateTimeField(required=True, default=timezone.now)
     updated_at = DateTimeField(required=True, default=timezone.now)
 
@@ -152,8 +155,9 @@ class ReservedLine(EmbeddedDocument):
 
 
 class Reservation(Document):
-    """Stock held for one order. `applied` lists the lines whose stock was actually taken, so a
-    reservation interrupted half-way can still be undone exactly."""
+    """Stock held for one order. The products it took from list its order_ref in `holds`, so a
+    reservation interrupted half-way is still undone exactly. `applied` (the lines taken) is
+    only on reservations made before `holds`, and settles them the way they were made."""
 
     order_ref = StringField(required=True, max_length=100)
     lines = EmbeddedDocumentListField(ReservedLine)

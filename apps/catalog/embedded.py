@@ -67,7 +67,23 @@ def serialise_mongomock() -> None:
         setattr(Collection, name, _serialised(getattr(Collection, name), writes=name in _WRITES))
     # A cursor materialises its whole result at once: under the lock it never sees half an update.
     Cursor._compute_results = _serialised(Cursor._compute_results)
+    _accept_update_sort()
     _PATCHED = True
+
+
+def _accept_update_sort() -> None:
+    """pymongo 4.11 gave UpdateOne a `sort` (None unless asked for), which it hands to the bulk
+    builder; mongomock 4.3 predates it and refuses the argument, so bulk_write fails there."""
+    from mongomock.collection import BulkOperationBuilder
+
+    add_update = BulkOperationBuilder.add_update
+
+    def accepting_sort(self, *args, sort=None, **kwargs):
+        if sort is not None:
+            raise NotImplementedError("mongomock cannot sort an update")
+        return add_update(self, *args, **kwargs)
+
+    BulkOperationBuilder.add_update = accepting_sort
 
 
 def persist_to(directory: Path, database) -> None:

@@ -20,20 +20,20 @@ __all__ = [
 
 
 def prices_for(*, skus: list[str]) -> dict[str, ProductPrice]:
-    """Current price and availability of each known SKU (unknown ones are absent). One round
-    trip to the cache, and one to MongoDB for whatever the cache did not have."""
+    """Current price and availability of each known SKU (unknown ones are absent), as stored
+    now: one MongoDB query for all of them."""
     return {
         sku: ProductPrice(
             sku=sku,
-            name=payload["name"],
-            price_amount=payload["price"]["amount"],
-            currency=payload["price"]["currency"],
-            active=payload["active"],
-            available=payload["available"],
-            weight_grams=payload.get("weight_grams", 0),
-            tax_class=payload.get("tax_class", "standard"),
+            name=doc["name"],
+            price_amount=doc["price_amount"],
+            currency=doc["currency"],
+            active=doc.get("active", True),
+            available=doc.get("available", 0),
+            weight_grams=doc.get("weight_grams", 0),
+            tax_class=doc.get("tax_class", "standard"),
         )
-        for sku, payload in selectors.product_details(skus=skus).items()
+        for sku, doc in selectors.prices(skus=skus).items()
     }
 
 

@@ -1,9 +1,14 @@
 """Stock reservations for orders: all-or-nothing, idempotent per order_ref, never oversold.
 
-Every stock change is one conditional atomic update on one product (`available >= qty`,
-stock.move_stock): on MongoDB by itself, on the embedded mongomock store because its
-operations are serialised (embedded.py). Lines are taken in SKU order and given back if a
-later line fails.
+Every stock change is a conditional atomic update of one product (`available >= qty`): on
+MongoDB by itself, on the embedded mongomock store because its operations are serialised
+(embedded.py). An order's lines go in one bulk write (stock.take_all); a product taken from
+lists the order_ref in `holds`, so when a line cannot be had the ones taken are given back
+exactly, and commit and release settle exactly what was taken. Per order: reserve is two round
+trips (the reservation, the bulk write), commit two (its status, the bulk write).
+
+Reservations written before `holds` existed list what they took in `applied`; they are settled
+line by line, as they were made.
 """
 
 from collections import Counter
@@ -12,7 +17,7 @@ from datetime import timedelta
 from django.utils import timezone
 from mongoengine import NotUniqueError
 
-from apps.catalog import cache, stock
+from apps.catalog import cache, pending_events, stock
 from apps.catalog.contracts import (
     LineFailure,
     ReservationFailed,
@@ -24,13 +29,14 @@ from apps.catalog.documents import Reservation, ReservedLine, Variant
 
 
 def stock_reserve(*, order_ref: str, lines: list[StockLine], ttl: timedelta) -> ReservationState:
-    """Hold stock for every line, or for none (ReservationFailed). Calling again with the same
-    order_ref and lines returns the existing reservation instead of taking stock twice."""
+    """Hold stock for every line, or for none (ReservationFailed, naming each line that cannot be
+    had). Calling again with the same order_ref and lines returns the existing reservation
+    instead of taking stock twice."""
     wanted = _merged(lines)
     reservation = Reservation(
         order_ref=order_ref,
         lines=[ReservedLine(sku=sku, quantity=qty) for sku, qty in wanted.items()],
-        status="pending",
+        status="held",  # a crash before the takes leaves it holding nothing: expiry settles none
         expires_at=timezone.now() + ttl,
     )
     try:
@@ -41,22 +47,15 @@ def stock_reserve(*, order_ref: str, lines: list[StockLine], ttl: timedelta) -> 
             raise ReservationMismatch(order_ref) from None
         return _state(existing)
 
-    failures, taken = [], []
-    for sku, quantity in wanted.items():
-        product = _take(sku, quantity)
-        if product is None:
-            failures.append(_why_not(sku, quantity))
-            break  # all-or-nothing: no point holding the rest
-        taken.append(product)
-        Reservation.objects(pk=reservation.pk).update_one(push__applied=sku)
-    if failures:
-        _finish(order_ref, from_statuses=("pending",), to_status="released", give_back=True)
+    held, low = stock.take_all(order_ref, wanted)
+    if held != set(wanted):
+        stock.settle(order_ref, {sku: wanted[sku] for sku in held}, available=1, reserved=-1, on_hand=0)
+        for change in low:  # our own takes made them low, and are undone
+            pending_events.forget(change["sku"], [change["event"]["id"]])
         Reservation.objects(pk=reservation.pk).delete()  # the order may try again after a restock
-        raise ReservationFailed(failures)
-    Reservation.objects(pk=reservation.pk, status="pending").update_one(
-        set__status="held", set__updated_at=timezone.now()
-    )
-    _after_availability_change(taken)
+        raise ReservationFailed([_why_not(sku, qty) for sku, qty in wanted.items() if sku not in held])
+    stock.after_change(low)
+    cache.invalidate_stock(list(wanted))
     return ReservationState(order_ref, "held", tuple(StockLine(sku, qty) for sku, qty in wanted.items()))
 
 
@@ -66,8 +65,11 @@ def stock_commit(*, order_ref: str) -> ReservationState:
     held = _finish(order_ref, from_statuses=("held",), to_status="committed", give_back=False)
     if held is None:
         return _state(_get(order_ref))
-    for line in held.lines:
-        _move_stock({"sku": line.sku}, reserved=-line.quantity, on_hand=-line.quantity)
+    if held.applied:  # made before `holds`
+        for line in held.lines:
+            _move_stock({"sku": line.sku}, reserved=-line.quantity, on_hand=-line.quantity)
+    else:
+        stock.settle(order_ref, _quantities(held), available=0, reserved=-1, on_hand=-1)
     return ReservationState(
         order_ref, "committed", tuple(StockLine(li.sku, li.quantity) for li in held.lines)
     )
@@ -80,10 +82,8 @@ def stock_release(*, order_ref: str) -> ReservationState:
     if released is None:
         committed = _finish(order_ref, from_statuses=("committed",), to_status="returned", give_back=False)
         if committed is not None:
-            _after_availability_change(
-                _move_stock({"sku": line.sku}, available=line.quantity, on_hand=line.quantity)
-                for line in committed.lines
-            )
+            stock.restock_all(_quantities(committed))
+            cache.invalidate_stock([line.sku for line in committed.lines])
     return _state(_get(order_ref))
 
 
@@ -99,11 +99,6 @@ def reservations_expire() -> int:
     )
 
 
-def _take(sku: str, quantity: int) -> dict | None:
-    condition = {"sku": sku, "active": True, "available": {"$gte": quantity}}
-    return _move_stock(condition, available=-quantity, reserved=quantity)
-
-
 _move_stock = stock.move_stock
 
 
@@ -116,18 +111,20 @@ def _finish(
         set__status=to_status, set__updated_at=timezone.now(), new=False
     )
     if moved is not None and give_back:
-        quantities = {line.sku: line.quantity for line in moved.lines}
-        _after_availability_change(
-            _move_stock({"sku": sku}, available=quantities[sku], reserved=-quantities[sku])
-            for sku in moved.applied
-        )
+        if moved.applied:  # made before `holds`: what it took, line by line
+            quantities = _quantities(moved)
+            stock.after_change(
+                _move_stock({"sku": sku}, available=quantities[sku], reserved=-quantities[sku])
+                for sku in moved.applied
+            )
+        else:
+            stock.settle(order_ref, _quantities(moved), available=1, reserved=-1, on_hand=0)
+        cache.invalidate_stock([line.sku for line in moved.lines])
     return moved
 
 
-def _after_availability_change(products) -> None:
-    """The storefront shows availability: drop the cached pages, and tell when stock runs low."""
-    changed = stock.after_change(products)
-    cache.invalidate_stock([p["sku"] for p in changed])
+def _quantities(reservation: Reservation) -> dict[str, int]:
+    return {line.sku: line.quantity for line in reservation.lines}
 
 
 def _why_not(sku: str, quantity: int) -> LineFailure:

@@ -118,6 +118,29 @@ def _page_contents(slugs: list[str]) -> dict[str, dict | str]:
     return contents
 
 
+_PRICE_FIELDS = (
+    "sku",
+    "name",
+    "price_amount",
+    "currency",
+    "active",
+    "available",
+    "weight_grams",
+    "tax_class",
+)
+
+
+def prices(*, skus: list[str]) -> dict[str, dict]:
+    """What pricing needs of each known SKU, inactive ones too, as stored now: one query for all
+    of them (the sku index), no cache. An order's reservation evicts its SKUs' cached detail
+    entries, so the next order's lookup would miss there anyway and cost three round trips."""
+    projection = {"_id": False, **dict.fromkeys(_PRICE_FIELDS, True)}
+    return {
+        doc["sku"]: doc
+        for doc in Variant._get_collection().find({"sku": {"$in": list(set(skus))}}, projection)
+    }
+
+
 def product_details(*, skus: list[str]) -> dict[str, dict]:
     """Payloads plus `active` for many SKUs (inactive ones too, for pricing): cache, then one query."""
     keys = {cache.detail_key(sku): sku for sku in set(skus)}

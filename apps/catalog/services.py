@@ -9,6 +9,7 @@ from mongoengine import NotUniqueError
 from apps.catalog import cache, listing, pending_events, stock
 from apps.catalog.contracts import CatalogInvalid, ProductInput
 from apps.catalog.documents import StockAdjustment, Variant
+from apps.catalog.event_data import PriceData, ProductPriceChangedData
 from apps.common.money import Money
 
 TAX_CLASSES = ("standard", "reduced", "zero")
@@ -193,11 +194,11 @@ def _price_events(sku: str, before: dict, price_amount: int, currency: str, *, v
     """ProductPriceChanged when an existing product's price (or currency) changes."""
     if (before["price_amount"], before["currency"]) == (price_amount, currency):
         return []
-    data = {
-        "sku": sku,
-        "old_price": {"amount": before["price_amount"], "currency": before["currency"]},
-        "new_price": {"amount": price_amount, "currency": currency},
-    }
+    data = ProductPriceChangedData(
+        sku=sku,
+        old_price=PriceData(amount=before["price_amount"], currency=before["currency"]),
+        new_price=PriceData(amount=price_amount, currency=currency),
+    )
     return [pending_events.pending(pending_events.PRICE_CHANGED, data=data, version=version)]
 
 

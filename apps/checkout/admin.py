@@ -16,6 +16,7 @@ from apps.checkout.models import (
     Voucher,
     VoucherRedemption,
 )
+from apps.common.admin import ReadOnlyAdmin, ReadOnlyInline
 from apps.common.money import Money
 
 
@@ -162,32 +163,11 @@ class VoucherAdmin(admin.ModelAdmin):
         return f"{voucher.used_count} / {voucher.usage_limit if voucher.usage_limit is not None else '∞'}"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class CheckoutLineInline(admin.TabularInline):
+class CheckoutLineInline(ReadOnlyInline):
     model = CheckoutLine
-    extra = 0
     fields = ["sku", "quantity", "created_at"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("checkout.view_checkout")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    parent_permission = "checkout.view_checkout"
 
 
 @admin.register(Checkout)

@@ -22,6 +22,7 @@ from apps.checkout.contracts import (
     PriceChanged,
     VoucherUnavailable,
 )
+from apps.checkout.event_data import CheckoutCompletedData
 from apps.checkout.models import Checkout, CheckoutLine, CheckoutStatus, Voucher, VoucherRedemption
 from apps.checkout.selectors import (
     VOUCHER_REASONS,
@@ -300,18 +301,18 @@ def _record_completion(current: Quote, claim: str, order: PlacedOrder) -> None:
         sender=Checkout,
         subject=str(checkout.pk),
         aggregate_version=1,
-        data={
-            "checkout_id": str(checkout.pk),
-            "order_id": order.id,
-            "customer_id": checkout.customer_id or GUEST_CUSTOMER_ID,
-            "currency": checkout.currency,
-            "subtotal_amount": t.subtotal,
-            "shipping_amount": t.shipping,
-            "discount_amount": t.discount,
-            "tax_amount": t.tax,
-            "total_amount": t.total,
-            "voucher_code": current.voucher.code if current.voucher else "",
-        },
+        data=CheckoutCompletedData(
+            checkout_id=str(checkout.pk),
+            order_id=order.id,
+            customer_id=checkout.customer_id or GUEST_CUSTOMER_ID,
+            currency=checkout.currency,
+            subtotal_amount=t.subtotal,
+            shipping_amount=t.shipping,
+            discount_amount=t.discount,
+            tax_amount=t.tax,
+            total_amount=t.total,
+            voucher_code=current.voucher.code if current.voucher else "",
+        ),
     )
 
 

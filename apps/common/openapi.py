@@ -15,13 +15,21 @@ _DESCRIPTIONS = {
     415: "Content-Type is not application/json.",
     422: "Idempotency-Key reused with a different request.",
     429: "Too many requests; see Retry-After.",
+    431: "A request header is longer than the server reads.",
     500: "Our error (e.g. the payment provider refused our request as invalid); nothing was charged.",
     503: "Temporarily unavailable (shedding load, a store or the payment provider did not answer); see Retry-After.",
 }
 
 
+# Answered by RequestLimitsMiddleware before any view runs, so every operation can meet them:
+# documented once, by the hook below, not per endpoint.
+EVERY_OPERATION = (414, 431)
+
+
 def problem_responses(*statuses: int) -> dict:
     """`responses=` entries documenting problem+json bodies for the given statuses."""
+    if set(statuses) & set(EVERY_OPERATION):
+        raise ValueError("414 and 431 are documented on every operation by document_request_limits")
     return {
         (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=_DESCRIPTIONS[code])
         for code in statuses
@@ -41,3 +49,24 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         "body is a 422; while the first request is still running, a 409 with Retry-After."
     ),
 )
+
+
+def document_request_limits(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the 414 and 431 problems on every operation."""
+    problem = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path in result["paths"].values():
+        for method, operation in path.items():
+            if method not in _METHODS:
+                continue
+            responses = operation["responses"]
+            for status in EVERY_OPERATION:
+                responses.setdefault(str(status), {"content": problem, "description": _DESCRIPTIONS[status]})
+            operation["responses"] = dict(sorted(responses.items(), key=lambda item: _order(item[0])))
+    return result
+
+
+_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _order(status: str) -> tuple[int, str]:
+    return (int(status), "") if status.isdigit() else (1000, status)

@@ -3,13 +3,20 @@
 Body: `type` (URI naming the problem), `title` (the HTTP reason), `status`, `detail` (what went
 wrong, for a human), `instance` (the request path), and for invalid input `errors`: one entry
 per fault, each with a JSON Pointer (RFC 6901) to the field at fault, as in RFC 9457 §3.
+
+Domain exceptions become problems through one table (`PROBLEM_TABLE`): each module registers the
+rows for its own exceptions (`problems_register`, from its AppConfig.ready), and the exception
+handler answers any registered exception that reaches a view, whichever module's view it is. No
+module maps another module's errors.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, serializers
@@ -45,6 +52,49 @@ class Problem(exceptions.APIException):
         self.extensions = extensions
         self.wait = retry_after
         super().__init__(detail)
+
+
+def _no_extensions(exc: Exception) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    """One row of the exception → problem table. `slug` may name the exception's attributes
+    (`"checkout-{status}"`); `detail` and `extensions` read the exception; the title is the
+    status's HTTP reason, so one slug always has one status and one title."""
+
+    status: int
+    slug: str
+    detail: Callable[[Exception], str] = str
+    extensions: Callable[[Exception], dict] = _no_extensions
+    retry_after: int | None = None
+
+
+PROBLEM_TABLE: dict[type[Exception], ProblemRow] = {}
+
+
+def problems_register(rows: dict[type[Exception], ProblemRow]) -> None:
+    """Add a module's rows for its own exceptions (from its AppConfig.ready)."""
+    for exc_type, row in rows.items():
+        if PROBLEM_TABLE.get(exc_type, row) != row:
+            raise ImproperlyConfigured(f"{exc_type.__qualname__} is already mapped to another problem")
+        PROBLEM_TABLE[exc_type] = row
+
+
+def problem_of(exc: Exception, **extensions) -> "Problem | None":
+    """The registered problem for `exc` (its class or the nearest base with a row), or None.
+    Keywords add extension members a view knows and the exception does not."""
+    row = next((PROBLEM_TABLE[k] for k in type(exc).__mro__ if k in PROBLEM_TABLE), None)
+    if row is None:
+        return None
+    return Problem(
+        status=row.status,
+        slug=row.slug.format_map(vars(exc)),
+        detail=row.detail(exc),
+        retry_after=row.retry_after,
+        **row.extensions(exc) | extensions,
+    )
 
 
 def problem_type(slug: str) -> str:
@@ -107,6 +157,8 @@ def problem_response(request, *, status: int, slug: str, detail: str) -> JsonRes
 
 
 def _as_api_exception(exc):
+    if (problem := problem_of(exc)) is not None:
+        return problem
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

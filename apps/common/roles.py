@@ -4,9 +4,24 @@
 Used only from migrations, with the historical `apps`. Permissions are (app_label, model,
 codename, name); the content type and permission rows are created when the model's own
 post_migrate has not run yet, and Django then reuses them.
+
+Migrations run these functions as they are today: keep what they do to the rows unchanged (a new
+behaviour is a new function), or an old migration would do something else on a fresh database.
 """
 
+from django.db import migrations
+
 Permission = tuple[str, str, str, str]
+
+
+def roles_migration(
+    grants: dict[str, list[Permission]], *, drop_emptied: bool = False
+) -> migrations.RunPython:
+    """The RunPython of a migration that grants `grants` (and takes them back when unapplied)."""
+    return migrations.RunPython(
+        lambda apps, editor: roles_grant(apps, editor, grants),
+        lambda apps, editor: roles_revoke(apps, editor, grants, drop_emptied=drop_emptied),
+    )
 
 
 def roles_grant(apps, schema_editor, grants: dict[str, list[Permission]]) -> None:
@@ -24,7 +39,11 @@ def roles_grant(apps, schema_editor, grants: dict[str, list[Permission]]) -> Non
             group.permissions.add(permission)
 
 
-def roles_revoke(apps, schema_editor, grants: dict[str, list[Permission]]) -> None:
+def roles_revoke(
+    apps, schema_editor, grants: dict[str, list[Permission]], *, drop_emptied: bool = False
+) -> None:
+    """Take back only these permissions (a group may hold other modules' too); `drop_emptied`:
+    delete a group this left with none."""
     Group = apps.get_model("auth", "Group")
     db = schema_editor.connection.alias
     for role, permissions in grants.items():
@@ -32,3 +51,5 @@ def roles_revoke(apps, schema_editor, grants: dict[str, list[Permission]]) -> No
         if group is not None:
             codenames = [codename for _, _, codename, _ in permissions]
             group.permissions.remove(*group.permissions.filter(codename__in=codenames))
+            if drop_emptied and not group.permissions.exists():
+                group.delete()

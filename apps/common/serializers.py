@@ -34,3 +34,11 @@ class MoneyField(serializers.Field):
 
 
 MoneyField = extend_schema_field(MoneySerializer)(MoneyField)
+
+
+def validated(serializer_class: type[serializers.Serializer], data, **kwargs) -> dict:
+    """The input serializer's validated data, or the 400 problem naming each field at fault: the
+    one way a view parses its request (`validated(LineAddSerializer, request.data)`)."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

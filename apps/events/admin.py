@@ -7,23 +7,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from apps.common.admin import ReadOnlyAdmin
 from apps.events.display import pretty_json
 from apps.events.models import DeadLetter, OutboxEvent
 from apps.events.replay import ReplayPlan, dead_letters_replay
 from apps.events.selectors import dead_letters_in_window, dead_letters_with_status, outbox_backlog
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The backbone writes these rows; staff look at them and act through actions."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class OutboxStateFilter(admin.SimpleListFilter):

@@ -28,7 +28,7 @@ def domain_signal(event_type: str) -> Signal:
     """Declare a module's domain signal (in its signals.py), e.g. domain_signal("orders.OrderCreated.v1").
 
     Services send it inside their transaction:
-        order_created.send(sender=Order, subject=order.pk, aggregate_version=order.version, data=payload)
+        order_created.send(sender=Order, subject=order.pk, aggregate_version=order.version, data=OrderCreatedData(...))
     and the event is written to the outbox in that same transaction.
     """
     event_module(event_type)  # validates the name
@@ -45,6 +45,7 @@ def _record(
     producer outside PostgreSQL's transaction re-sends after a crash; see apps/catalog)."""
     if not transaction.get_connection().in_atomic_block:
         raise OutsideTransaction(f"send {_event_types[signal]} inside transaction.atomic()")
+    validation.check_data_class(_event_types[signal], data)
     if event_id is not None and OutboxEvent.objects.filter(event_id=event_id, handler="").exists():
         return
     envelope = build_envelope(

@@ -1,7 +1,8 @@
 """The event backbone's surface for business modules.
 
 Declare:   order_created = domain_signal("orders.OrderCreated.v1")          (signals.py)
-Send:      order_created.send(sender=Order, subject=..., aggregate_version=..., data=...)
+Send:      order_created.send(sender=Order, subject=..., aggregate_version=..., data=OrderCreatedData(...))
+           (data: the type's dataclass in the module's event_data.py)
            inside the service's transaction.atomic()                          (services.py)
 Subscribe: @subscribe("orders.OrderCreated.v1") def handle(envelope): ...     (handlers.py)
 Project:   apply_if_newer(Model, lookup=..., version=..., values=...)         (order-tolerant)

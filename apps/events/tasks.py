@@ -2,12 +2,15 @@
 
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import structlog
 from celery import shared_task
 from celery.exceptions import Reject
 from django.conf import settings
 from django.core.cache import cache
+from opentelemetry import context, propagate
 
 from apps.common.outages import is_store_outage
 from apps.events import delivery
@@ -83,6 +86,80 @@ def dispatch(
             # pause instead of acking it (Celery's own Reject from retry() would drop it).
             time.sleep(min(countdown, 2.0))
             raise Reject(exc, requeue=True) from exc
+
+
+@shared_task(name="events.dispatch_many", ignore_result=True, bind=True, max_retries=None)
+def dispatch_many(self, deliveries: list[dict]) -> list[str]:
+    """Run a chunk of (event, handler) deliveries from one relay batch, one after the other: one
+    broker message for many events. Each delivery is its own inbox transaction, as in `dispatch`;
+    acks_late: a worker that dies mid-chunk leaves the message, and the inbox absorbs the
+    deliveries that had already committed.
+
+    A store outage stops the chunk: the deliveries not yet done (the failed one first) are retried
+    on the broker as a smaller chunk, with `dispatch`'s backoff; the ones done are not sent again.
+    """
+    outage_retries = self.request.retries or 0
+    eager = bool(self.request.is_eager)
+    outcomes = []
+    for index, item in enumerate(deliveries):
+        try:
+            with _joined(item.get("trace")):
+                outcomes.append(
+                    delivery.deliver(
+                        item["envelope"],
+                        item["handler"],
+                        attempt=item["attempt"],
+                        first_failed_at=item["first_failed_at"],
+                        replay=item["replay"],
+                        outages_are_failures=eager or outage_retries >= settings.EVENTS_OUTAGE_RETRIES,
+                    )
+                )
+        except Exception as exc:
+            if eager:
+                raise
+            if not is_store_outage(exc):
+                # Not the handler's failure (deliver schedules those): its retry or dead letter
+                # could not be written. The re-drive sweep sends it again; the chunk goes on.
+                logger.exception(
+                    "event_dispatch_crashed", event_id=item["envelope"].get("id"), handler=item["handler"]
+                )
+                outcomes.append("crashed")
+                continue
+            _retry_rest(self, exc, deliveries[index:], outage_retries)
+    return outcomes
+
+
+def _retry_rest(task, exc: Exception, rest: list[dict], outage_retries: int) -> None:
+    countdown = outage_backoff(outage_retries)
+    logger.warning(
+        "event_dispatch_store_outage",
+        event_id=rest[0]["envelope"].get("id"),
+        handler=rest[0]["handler"],
+        remaining=len(rest),
+        outage_retry=outage_retries + 1,
+        retry_in=round(countdown, 2),
+        error_class=type(exc).__name__,
+    )
+    try:
+        raise task.retry(args=(rest,), exc=exc, countdown=countdown) from exc
+    except Reject:
+        # The broker refused the retry: the whole message goes back to its queue (the inbox makes
+        # the deliveries already done no-ops when it comes round again).
+        time.sleep(min(countdown, 2.0))
+        raise Reject(exc, requeue=True) from exc
+
+
+@contextmanager
+def _joined(carrier: dict | None) -> Iterator[None]:
+    """Run inside the relay span that published the delivery (its context travels in the item)."""
+    if not carrier:
+        yield
+        return
+    token = context.attach(propagate.extract(carrier))
+    try:
+        yield
+    finally:
+        context.detach(token)
 
 
 def outage_backoff(retries: int) -> float:

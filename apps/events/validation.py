@@ -1,13 +1,19 @@
 """JSON Schemas of event data (contracts/events/<type>.json), checked before a handler runs
-and, where settings.EVENTS_VALIDATE_ON_SEND is on (tests), strictly when a producer sends."""
+and, where settings.EVENTS_VALIDATE_ON_SEND is on (the default), strictly when a producer sends.
+
+Validators are jsonschema-rs's (Rust), built once per schema and process: about 20 µs for the two
+events of an order, where the pure-Python jsonschema took about 2 ms (bench/validation.py).
+"""
 
 import copy
 import json
 from functools import cache
 from pathlib import Path
 
-import jsonschema
+import jsonschema_rs
 from django.conf import settings
+
+from apps.events.schema_generation import event_data_contracts
 
 
 class SchemaViolation(ValueError):
@@ -16,16 +22,29 @@ class SchemaViolation(ValueError):
 
 def validate_data(envelope: dict) -> None:
     """Consumer side: the data has what the schema promises (extra fields are welcome)."""
-    _validate(envelope, _schema(Path(settings.EVENTS_SCHEMA_DIR), envelope["type"]))
+    _validate(envelope, _validator(Path(settings.EVENTS_SCHEMA_DIR), envelope["type"], strict=False))
 
 
 def validate_emitted(envelope: dict) -> None:
     """Producer side: the data is exactly what the schema describes, no field it does not name.
     An event type without a schema is refused too, unless it belongs to a test probe."""
-    schema = _strict_schema(Path(settings.EVENTS_SCHEMA_DIR), envelope["type"])
-    if schema is None and not envelope["type"].startswith("probe."):
+    validator = _validator(Path(settings.EVENTS_SCHEMA_DIR), envelope["type"], strict=True)
+    if validator is None and not envelope["type"].startswith("probe."):
         raise SchemaViolation(f"{envelope['type']} has no schema in {settings.EVENTS_SCHEMA_DIR}")
-    _validate(envelope, schema)
+    _validate(envelope, validator)
+
+
+def check_data_class(event_type: str, data) -> None:
+    """Producer side, always: an event type declared in an event_data.py is sent as an instance of
+    its dataclass, not a plain dict, so a field the contract does not name fails where it is built."""
+    expected = _data_classes().get(event_type)
+    if expected is not None and type(data) is not expected:
+        raise TypeError(f"{event_type} data must be a {expected.__qualname__}, not {type(data).__qualname__}")
+
+
+@cache
+def _data_classes() -> dict[str, type]:
+    return event_data_contracts()
 
 
 def record_sample(envelope: dict) -> None:
@@ -38,15 +57,21 @@ def record_sample(envelope: dict) -> None:
     (directory / f"{envelope['type']}.json").write_text(json.dumps(envelope, indent=2, default=str))
 
 
-def _validate(envelope: dict, schema: dict | None) -> None:
-    if schema is None:
+def _validate(envelope: dict, validator) -> None:
+    if validator is None:
         return
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(schema).iter_errors(envelope["data"])
-    )
-    if error is not None:
-        where = "/".join(str(part) for part in error.absolute_path) or "(root)"
-        raise SchemaViolation(f"data/{where}: {error.message}")
+    try:
+        validator.validate(envelope["data"])
+    except jsonschema_rs.ValidationError as error:
+        where = "/".join(str(part) for part in error.instance_path) or "(root)"
+        raise SchemaViolation(f"data/{where}: {error.message}") from None
+
+
+@cache
+def _validator(directory: Path, event_type: str, *, strict: bool):
+    """A compiled validator of the type's schema (closed to unnamed fields if `strict`), or None."""
+    schema = (_strict_schema if strict else _schema)(directory, event_type)
+    return None if schema is None else jsonschema_rs.validator_for(schema)
 
 
 @cache

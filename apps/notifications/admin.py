@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import escape, format_html
 
+from apps.common.admin import ReadOnlyAdmin
 from apps.events.public import known_event_types, pretty_json
 from apps.notifications import services
 from apps.notifications.channels import TemplateProblem, email_render
@@ -154,7 +155,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = (
         "created_at", "event_type", "channel", "recipient", "status", "attempts", "response_status", "latency_ms",
     )  # fmt: skip
@@ -200,15 +201,6 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="envelope")
     def pretty_envelope(self, delivery: Delivery) -> str:
         return pretty_json(delivery.envelope)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_view_permission(self, request, obj=None) -> bool:
         return super().has_view_permission(request, obj) or self.has_replay_permission(request)

@@ -21,6 +21,7 @@ from apps.notifications.sms import SmsError, sms_provider
 from apps.notifications.urlguard import InvalidIPAddress, webhook_session, webhook_url_problem
 
 EXCERPT_CHARS = 500
+DRAIN_BYTES = 64 * 1024
 # Which account emails carry a link from accounts.public.account_link (and what kind).
 ACCOUNT_LINK_PURPOSES = {
     "accounts.CustomerRegistered.v1": "verify-email",
@@ -145,17 +146,19 @@ def _send_webhook(delivery: Delivery) -> Attempt:
             headers[name] = delivery.envelope[name]
     started = time.monotonic()
     try:
-        with webhook_session() as session:
-            response = session.post(
-                endpoint.url,
-                data=body,
-                headers=headers,
-                timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
-                allow_redirects=False,  # a redirect could lead anywhere, past the URL guard
-                stream=True,
-            )
-            with response:
-                excerpt = response.raw.read(EXCERPT_CHARS, decode_content=True).decode("utf-8", "replace")
+        response = webhook_session().post(
+            endpoint.url,
+            data=body,
+            headers=headers,
+            timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
+            allow_redirects=False,  # a redirect could lead anywhere, past the URL guard
+            stream=True,
+        )
+        with response:
+            excerpt = response.raw.read(EXCERPT_CHARS, decode_content=True).decode("utf-8", "replace")
+            # Read the rest (up to a bound) so the connection goes back to the pool for the next
+            # delivery; a longer body closes it instead of being read to the end.
+            response.raw.read(DRAIN_BYTES, decode_content=False)
     except InvalidIPAddress as exc:  # resolved to a private address at connect time (DNS rebinding)
         return Attempt(
             ok=False, retryable=False, error=f"URL refused: resolves to a non-public address ({exc})"

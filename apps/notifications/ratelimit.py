@@ -15,30 +15,31 @@ from apps.common.outages import is_store_outage
 logger = structlog.get_logger(__name__)
 
 
-def rate_limit_wait(*, channel: str) -> float:
-    """0 if a message may go now (and counts it), else the seconds until the next window opens."""
+def rate_limit_take(*, channel: str, count: int = 1) -> tuple[int, float]:
+    """How many of `count` messages may go now (they are counted), and the seconds until the
+    next window opens for the rest."""
     limit = settings.NOTIFICATIONS_RATE_LIMITS.get(channel)
     if not limit:
-        return 0.0
+        return count, 0.0
     now = time.time()
     key = f"notifications:rate:{channel}:{int(now)}"
     try:
-        used = _count(key)
+        used = _count(key, count)
     except Exception as exc:
         if not is_store_outage(exc):
             raise
         # The counter is down: wait a window and ask again rather than send past the provider's limit.
         logger.warning("notification_rate_limit_unavailable", channel=channel, error_class=type(exc).__name__)
-        return 1.0
-    if used <= limit:
-        return 0.0
-    return 1.0 - (now % 1.0)
+        return 0, 1.0
+    granted = max(0, min(count, limit - (used - count)))
+    return granted, 1.0 - (now % 1.0)
 
 
-def _count(key: str) -> int:
-    cache.add(key, 0, timeout=5)
+def _count(key: str, count: int) -> int:
+    """The window's count after adding `count` (one round trip when the window exists)."""
     try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr: a fresh window
-        cache.add(key, 1, timeout=5)
-        return 1
+        return cache.incr(key, count)
+    except ValueError:  # a new window (or it expired just now)
+        if cache.add(key, count, timeout=5):
+            return count
+        return cache.incr(key, count)

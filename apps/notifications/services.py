@@ -1,16 +1,18 @@
 """Write use cases: fan an event out into deliveries, attempt one, replay, manage endpoints."""
 
+import functools
 import random
+import threading
 import time
 import uuid
 from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
 from django.utils import timezone
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from prometheus_client import Counter, Histogram
 
 from apps.accounts.public import account_get, account_link
@@ -53,8 +55,8 @@ _RETRYABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
 
 def deliveries_fan_out(*, envelope: dict) -> list[Delivery]:
-    """Record one delivery per channel and recipient the event calls for, and send each as its own
-    task after commit (a slow receiver holds only its own). Unique rows: a redelivered event
+    """Record one delivery per channel and recipient the event calls for, and enqueue them after
+    commit (webhooks grouped by endpoint, see enqueue_many). Unique rows: a redelivered event
     creates nothing and sends nothing again. Returns the deliveries created now."""
     wanted: list[dict] = []
     event_type, data = envelope["type"], envelope["data"]
@@ -72,18 +74,30 @@ def deliveries_fan_out(*, envelope: dict) -> list[Delivery]:
                 "status": DeliveryStatus.MISSED if missed else DeliveryStatus.PENDING,
             }
         )
-    created = []
-    for fields in wanted:
-        delivery, new = Delivery.objects.get_or_create(
-            event_id=envelope["id"],
-            channel=fields.pop("channel"),
-            recipient=fields.pop("recipient"),
-            defaults={"event_type": event_type, "envelope": envelope, **fields},
-        )
-        if new:
-            created.append(delivery)
+    rows = [Delivery(event_id=envelope["id"], event_type=event_type, envelope=envelope, **f) for f in wanted]
+    if not rows:
+        return []
+    try:
+        # All in one INSERT: the handler runs once per event (the inbox), so none exists yet...
+        with transaction.atomic():
+            created = Delivery.objects.bulk_create(rows)
+    except IntegrityError:
+        # ...unless the event comes round again past the inbox (its row purged): keep what exists.
+        created = [row for row in rows if _created(row)]
     _enqueue_after_commit([d for d in created if d.status == DeliveryStatus.PENDING])
     return created
+
+
+def _created(row: Delivery) -> bool:
+    _, new = Delivery.objects.get_or_create(
+        event_id=row.event_id,
+        channel=row.channel,
+        recipient=row.recipient,
+        defaults={
+            f.attname: getattr(row, f.attname) for f in Delivery._meta.concrete_fields if not f.primary_key
+        },
+    )
+    return new
 
 
 def _email_recipient(event_type: str, customer_id: int | None) -> str | None:
@@ -119,33 +133,105 @@ def _order_phone(order_id: str) -> str:
 
 def delivery_attempt(*, delivery_id: int) -> str:
     """Make one attempt at a due delivery and record the outcome. Returns succeeded, retrying,
-    dead, missed or skipped (not due, already done, or another worker holds it).
+    dead, missed or skipped (not due, already done, or another worker holds it)."""
+    return deliveries_attempt(delivery_ids=[delivery_id]).get(delivery_id, "skipped")
 
-    The claim is a conditional UPDATE with a lease, not a row lock: the call out can take the whole
-    timeout and must not hold a transaction open. A worker that dies mid-call leaves the lease to
-    expire, and the sweep sends again (at least once; webhook-id lets receivers drop the duplicate).
-    """
-    now = timezone.now()
-    lease = timedelta(seconds=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT + 30)
-    claimed = (
-        Delivery.objects.filter(pk=delivery_id)
-        .filter(
-            Q(status__in=_RETRYABLE, next_attempt_at__lte=now)
-            | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
-        )
-        .update(status=DeliveryStatus.SENDING, lease_until=now + lease, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return "skipped"
-    delivery = Delivery.objects.select_related("endpoint").get(pk=delivery_id)
-    endpoint = delivery.endpoint
-    if endpoint is not None and (endpoint.disabled_at or not endpoint.is_active):
-        Delivery.objects.filter(pk=delivery_id).update(
+
+def deliveries_attempt(*, delivery_ids: list[int], traces: dict[str, dict] | None = None) -> dict[int, str]:
+    """One attempt at each due delivery of the list (one endpoint's batch, say), one after the
+    other over the worker's pooled connections; returns {id: outcome} for those it claimed.
+
+    The claim is a conditional UPDATE with a lease, not a row lock held across the calls out: a
+    send can take the whole timeout and must not hold a transaction open. A worker that dies
+    mid-batch leaves the leases to expire, and the sweep sends again (at least once; webhook-id
+    lets receivers drop the duplicate). `traces`: delivery id -> the trace context it was enqueued
+    in (its fan-out handler's span), which its send continues. Sending stops after NOTIFICATIONS_BATCH_BUDGET seconds:
+    the rest are released unattempted and enqueued again, so a slow receiver cannot push a
+    batch past the task's time limit. Only the failed deliveries are retried, each on its own
+    schedule."""
+    claimed = _claim(delivery_ids)
+    outcomes: dict[int, str] = {}
+    live = []
+    for delivery in claimed:
+        endpoint = delivery.endpoint
+        if endpoint is not None and (endpoint.disabled_at or not endpoint.is_active):
+            outcomes[delivery.pk] = DeliveryStatus.MISSED
+        else:
+            live.append(delivery)
+    if len(live) < len(claimed):
+        Delivery.objects.filter(pk__in=list(outcomes)).update(
             status=DeliveryStatus.MISSED, attempts=F("attempts") - 1, lease_until=None
         )
-        return "missed"
+    deadline = time.monotonic() + settings.NOTIFICATIONS_BATCH_BUDGET
+    attempted: list[tuple[Delivery, channels.Attempt]] = []
+    for index, delivery in enumerate(live):
+        if attempted and time.monotonic() > deadline:
+            _release(live[index:])
+            break
+        attempted.append((delivery, _attempt_traced(delivery, (traces or {}).get(str(delivery.pk)))))
+    by_endpoint: dict[WebhookEndpoint, list[channels.Attempt]] = {}
+    for delivery, attempt in attempted:
+        if delivery.endpoint is not None:
+            by_endpoint.setdefault(delivery.endpoint, []).append(attempt)
+    disabled = {
+        endpoint.pk for endpoint, attempts in by_endpoint.items() if _endpoint_record(endpoint, attempts)
+    }
+    results = []
+    for delivery, attempt in attempted:
+        status, delay = _next_status(delivery, attempt)
+        if delivery.endpoint_id in disabled and status != DeliveryStatus.DEAD:
+            status = DeliveryStatus.MISSED
+        results.append((delivery, attempt, status, delay))
+        outcomes[delivery.pk] = status
+    _record(results)
+    for delivery in claimed:
+        status = outcomes.get(delivery.pk)
+        if status:
+            deliveries_total.labels(delivery.channel, _OUTCOMES.get(status, status)).inc()
+    return outcomes
+
+
+def _claim(delivery_ids: list[int]) -> list[Delivery]:
+    """Lease the due ones of the deliveries (one UPDATE for the batch) and load them."""
+    now = timezone.now()
+    lease = timedelta(
+        seconds=settings.NOTIFICATIONS_BATCH_BUDGET + settings.NOTIFICATIONS_WEBHOOK_TIMEOUT + 30
+    )
+    with transaction.atomic():
+        due = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint")
+            .filter(pk__in=delivery_ids)
+            .filter(
+                Q(status__in=_RETRYABLE, next_attempt_at__lte=now)
+                | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
+            )
+            .order_by("pk")
+        )
+        if due:
+            Delivery.objects.filter(pk__in=[d.pk for d in due]).update(
+                status=DeliveryStatus.SENDING, lease_until=now + lease, attempts=F("attempts") + 1
+            )
+    for delivery in due:
+        delivery.previous_status = delivery.status
+        delivery.status, delivery.attempts = DeliveryStatus.SENDING, delivery.attempts + 1
+    return due
+
+
+def _release(deliveries: list[Delivery]) -> None:
+    """Hand back claimed deliveries the batch had no time left for, unattempted, and enqueue them."""
+    for delivery in deliveries:
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+            status=delivery.previous_status, attempts=F("attempts") - 1, lease_until=None
+        )
+    logger.info("notification_batch_budget_spent", released=len(deliveries))
+    enqueue_many(deliveries)
+
+
+def _attempt_traced(delivery: Delivery, enqueued_in: dict | None) -> channels.Attempt:
     with (
-        continue_trace(delivery.envelope),  # the send joins the trace of the request behind the event
+        continue_trace(enqueued_in or {}),  # under the handler that fanned it out, when known
+        continue_trace(delivery.envelope),  # else in the trace of the request behind the event
         tracer.start_as_current_span(f"notifications.deliver {delivery.channel}") as span,
     ):
         # Ids only: the recipient is personal data.
@@ -159,13 +245,8 @@ def delivery_attempt(*, delivery_id: int) -> str:
             }
         )
         attempt = _send(delivery)
-        status, delay = _next_status(delivery, attempt)
-        if endpoint is not None and _endpoint_record(endpoint, attempt):
-            status = DeliveryStatus.MISSED if status != DeliveryStatus.DEAD else status
-        _record(delivery, attempt, status=status, delay=delay)
-        span.set_attribute("delivery.outcome", status)
-    deliveries_total.labels(delivery.channel, _OUTCOMES.get(status, status)).inc()
-    return status
+        span.set_attribute("delivery.outcome", _next_status(delivery, attempt)[0])
+        return attempt
 
 
 def _send(delivery: Delivery) -> channels.Attempt:
@@ -189,41 +270,58 @@ def _next_status(delivery: Delivery, attempt: channels.Attempt) -> tuple[str, fl
     return DeliveryStatus.RETRYING, max(delay, attempt.retry_after or 0.0)
 
 
-def _record(delivery: Delivery, attempt: channels.Attempt, *, status: str, delay: float) -> None:
-    # The message has left: if the database blinks now, keep trying to write that down. Giving up
-    # would leave the lease to expire and the sweep to send the same email a second time.
+def _record(results: list[tuple[Delivery, channels.Attempt, str, float]]) -> None:
+    """Every outcome of the batch, one UPDATE per distinct outcome (the successes of a batch are
+    usually one, each row's latency picked by id). The messages have left: if the database blinks
+    now, keep trying to write that down. Giving up would leave the leases to expire and the
+    sweep to send the same messages a second time."""
     now = timezone.now()
-    retry_through_outage(
-        lambda: Delivery.objects.filter(pk=delivery.pk).update(
-            status=status,
-            lease_until=None,
-            next_attempt_at=now + timedelta(seconds=delay),
-            response_status=attempt.status,
-            response_excerpt=attempt.excerpt,
-            latency_ms=attempt.latency_ms,
-            last_error=attempt.error,
-            delivered_at=now if attempt.ok else None,
-            updated_at=now,
+    groups: dict[tuple, dict[int, int | None]] = {}
+    for delivery, attempt, status, delay in results:
+        outcome = (status, delay, attempt.status, attempt.excerpt, attempt.error, attempt.ok)
+        groups.setdefault(outcome, {})[delivery.pk] = attempt.latency_ms
+    for (status, delay, response_status, excerpt, error, ok), latencies in groups.items():
+        whens = [
+            When(pk=pk, then=Value(ms, output_field=PositiveIntegerField()))
+            for pk, ms in latencies.items()
+            if ms is not None
+        ]
+        latency = Case(*whens, output_field=PositiveIntegerField(null=True)) if whens else None
+        values = {
+            "status": status,
+            "lease_until": None,
+            "next_attempt_at": now + timedelta(seconds=delay),
+            "response_status": response_status,
+            "response_excerpt": excerpt,
+            "latency_ms": latency,
+            "last_error": error,
+            "delivered_at": now if ok else None,
+            "updated_at": now,
+        }
+        rows = Delivery.objects.filter(pk__in=list(latencies))
+        retry_through_outage(functools.partial(rows.update, **values))
+    for delivery, attempt, status, delay in results:
+        log = logger.bind(
+            delivery_id=delivery.pk, channel=delivery.channel, attempt=delivery.attempts, status=status
         )
-    )
-    log = logger.bind(
-        delivery_id=delivery.pk, channel=delivery.channel, attempt=delivery.attempts, status=status
-    )
-    if attempt.ok:
-        log.info("notification_delivered", latency_ms=attempt.latency_ms)
-        return
-    log.warning("notification_failed", error=attempt.error, retry_in=round(delay, 3))
-    if status == DeliveryStatus.RETRYING and delay <= settings.NOTIFICATIONS_RETRY_NUDGE_MAX_SECONDS:
-        # Later retries are found by the sweep: a broker-held ETA would outlive consumer_timeout.
-        enqueue(delivery, countdown=delay)
+        if attempt.ok:
+            log.info("notification_delivered", latency_ms=attempt.latency_ms)
+            continue
+        log.warning("notification_failed", error=attempt.error, retry_in=round(delay, 3))
+        if status == DeliveryStatus.RETRYING and delay <= settings.NOTIFICATIONS_RETRY_NUDGE_MAX_SECONDS:
+            # Later retries are found by the sweep: a broker-held ETA would outlive consumer_timeout.
+            enqueue(delivery, countdown=delay)
 
 
-def _endpoint_record(endpoint: WebhookEndpoint, attempt: channels.Attempt) -> bool:
-    """Track how long every delivery to the endpoint has failed; disable it past the setting.
-    Returns True when this attempt disabled it."""
+def _endpoint_record(endpoint: WebhookEndpoint, attempts: list[channels.Attempt]) -> bool:
+    """Track how long every delivery to the endpoint has failed (a batch's attempts, in order: any
+    success clears the clock, a failure after the last success starts it); disable the endpoint
+    past the setting. Returns True when these attempts disabled it."""
     endpoints = WebhookEndpoint.objects.filter(pk=endpoint.pk)
-    if attempt.ok:
+    if any(attempt.ok for attempt in attempts):
         endpoints.filter(failing_since__isnull=False).update(failing_since=None)
+    last = attempts[-1]
+    if last.ok:
         return False
     now = timezone.now()
     endpoints.filter(failing_since__isnull=True).update(failing_since=now)
@@ -232,7 +330,7 @@ def _endpoint_record(endpoint: WebhookEndpoint, attempt: channels.Attempt) -> bo
         return False
     reason = (
         f"Disabled automatically at {now:%Y-%m-%d %H:%M} UTC: every delivery failed since "
-        f"{since:%Y-%m-%d %H:%M} UTC (last error: {attempt.error or 'unknown'})."
+        f"{since:%Y-%m-%d %H:%M} UTC (last error: {last.error or 'unknown'})."
     )
     with transaction.atomic():
         if not endpoints.filter(disabled_at__isnull=True).update(disabled_at=now, disabled_reason=reason):
@@ -350,16 +448,72 @@ def deliveries_sweep() -> int:
         Q(status__in=_RETRYABLE, next_attempt_at__lte=grace)
         | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
     ).order_by("next_attempt_at")[: settings.NOTIFICATIONS_SWEEP_BATCH]
-    deliveries = list(due.only("pk", "channel"))
-    for delivery in deliveries:
-        enqueue(delivery)
+    deliveries = list(due.only("pk", "channel", "endpoint_id"))
+    enqueue_many(deliveries)
     return len(deliveries)
+
+
+class _Batching(threading.local):
+    depth = 0
+    held: list[Delivery] | None = None
+
+
+_batching = _Batching()
+
+
+def enqueues_hold() -> None:
+    """From now until enqueues_release(), hold the enqueues of deliveries committed in this thread
+    (a worker task fanning out a chunk of events: tasks.py calls both around every task), and
+    then send them together, one task per webhook endpoint batch. A process that dies meanwhile
+    leaves them to the sweep, like a lost enqueue."""
+    _batching.depth += 1
+    if _batching.depth == 1:
+        _batching.held = []
+
+
+def enqueues_release() -> None:
+    _batching.depth = max(0, _batching.depth - 1)
+    if _batching.depth == 0 and _batching.held is not None:
+        held, _batching.held = _batching.held, None
+        enqueue_many(held)
 
 
 def _enqueue_after_commit(deliveries: list[Delivery]) -> None:
     # Never enqueue inside the transaction: a worker could look before the row is committed.
+    if deliveries:
+        transaction.on_commit(lambda: _enqueue_or_hold(deliveries), robust=True)
+
+
+def _enqueue_or_hold(deliveries: list[Delivery]) -> None:
+    if _batching.held is None:
+        enqueue_many(deliveries)
+        return
+    # Held past the handler's span: remember it, so each send still descends from its handler.
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
     for delivery in deliveries:
-        transaction.on_commit(lambda d=delivery: enqueue(d), robust=True)
+        delivery.trace_carrier = carrier
+    _batching.held.extend(deliveries)
+
+
+def enqueue_many(deliveries: list[Delivery]) -> None:
+    """Webhooks as one task per endpoint and NOTIFICATIONS_WEBHOOK_BATCH deliveries; email and SMS
+    one task each (a slow mail server holds one message). Failures to publish are logged only."""
+    from apps.notifications import tasks  # tasks import this module
+
+    batches: dict[int, list[Delivery]] = {}
+    for delivery in deliveries:
+        if delivery.channel == Channel.WEBHOOK:
+            batches.setdefault(delivery.endpoint_id, []).append(delivery)
+        else:
+            enqueue(delivery)
+    size = settings.NOTIFICATIONS_WEBHOOK_BATCH
+    for batch in batches.values():
+        for start in range(0, len(batch), size):
+            chunk = batch[start : start + size]
+            ids = [d.pk for d in chunk]
+            traces = {str(d.pk): d.trace_carrier for d in chunk if getattr(d, "trace_carrier", None)}
+            _publish(tasks.send_webhooks, (ids, traces), ids=ids)
 
 
 def enqueue(delivery: Delivery, *, countdown: float | None = None) -> None:
@@ -370,8 +524,12 @@ def enqueue(delivery: Delivery, *, countdown: float | None = None) -> None:
     task = tasks.send_webhook if delivery.channel == Channel.WEBHOOK else tasks.send_message
     if countdown is not None and task.app.conf.task_always_eager:
         return  # in-process tasks cannot wait: the next sweep sends it
+    _publish(task, (delivery.pk, delivery.channel), ids=[delivery.pk], countdown=countdown)
+
+
+def _publish(task, args: tuple, *, ids: list[int], countdown: float | None = None) -> None:
     try:
         with restoring_context():  # a failed publish must not leave its span current
-            task.apply_async((delivery.pk, delivery.channel), countdown=countdown, retry=False)
+            task.apply_async(args, countdown=countdown, retry=False)
     except Exception as exc:
-        logger.warning("notification_enqueue_failed", delivery_id=delivery.pk, error=str(exc))
+        logger.warning("notification_enqueue_failed", delivery_ids=ids, error=str(exc))

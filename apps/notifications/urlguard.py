@@ -7,8 +7,11 @@ refuses a private, loopback or reserved address, and connects to the very addres
 address for the check and to 127.0.0.1 a moment later (DNS rebinding) is refused at connect time.
 """
 
+import functools
 import ipaddress
+import os
 import socket
+import threading
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -27,9 +30,7 @@ def webhook_url_problem(url: str) -> str | None:
     the host resolves to must be public. Checked when the endpoint is saved and again before
     each delivery, as DNS can change in between.
     """
-    try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError:
+    if not _well_formed(url):
         return "Enter a valid http(s) URL."
     parts = urlsplit(url)
     if private_urls_allowed():
@@ -47,19 +48,39 @@ def webhook_url_problem(url: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
+def _well_formed(url: str) -> bool:
+    """The syntax check alone (a regex that costs more than the send's signing): the same for a
+    URL every time, unlike what its host resolves to, which is checked on every call."""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return False
+    return True
+
+
 def private_urls_allowed() -> bool:
     allow = settings.NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS
     return settings.DEBUG if allow is None else allow
 
 
 def webhook_session() -> HTTPSession:
-    """A session that never follows redirects and, unless private URLs are allowed, connects only
-    to the public address it resolved and checked itself."""
-    return HTTPSession(
-        Config(
-            ip_filter_enable=not private_urls_allowed(),
-            ip_filter_allow_loopback_ips=False,
-            never_redirect=True,  # a redirect could lead anywhere, past the guard
-            default_timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
-        )
+    """This thread's session (one per worker process in prefork): it never follows redirects and,
+    unless private URLs are allowed, connects only to the public address it resolved and checked
+    itself. Kept, so its keep-alive connections are reused: requests-hardened resolves and checks
+    the host on every request and keys its connection pools by the checked address, so a name
+    that rebinds gets a new, checked connection and never an old one to another address."""
+    config = Config(
+        ip_filter_enable=not private_urls_allowed(),
+        ip_filter_allow_loopback_ips=False,
+        never_redirect=True,  # a redirect could lead anywhere, past the guard
+        default_timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
     )
+    key = (os.getpid(), config.ip_filter_enable, config.default_timeout)
+    if getattr(_sessions, "key", None) != key:  # first use, a forked child, or other settings (tests)
+        _sessions.session = HTTPSession(config)
+        _sessions.key = key
+    return _sessions.session
+
+
+_sessions = threading.local()

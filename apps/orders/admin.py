@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from apps.common.admin import ReadOnlyAdmin, ReadOnlyInline
 from apps.common.money import Money, format_money
 from apps.events.public import events_about
 from apps.orders import bulk, selectors, services
@@ -78,20 +79,10 @@ class RefundForm(forms.Form):
         return amount
 
 
-class OrderPartInline(admin.TabularInline):
+class OrderPartInline(ReadOnlyInline):
     """Lines and history are part of the order: whoever may view the order sees them."""
 
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("orders.view_order")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    parent_permission = "orders.view_order"
 
 
 class LineInline(OrderPartInline):
@@ -160,7 +151,10 @@ class FulfilmentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
+    """Orders are placed through the storefront; fields are read-only and changes go through the
+    per-order pages (ship, cancel, refund, note)."""
+
     list_display = [
         "number",
         "customer_email",
@@ -223,15 +217,6 @@ class OrderAdmin(admin.ModelAdmin):
             *internal,
             ("Times", {"fields": ["created_at", "updated_at"]}),
         ]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # orders are placed through the storefront
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # fields are read-only; changes go through the actions below
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_search_results(self, request, queryset, search_term):
         """Also find orders by a SKU on one of their lines."""

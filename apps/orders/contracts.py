@@ -28,7 +28,7 @@ class Actor:
 
 
 SYSTEM = Actor("system")
-GUEST_CUSTOMER_ID = 0  # customer_id of an order a guest placed (a checkout without an account)
+GUEST_CUSTOMER_ID = 0  # a guest's Customer.id and events' customer_id (the order stores NULL)
 
 
 @dataclass(frozen=True, slots=True)

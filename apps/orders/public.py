@@ -5,9 +5,7 @@ Functions here take and return contracts.py types; the queries live in selectors
 
 from collections.abc import Callable
 
-from apps.common.problems import Problem
 from apps.orders import services
-from apps.orders.api.views import as_problem
 from apps.orders.contracts import Customer, LineRequest, OrderCharges, PlacedOrder
 from apps.orders.selectors import (
     customer_order_stats,
@@ -29,7 +27,6 @@ __all__ = [
     "order_numbers",
     "order_payments_by_day",
     "order_place",
-    "order_problem",
     "order_timeline_source",
     "order_totals_by_day",
     "orders_count",
@@ -66,9 +63,3 @@ def order_place(
         within=within,
     )
     return PlacedOrder(str(order.pk), order.number, order.currency, order.total_amount)
-
-
-def order_problem(exc: Exception) -> Problem | None:
-    """The problem+json answer for an orders or payments failure raised by order_place (the one
-    table that maps them), or None for anything else."""
-    return as_problem(exc)

@@ -209,3 +209,13 @@ def orders_of_customer(*, customer_id: int, limit: int = 100) -> list[CustomerOr
         )
         for o in rows
     ]
+
+
+def orders_ready_to_capture(*, order_ids: list[str]) -> set[str]:
+    """Those orders whose payment may be captured now, by the capture policy: under "immediate"
+    every placed order (its capture is due, or was refused and may be retried); under
+    "on_shipment" none, since shipping is what captures."""
+    if settings.ORDERS_CAPTURE_POLICY != "immediate":
+        return set()
+    placed = Order.objects.filter(pk__in=order_ids, status=OrderStatus.PLACED).values_list("pk", flat=True)
+    return {str(pk) for pk in placed}

@@ -3,7 +3,7 @@
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import structlog
 from django.conf import settings
@@ -29,6 +29,13 @@ from apps.orders.contracts import (
     OrderRejected,
     OutOfStock,
     PlacedOrder,
+)
+from apps.orders.event_data import (
+    OrderChangedData,
+    OrderCreatedData,
+    OrderData,
+    OrderLineData,
+    OrderShippedData,
 )
 from apps.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from apps.orders.transitions import TRANSITIONS
@@ -175,7 +182,7 @@ def _transition(order: Order, action: str, *, actor: Actor, reason: str = "", **
         OrderStatusChange.objects.create(
             order=order, from_status=previous, to_status=order.status, actor=actor.label, reason=reason[:500]
         )
-        transition.signal.send(**_event(order, reason=reason, **_shipping(order, action)))
+        transition.signal.send(**_event(order, _change_data(order, action, reason)))
     return order
 
 
@@ -314,9 +321,7 @@ def _insert(
         actor=f"{'guest' if customer.id == GUEST_CUSTOMER_ID else 'customer ' + str(customer.id)} <{customer.email}>",
         reason="placed",
     )
-    signals.order_created.send(
-        **_event(order, lines=[_line_data(p) for p in charges.lines], **_charges_data(charges))
-    )
+    signals.order_created.send(**_event(order, _created_data(order, charges)))
     return order
 
 
@@ -334,35 +339,32 @@ def _new_number() -> str:
     return f"{timezone.now():%y%m}-{tail[:4]}-{tail[4:]}"
 
 
-def _line_data(p: ChargedLine) -> dict:
+# OrderCreated's line fields, each taken from the ChargedLine, and its charge fields (subtotal,
+# shipping, discount, tax, voucher), each from the OrderCharges of the same name.
+_LINE_FIELDS = tuple(f.name for f in fields(OrderLineData))
+_CHARGE_FIELDS = tuple(
+    f.name for f in fields(OrderCreatedData) if f.name not in {g.name for g in fields(OrderData)} | {"lines"}
+)
+
+
+def _created_data(order: Order, charges: OrderCharges) -> OrderCreatedData:
+    lines = [OrderLineData(**{name: getattr(p, name) for name in _LINE_FIELDS}) for p in charges.lines]
+    return OrderCreatedData(
+        **_order_data(order), lines=lines, **{name: getattr(charges, name) for name in _CHARGE_FIELDS}
+    )
+
+
+def _change_data(order: Order, action: str, reason: str) -> OrderChangedData:
+    if action == "ship":
+        return OrderShippedData(
+            **_order_data(order), reason=reason, carrier=order.carrier, tracking_number=order.tracking_number
+        )
+    return OrderChangedData(**_order_data(order), reason=reason)
+
+
+def _order_data(order: Order) -> dict:
+    """The fields every orders event shares (event_data.OrderData)."""
     return {
-        "sku": p.sku,
-        "name": p.name,
-        "unit_price": p.unit_price,
-        "quantity": p.quantity,
-        "line_total": p.line_total,
-        "discount_amount": p.discount_amount,
-        "tax_amount": p.tax_amount,
-    }
-
-
-def _charges_data(charges: OrderCharges) -> dict:
-    return {
-        "subtotal_amount": charges.subtotal_amount,
-        "shipping_method": charges.shipping_method,
-        "shipping_amount": charges.shipping_amount,
-        "discount_amount": charges.discount_amount,
-        "tax_amount": charges.tax_amount,
-        "voucher_code": charges.voucher_code,
-    }
-
-
-def _shipping(order: Order, action: str) -> dict:
-    return {"carrier": order.carrier, "tracking_number": order.tracking_number} if action == "ship" else {}
-
-
-def _event(order: Order, **extra) -> dict:
-    data = {
         "order_id": str(order.pk),
         "number": order.number,
         "customer_id": order.customer_id or 0,  # events say 0 for a guest's order
@@ -372,12 +374,10 @@ def _event(order: Order, **extra) -> dict:
         "item_count": order.item_count,
         "payment_id": str(order.payment_id) if order.payment_id else None,
     }
-    return {
-        "sender": Order,
-        "subject": str(order.pk),
-        "aggregate_version": order.version,
-        "data": data | extra,
-    }
+
+
+def _event(order: Order, data: OrderData) -> dict:
+    return {"sender": Order, "subject": str(order.pk), "aggregate_version": order.version, "data": data}
 
 
 def orders_claim_guest(*, customer_id: int, email: str) -> int:

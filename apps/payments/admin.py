@@ -8,30 +8,30 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from apps.common.admin import ReadOnlyAdmin, ReadOnlyInline
 from apps.common.money import format_money, money_column
 from apps.payments import services
 from apps.payments.contracts import PaymentError
-from apps.payments.models import Capture, ParkedWebhook, Payment, PaymentStatusChange, ProviderEvent, Refund
+from apps.payments.models import (
+    Capture,
+    ParkedWebhook,
+    Payment,
+    PaymentStatusChange,
+    ProviderCallInDoubt,
+    ProviderEvent,
+    ReconciliationRun,
+    Refund,
+)
 from apps.payments.order_labels import order_numbers
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("payments.view_payment")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+class PaymentPartInline(ReadOnlyInline):
+    parent_permission = "payments.view_payment"
 
 
-class CaptureInline(ReadOnlyInline):
+class CaptureInline(PaymentPartInline):
     model = Capture
     fields = ["money", "created_at"]
     readonly_fields = fields
@@ -41,7 +41,7 @@ class CaptureInline(ReadOnlyInline):
         return format_money(capture.amount, capture.payment.currency)
 
 
-class RefundInline(ReadOnlyInline):
+class RefundInline(PaymentPartInline):
     model = Refund
     fields = ["money", "reason", "created_by", "created_at"]
     readonly_fields = fields
@@ -51,7 +51,7 @@ class RefundInline(ReadOnlyInline):
         return format_money(refund.amount, refund.payment.currency)
 
 
-class StatusChangeInline(ReadOnlyInline):
+class StatusChangeInline(PaymentPartInline):
     """The payment's audit trail (services._transition writes one row per change)."""
 
     model = PaymentStatusChange
@@ -61,7 +61,7 @@ class StatusChangeInline(ReadOnlyInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "order_link",
@@ -87,15 +87,6 @@ class PaymentAdmin(admin.ModelAdmin):
         "refunded",
     ]
     change_form_template = "admin/payments/payment/change_form.html"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_fields(self, request, obj=None):
         money = ("amount", "amount_authorized", "amount_captured", "amount_refunded", "currency")
@@ -171,19 +162,10 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderEvent)
-class ProviderEventAdmin(admin.ModelAdmin):
+class ProviderEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "provider", "kind", "provider_ref", "applied", "occurred_at", "received_at"]
     list_filter = ["provider", "kind", "applied"]
     search_fields = ["=event_id", "=provider_ref"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ParkedWebhook)
@@ -202,3 +184,48 @@ class ParkedWebhookAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(ReadOnlyAdmin):
+    """The report of each reconciliation run (beat, every 10 minutes, or `payments_reconcile`).
+    Findings marked "needs staff" are authorizations let go or refunds not made: act on them."""
+
+    list_display = ["started_at", "checked", "changed", "needs_staff", "finished_at"]
+    list_filter = ["started_at"]
+    fields = ["started_at", "finished_at", "checked", "changed", "needs_staff", "report"]
+    readonly_fields = fields
+
+    @admin.display(description="findings")
+    def report(self, run: ReconciliationRun) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    "yes" if f["needs_staff"] else "",
+                    f["finding"],
+                    f["provider"],
+                    f["payment_id"],
+                    f["order_id"],
+                    f["detail"],
+                )
+                for f in run.findings
+            ),
+        )
+        if not run.findings:
+            return "nothing found"
+        return format_html(
+            "<table><tr><th>needs staff</th><th>finding</th><th>provider</th><th>payment</th>"
+            "<th>order</th><th>detail</th></tr>{}</table>",
+            rows,
+        )
+
+
+@admin.register(ProviderCallInDoubt)
+class ProviderCallInDoubtAdmin(ReadOnlyAdmin):
+    """Captures and refunds that got no answer from the provider, and what reconciliation found."""
+
+    list_display = ["created_at", "operation", "payment", "amount", "actor", "resolved_at", "resolution"]
+    list_filter = ["operation", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=payment__id", "=idempotency_key"]

@@ -37,6 +37,10 @@ class Payment(models.Model):
     amount_refunded = models.BigIntegerField(default=0)
     failure_code = models.CharField(max_length=100, blank=True, default="")
     failure_message = models.CharField(max_length=500, blank=True, default="")
+    # When the provider drops the authorization if it is not captured (PAYMENTS_AUTHORIZATION_VALIDITY).
+    authorization_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Last asked about at the provider by reconciliation (bookkeeping: no new version).
+    reconciled_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -169,3 +173,41 @@ class PaymentStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class ProviderCallInDoubt(models.Model):
+    """A capture or refund call that got no answer (timeout, 5xx): the provider may have done it.
+    Reconciliation asks the provider and records the outcome under this call's idempotency key."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="calls_in_doubt")
+    operation = models.CharField(max_length=10)  # "capture" or "refund"
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    amount = models.BigIntegerField()
+    actor = models.CharField(max_length=300, blank=True, default="")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        verbose_name_plural = "provider calls in doubt"
+
+    def __str__(self) -> str:
+        return f"{self.operation} of {self.amount} ({self.payment_id})"
+
+
+class ReconciliationRun(models.Model):
+    """The report of one reconciliation run: what was checked, what was found and done."""
+
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField()
+    checked = models.PositiveIntegerField()
+    changed = models.PositiveIntegerField()
+    needs_staff = models.PositiveIntegerField()
+    findings = models.JSONField(default=list)  # reconciliation.Finding as dicts
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"reconciliation {self.started_at:%Y-%m-%d %H:%M} ({self.changed} changed)"

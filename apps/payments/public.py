@@ -1,13 +1,15 @@
 """The payments module's public surface: the only payments code other modules may import.
 
-Failures raise the exceptions in contracts.py (PaymentDeclined, ProviderUnavailable,
-UnknownProvider, PaymentStateConflict, AmountInvalid); LookupError for an unknown payment.
+Failures raise the exceptions in contracts.py (PaymentDeclined, ProviderRejectedRequest,
+ProviderUnavailable, UnknownProvider, PaymentStateConflict, AmountInvalid); LookupError for an
+unknown payment.
 """
 
 from collections.abc import Callable
 
 from apps.payments import services
 from apps.payments.api.serializers import PaymentInputSerializer
+from apps.payments.capture_readiness import payment_capture_readiness_source
 from apps.payments.contracts import PaymentSummary
 from apps.payments.order_labels import payment_order_numbers_source
 from apps.payments.providers import enabled_providers
@@ -30,6 +32,7 @@ __all__ = [
     "payment_attention",
     "payment_authorize",
     "payment_capture",
+    "payment_capture_readiness_source",
     "payment_get",
     "payment_order_numbers_source",
     "payment_refund",

@@ -3,9 +3,11 @@ must keep two staff actions from moving the same money twice (capture, refund: s
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import timedelta
 
 import structlog
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -19,12 +21,14 @@ from apps.payments.contracts import (
     ProviderUnavailable,
     UnknownProvider,
 )
+from apps.payments.event_data import PaymentCapturedData, PaymentData, PaymentFailedData, PaymentRefundedData
 from apps.payments.models import (
     Capture,
     ParkedWebhook,
     Payment,
     PaymentStatus,
     PaymentStatusChange,
+    ProviderCallInDoubt,
     ProviderEvent,
     Refund,
 )
@@ -82,7 +86,12 @@ def payment_authorize(
     try:
         with transaction.atomic():
             _transition(
-                payment, "authorize", provider_ref=provider_ref, amount_authorized=amount, failure_code=""
+                payment,
+                "authorize",
+                provider_ref=provider_ref,
+                amount_authorized=amount,
+                failure_code="",
+                authorization_expires_at=authorization_expiry(provider),
             )
             if record_with is not None:
                 record_with(payment)
@@ -149,6 +158,30 @@ def payment_capture(
     except PaymentDeclined as declined:
         _record_capture_failure(payment_id, declined, actor)
         raise
+    except ProviderUnavailable:
+        _note_in_doubt(payment_id, "capture", idempotency_key, amount, actor=actor)
+        raise
+
+
+def authorization_expiry(provider: str):
+    """When an authorization made now lapses at `provider` (a per-provider setting)."""
+    validity = settings.PAYMENTS_AUTHORIZATION_VALIDITY.get(
+        provider, settings.PAYMENTS_AUTHORIZATION_VALIDITY_DEFAULT
+    )
+    return timezone.now() + validity
+
+
+def _note_in_doubt(payment_id, operation: str, key: str, amount: int | None, **context) -> None:
+    """A capture or refund got no answer: the provider may have done it. Kept (once per key) for
+    reconciliation. Inside a caller's transaction that then rolls back the note goes too; the
+    caller's own retry, or reconciliation's sweep of authorized payments, covers that."""
+    if amount is None:
+        amount = Payment.objects.filter(pk=payment_id).values_list("amount_authorized", flat=True).first()
+    with transaction.atomic():
+        ProviderCallInDoubt.objects.get_or_create(
+            idempotency_key=key,
+            defaults={"payment_id": payment_id, "operation": operation, "amount": amount or 0, **context},
+        )
 
 
 def _record_capture_failure(payment_id, declined: PaymentDeclined, actor: str) -> None:
@@ -200,7 +233,16 @@ def _capture(payment_id, idempotency_key: str, amount: int | None, actor: str) -
 def payment_refund(
     *, payment_id, amount: int, idempotency_key: str, reason: str = "", actor: str = ""
 ) -> Payment:
-    """Refund part or all of what is captured and not yet refunded. The same key again is a no-op."""
+    """Refund part or all of what is captured and not yet refunded. The same key again is a no-op.
+    A refund that gets no answer is kept in doubt for reconciliation."""
+    try:
+        return _refund(payment_id, amount, idempotency_key, reason, actor)
+    except ProviderUnavailable:
+        _note_in_doubt(payment_id, "refund", idempotency_key, amount, reason=reason[:500], actor=actor[:300])
+        raise
+
+
+def _refund(payment_id, amount: int, idempotency_key: str, reason: str, actor: str) -> Payment:
     with _locked(payment_id) as payment:
         if Refund.objects.filter(idempotency_key=idempotency_key, payment=payment).exists():
             return payment
@@ -328,7 +370,15 @@ def _apply(payment: Payment, event: WebhookEvent) -> bool:
     by = {"actor": f"{payment.provider} webhook", "reason": f"event {event.event_id}"}
     if event.kind == "authorized" and payment.status == S.REQUIRES_AUTHORIZATION:
         amount = event.amount or payment.amount
-        _transition(payment, "authorize", **by, amount_authorized=amount, failure_code="")
+        expires = authorization_expiry(payment.provider)
+        _transition(
+            payment,
+            "authorize",
+            **by,
+            amount_authorized=amount,
+            failure_code="",
+            authorization_expires_at=expires,
+        )
     elif event.kind == "captured" and payment.status == S.AUTHORIZED:
         amount = min(event.amount or payment.amount_authorized, payment.amount_authorized)
         _transition(payment, "capture", **by, event={"captured": amount}, amount_captured=amount)
@@ -480,9 +530,19 @@ def _event(payment: Payment, **extra) -> dict:
         "amount_captured": payment.amount_captured,
         "amount_refunded": payment.amount_refunded,
     }
+    data_class = _DATA_CLASSES[frozenset(extra) - _SHARED_FIELDS]  # KeyError: a field no event has
     return {
         "sender": Payment,
         "subject": str(payment.pk),
         "aggregate_version": payment.version,
-        "data": data | extra,
+        "data": data_class(**data | extra),
     }
+
+
+# Each payments event's data is PaymentData plus the fields of its own (event_data.py): the extra
+# fields a change announces name its class (authorized and voided, failed and capture-failed share one).
+_SHARED_FIELDS = frozenset(f.name for f in fields(PaymentData))
+_DATA_CLASSES = {
+    frozenset(f.name for f in fields(data_class)) - _SHARED_FIELDS: data_class
+    for data_class in (PaymentData, PaymentCapturedData, PaymentRefundedData, PaymentFailedData)
+}

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.urls import path
 
+from apps.common.admin import ReadOnlyAdmin
 from apps.common.csv_stream import csv_lines
 from apps.common.money import format_money, money_column
 from apps.reporting.models import DailySales, OrderFact, PaymentFact
@@ -49,24 +50,15 @@ class DayRangeFilter(admin.FieldListFilter):
         }
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ProjectionAdmin(ReadOnlyAdmin):
     """Projections are written by events and the backfill only."""
 
     show_full_result_count = False
     list_per_page = 100
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(DailySales)
-class DailySalesAdmin(ReadOnlyAdmin):
+class DailySalesAdmin(ProjectionAdmin):
     list_display = [
         "day",
         "currency",
@@ -107,7 +99,7 @@ class DailySalesAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OrderFact)
-class OrderFactAdmin(ReadOnlyAdmin):
+class OrderFactAdmin(ProjectionAdmin):
     list_display = ["number", "status", "total", "refunded", "placed_at", "payment_status"]
     list_filter = [("placed_on", DayRangeFilter), "currency", "status", "payment_status"]
     search_fields = ["=number", "=order_id"]
@@ -117,7 +109,7 @@ class OrderFactAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaymentFact)
-class PaymentFactAdmin(ReadOnlyAdmin):
+class PaymentFactAdmin(ProjectionAdmin):
     list_display = [
         "payment_id",
         "order_id",

@@ -8,10 +8,11 @@ newer than the row's (the events' rule), so a backfill never undoes a newer even
 
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
 from apps.events.public import apply_if_newer
@@ -96,13 +97,41 @@ def _run(source: str, cursor_type, read, apply, *, restart: bool, progress: Prog
 
 
 def _pages(read, cursor) -> Iterator:
-    """read(cursor), page after page, until the source says there is no next one."""
+    """read(cursor), page after page, until the source says there is no next one. The next page
+    is read in a second thread while the caller applies this one: the source and the reporting
+    database work at the same time (on SQL Server, two servers)."""
+    if not _may_read_ahead():
+        yield from _pages_in_turn(read, cursor)
+        return
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backfill-read")
+    try:
+        ahead = pool.submit(read, cursor)
+        while True:
+            page, extra = ahead.result()
+            if page.next is not None:
+                ahead = pool.submit(read, page.next)
+            yield page, extra
+            if page.next is None:
+                return
+    finally:
+        pool.submit(connections.close_all).result()  # the reader thread's own connections
+        pool.shutdown()
+
+
+def _pages_in_turn(read, cursor) -> Iterator:
     while True:
         page, extra = read(cursor)
         yield page, extra
         if page.next is None:
             return
         cursor = page.next
+
+
+def _may_read_ahead() -> bool:
+    """A second connection sees only committed rows: inside the caller's transaction (tests, or a
+    backfill run in one) and on SQLite (the embedded default) pages are read in turn."""
+    source = connections[DEFAULT_DB_ALIAS]
+    return source.vendor != "sqlite" and not source.in_atomic_block
 
 
 def _apply_orders(records, states: dict) -> None:

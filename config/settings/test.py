@@ -39,8 +39,8 @@ WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
 # Test workers (tests/events/conftest.py) run probe and notification handlers, never the catalog's.
 CATALOG_EMBEDDED_PER_PROCESS = True
 
-# Every event a producer sends in a test is checked against its schema, strictly, and kept as
-# a sample for contracts/node (`make contracts`).
+# Every event a producer sends in a test is checked against its schema, strictly (as everywhere
+# by default), and kept as a sample for contracts/node (`make contracts`).
 EVENTS_VALIDATE_ON_SEND = True
 EVENTS_SAMPLE_DIR = BASE_DIR / "var" / "event-samples"
 
@@ -61,6 +61,7 @@ CELERY_TASK_ROUTES = {
     "events.relay": {"queue": f"{_QUEUE}.relay"},
     "notifications.send_message": {"queue": f"{_QUEUE}.notifications"},
     "notifications.send_webhook": {"queue": f"{_QUEUE}.webhooks"},
+    "notifications.send_webhooks": {"queue": f"{_QUEUE}.webhooks"},
 }
 BACKPRESSURE_SHED_ON_QUEUES = (_QUEUE, f"{_QUEUE}.relay")
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.events.probe"]  # noqa: F405

@@ -39,6 +39,8 @@ def test_each_role_has_exactly_the_permissions_it_needs():
         "reporting.view_paymentfact",
         "payments.view_parkedwebhook",  # signed callbacks we could not read (payments.0002)
         "payments.change_parkedwebhook",
+        "payments.view_reconciliationrun",  # reconciliation's reports (payments.0004)
+        "payments.view_providercallindoubt",
         *notes,
     }
     assert permissions_of("operations") == {

@@ -3,8 +3,10 @@
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
-from apps.catalog import selectors as catalog_selectors
+from apps.catalog import cache as catalog_cache
+from apps.catalog.documents import Variant
 from apps.checkout.models import ShippingMethod, ShippingWeightBand, ShippingZone, TaxRate, Voucher
 from tests.factories.catalog import ProductFactory
 
@@ -17,21 +19,20 @@ ADDRESS = {
 }
 
 
+class _VariantExtras(dict):
+    """Writes each SKU's weight and tax class onto its variant, where the catalog keeps them."""
+
+    def __setitem__(self, sku: str, extras: tuple[int, str]) -> None:
+        super().__setitem__(sku, extras)
+        weight, tax_class = extras
+        Variant.objects(sku=sku).update_one(set__weight_grams=weight, set__tax_class=tax_class)
+        cache.delete(catalog_cache.detail_key(sku))
+
+
 @pytest.fixture
-def product_extras(monkeypatch):
-    """Weight and tax class per SKU, as the catalog's variants (issue 17) will put them in its
-    product payload; until then the payload is extended here. `product_extras["MUG"] = (350, "standard")`."""
-    extras: dict[str, tuple[int, str]] = {}
-    original = catalog_selectors.product_payload
-
-    def with_extras(product):
-        payload = original(product)
-        if product.sku in extras:
-            payload["weight_grams"], payload["tax_class"] = extras[product.sku]
-        return payload
-
-    monkeypatch.setattr(catalog_selectors, "product_payload", with_extras)
-    return extras
+def product_extras() -> dict[str, tuple[int, str]]:
+    """Weight and tax class per SKU on the catalog's variants: `product_extras["MUG"] = (350, "standard")`."""
+    return _VariantExtras()
 
 
 @pytest.fixture

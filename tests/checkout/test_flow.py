@@ -245,12 +245,13 @@ def test_a_completion_costs_a_known_number_of_statements(shop, customer_client):
         response = complete(customer_client, checkout_id)
 
     assert response.status_code == 201
-    # token, idempotency claim; the checkout read, claim, re-read and its pricing (lines, tax rates,
-    # zones, methods, bands); payment insert; in one transaction (savepoints here) the payment update,
-    # its audit row, its outbox row, order, lines, status row, OrderCreated, checkout completed, CheckoutCompleted;
+    # idempotency claim (no token lookup: the requests before cached it); the checkout read, claim,
+    # re-read and its pricing (lines, tax rates, zones, methods, bands); payment insert; in one
+    # transaction (savepoints here) the payment update, its audit row, its outbox row, order,
+    # lines, status row, OrderCreated, checkout completed, CheckoutCompleted;
     # the idempotency completion. Left out: savepoints (the test's transaction) and the backpressure
     # sample, which a process takes every few seconds, not per request.
     sampled = ('SELECT MIN("events_outboxevent"', 'SELECT COUNT(*) AS "__count" FROM "events_')
     left_out = ("SAVEPOINT", "RELEASE", *sampled)
     statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(left_out)]
-    assert len(statements) == 21, "\n".join(s[:100] for s in statements)
+    assert len(statements) == 20, "\n".join(s[:100] for s in statements)

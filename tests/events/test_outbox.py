@@ -93,6 +93,33 @@ def test_event_data_must_be_json_shaped():
         signals.thing_happened.send(sender=None, subject="x", aggregate_version=1, data=["not", "a", "dict"])
 
 
+def test_a_declared_event_type_is_sent_as_its_event_data_class_not_a_dict():
+    from apps.payments.event_data import PaymentCapturedData, PaymentData
+    from apps.payments.signals import payment_voided
+
+    fields = {
+        "payment_id": str(uuid.uuid4()),
+        "order_id": str(uuid.uuid4()),
+        "provider": "sandbox",
+        "status": "voided",
+        "currency": "EUR",
+        "amount_authorized": 100,
+        "amount_captured": 0,
+        "amount_refunded": 0,
+    }
+    for data, what in (
+        (fields, "dict"),  # the shape is right, but nothing checked its names where it was built
+        (PaymentCapturedData(**fields, captured=0), "PaymentCapturedData"),  # another event's class
+    ):
+        with pytest.raises(TypeError, match=f"must be a PaymentData, not {what}"), transaction.atomic():
+            payment_voided.send(sender=None, subject="p", aggregate_version=2, data=data)
+    assert OutboxEvent.objects.count() == 0
+
+    with transaction.atomic():
+        payment_voided.send(sender=None, subject="p", aggregate_version=2, data=PaymentData(**fields))
+    assert OutboxEvent.objects.get().envelope["data"] == fields
+
+
 def test_event_types_must_follow_the_naming_convention():
     from apps.events.public import domain_signal
 

@@ -13,6 +13,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float  # time.monotonic() on arrival
+    connection: int  # the client's port: requests on one kept-alive connection share it
 
 
 @dataclass
@@ -33,10 +34,16 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers answer
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver._lock:
-                    receiver.requests.append(Received(self.path, dict(self.headers), body, time.monotonic()))
+                    receiver.requests.append(
+                        Received(
+                            self.path, dict(self.headers), body, time.monotonic(), self.client_address[1]
+                        )
+                    )
                     answer = receiver.answer(len(receiver.requests))
                 time.sleep(answer.delay)
                 try:

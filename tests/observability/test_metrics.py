@@ -141,7 +141,7 @@ def test_a_prefork_worker_continues_the_trace_counts_on_its_own_endpoint_and_log
 
     wait_for(handled, what="the worker's /metrics to count the handled event")
     scraped = samples(requests.get(url, timeout=5).text)
-    assert value(scraped, "celery_tasks_total", task="events.dispatch", state="succeeded") >= 1
+    assert value(scraped, "celery_tasks_total", task="events.dispatch_many", state="succeeded") >= 1
     assert value(scraped, "events_handler_duration_seconds_count", handler=project) == 1
     assert value(scraped, "events_handler_failures_total", handler=project) == 0
 
@@ -149,7 +149,7 @@ def test_a_prefork_worker_continues_the_trace_counts_on_its_own_endpoint_and_log
     [handled_line] = [
         line for line in lines if line["event"] == "event_handled" and line["handler"] == project
     ]
-    assert handled_line["task"] == "events.dispatch"
+    assert handled_line["task"] == "events.dispatch_many"
     assert handled_line["task_id"]
     assert (handled_line["event_id"], handled_line["attempt"]) == (event_id, 1)
     assert handled_line["level"] == "info" and handled_line["timestamp"]

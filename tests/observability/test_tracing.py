@@ -10,6 +10,7 @@ from django.db import connections
 from opentelemetry.trace import SpanKind
 
 from config.celery import app as celery_app
+from config.telemetry import enabled_instrumentations
 from tests.events.conftest import real_worker, wait_for
 from tests.factories.catalog import ProductFactory
 from tests.factories.orders import ADDRESS, order_request
@@ -135,3 +136,18 @@ def test_a_placed_order_is_one_trace_from_the_callers_traceparent_to_the_outboun
     for span in in_trace:
         for value in span.attributes.values():
             assert not any(item in str(value) for item in personal), (span.name, value)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, ["django", "celery", "pymongo", "requests"]),
+        ({"OTEL_STATEMENT_SPANS": "true"}, ["django", "celery", "psycopg", "redis", "pymongo", "requests"]),
+        (
+            {"OTEL_STATEMENT_SPANS": "True", "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "redis, celery"},
+            ["django", "psycopg", "pymongo", "requests"],
+        ),
+    ],
+)
+def test_spans_per_sql_statement_and_redis_command_are_opt_in(environ, expected):
+    assert enabled_instrumentations(environ) == expected

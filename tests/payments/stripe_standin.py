@@ -4,7 +4,8 @@ A real server (ThreadingHTTPServer on 127.0.0.1, a free port) so the official SD
 its form encoding, headers, HTTP client, timeouts and error parsing are all exercised.
 
 Endpoints: `POST /v1/payment_intents`, `/v1/payment_intents/{id}/capture`,
-`/v1/payment_intents/{id}/cancel`, `/v1/refunds`. Stripe's test payment methods decide the outcome:
+`/v1/payment_intents/{id}/cancel`, `/v1/refunds`; `GET /v1/payment_intents/{id}` (with
+`expand[]=latest_charge`). Stripe's test payment methods decide the outcome:
 
 | payment_method                          | outcome                                                   |
 |-----------------------------------------|-----------------------------------------------------------|
@@ -131,6 +132,9 @@ class StripeStandin:
                 return 200, self._create_intent(form)
             if method == "POST" and path == "/v1/refunds":
                 return 200, self._refund(form)
+            match = re.fullmatch(r"/v1/payment_intents/([^/?]+)(?:\?(.*))?", path)
+            if method == "GET" and match:
+                return 200, self._retrieve(self._intent(match[1], param="intent"), parse_form(match[2] or ""))
             match = re.fullmatch(r"/v1/payment_intents/([^/]+)/(capture|cancel)", path)
             if method == "POST" and match:
                 intent = self._intent(match[1], param="intent")
@@ -218,6 +222,13 @@ class StripeStandin:
             cancellation_reason=form.get("cancellation_reason"),
         )
         return intent
+
+    def _retrieve(self, intent: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:
+        """GET an intent; `expand[]=latest_charge` puts the charge object in place of its id."""
+        answer = dict(intent)
+        if "latest_charge" in query.get("expand", {}).values() and intent["latest_charge"]:
+            answer["latest_charge"] = dict(self.charges[intent["latest_charge"]])
+        return answer
 
     def _refund(self, form: dict[str, Any]) -> dict[str, Any]:
         intent = self._intent(form.get("payment_intent", ""), param="payment_intent")

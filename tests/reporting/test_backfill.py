@@ -14,7 +14,7 @@ from apps.orders.public import orders_page
 from apps.orders.services import order_deliver
 from apps.payments.models import Payment
 from apps.payments.public import payments_state
-from apps.reporting.backfill import _apply_orders, orders_backfill
+from apps.reporting.backfill import _apply_orders, _may_read_ahead, orders_backfill
 from apps.reporting.models import BackfillCheckpoint, DailySales, OrderFact, PaymentFact, SalesDay
 from apps.reporting.reconcile import sales_reconcile
 from tests.helpers import drain_outbox
@@ -189,6 +189,27 @@ def test_an_interrupted_backfill_resumes_after_the_last_batch_it_applied(four_li
         str(Order.objects.order_by("-created_at", "-id").first().pk),
         True,
     )
+
+
+@committed
+def test_reading_ahead_on_a_second_connection_applies_every_page_once_and_still_resumes(four_lifecycles):
+    assert _may_read_ahead()  # committed rows, no transaction around the run: the threaded path
+    evented = {str(f.order_id): _without(row(f), TIMES) for f in OrderFact.objects.all()}
+    _wipe_reporting()
+    batches = []
+
+    def interrupt_after_two_batches(rows: int) -> None:
+        batches.append(rows)
+        if len(batches) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        orders_backfill(batch_size=1, progress=interrupt_after_two_batches)
+    resumed = orders_backfill(batch_size=1, progress=batches.append)
+
+    assert batches == [1, 1, 1, 1]
+    assert (resumed.rows, resumed.resumed) == (2, True)
+    assert {str(f.order_id): _without(row(f), TIMES) for f in OrderFact.objects.all()} == evented
 
 
 def test_the_backfill_brings_an_older_row_forward_but_keeps_the_times_events_stamped(

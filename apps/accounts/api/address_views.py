@@ -10,7 +10,7 @@ from apps.accounts.api.customer_views import SignedIn
 from apps.accounts.api.serializers import SavedAddressSerializer
 from apps.accounts.models import Address
 from apps.common.openapi import problem_responses
-from apps.common.problems import Problem
+from apps.common.serializers import validated
 
 TAGS = ["addresses"]
 EXAMPLE = OpenApiExample(
@@ -56,16 +56,8 @@ class AddressListView(SignedIn):
         tags=TAGS,
     )
     def post(self, request):
-        payload = SavedAddressSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            address = addresses.address_create(user=request.user, **_fields(payload.validated_data))
-        except addresses.TooManyAddresses as exc:
-            raise Problem(
-                status=409,
-                slug="too-many-addresses",
-                detail=f"An address book holds at most {exc} addresses.",
-            ) from exc
+        payload = validated(SavedAddressSerializer, request.data)
+        address = addresses.address_create(user=request.user, **_fields(payload))
         return Response(SavedAddressSerializer(address).data, status=status.HTTP_201_CREATED)
 
 
@@ -92,9 +84,8 @@ class AddressDetailView(SignedIn):
     )
     def patch(self, request, address_id: int):
         address = self._address(request, address_id)
-        payload = SavedAddressSerializer(address, data=request.data, partial=True)
-        payload.is_valid(raise_exception=True)
-        address = addresses.address_update(address=address, **_fields(payload.validated_data))
+        payload = validated(SavedAddressSerializer, request.data, instance=address, partial=True)
+        address = addresses.address_update(address=address, **_fields(payload))
         return Response(SavedAddressSerializer(address).data)
 
     @extend_schema(

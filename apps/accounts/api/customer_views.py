@@ -15,10 +15,10 @@ from rest_framework.views import APIView
 from apps.accounts import services
 from apps.accounts.api import serializers as s
 from apps.accounts.auth import ApiTokenAuthentication
-from apps.accounts.contracts import AccountExists
 from apps.accounts.throttles import THROTTLES
 from apps.common.openapi import problem_responses
 from apps.common.problems import Problem
+from apps.common.serializers import validated
 
 TAGS = ["accounts"]
 SIGN_UP_ACCEPTED = "If the address can be registered, a verification link is on its way to it."
@@ -98,10 +98,9 @@ class SignUpView(Public):
         tags=TAGS,
     )
     def post(self, request):
-        payload = s.SignUpSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(s.SignUpSerializer, request.data)
         with field_problems():
-            services.customer_sign_up(**payload.validated_data)
+            services.customer_sign_up(**data)
         return accepted(SIGN_UP_ACCEPTED)
 
 
@@ -119,15 +118,9 @@ class EmailVerifyView(Public):
         tags=TAGS,
     )
     def post(self, request):
-        payload = s.TokenOnlySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            with field_problems():
-                user = services.email_verify(token=payload.validated_data["token"])
-        except AccountExists as exc:
-            raise Problem(
-                status=409, slug="email-taken", detail="Another account has this address now."
-            ) from exc
+        data = validated(s.TokenOnlySerializer, request.data)
+        with field_problems():
+            user = services.email_verify(token=data["token"])
         return Response(account_body(user))
 
 
@@ -160,9 +153,8 @@ class PasswordResetView(Public):
         tags=["auth"],
     )
     def post(self, request):
-        payload = s.EmailOnlySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.password_reset_request(email=payload.validated_data["email"])
+        data = validated(s.EmailOnlySerializer, request.data)
+        services.password_reset_request(email=data["email"])
         return accepted(RESET_ACCEPTED)
 
 
@@ -179,9 +171,7 @@ class PasswordResetConfirmView(Public):
         tags=["auth"],
     )
     def post(self, request):
-        payload = s.PasswordResetConfirmSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(s.PasswordResetConfirmSerializer, request.data)
         with field_problems(validated="new_password"):
             services.password_reset_confirm(
                 uid=data["uid"], token=data["token"], new_password=data["new_password"]
@@ -210,9 +200,8 @@ class AccountView(SignedIn):
         tags=TAGS,
     )
     def delete(self, request):
-        payload = s.AccountDeleteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        check_password(request, payload.validated_data["current_password"])
+        data = validated(s.AccountDeleteSerializer, request.data)
+        check_password(request, data["current_password"])
         if request.user.is_staff:
             raise exceptions.PermissionDenied("Staff accounts are removed by an administrator.")
         services.account_delete(user=request.user)
@@ -229,13 +218,10 @@ class PasswordChangeView(SignedIn):
         tags=TAGS,
     )
     def post(self, request):
-        payload = s.PasswordChangeSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        check_password(request, payload.validated_data["current_password"])
+        data = validated(s.PasswordChangeSerializer, request.data)
+        check_password(request, data["current_password"])
         with field_problems(validated="new_password"):
-            services.password_change(
-                user=request.user, new_password=payload.validated_data["new_password"], keep=request.auth
-            )
+            services.password_change(user=request.user, new_password=data["new_password"], keep=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -248,8 +234,7 @@ class EmailChangeView(SignedIn):
         tags=TAGS,
     )
     def post(self, request):
-        payload = s.EmailChangeSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        check_password(request, payload.validated_data["current_password"])
-        services.email_change_request(user=request.user, new_email=payload.validated_data["new_email"])
+        data = validated(s.EmailChangeSerializer, request.data)
+        check_password(request, data["current_password"])
+        services.email_change_request(user=request.user, new_email=data["new_email"])
         return accepted(EMAIL_CHANGE_ACCEPTED)

@@ -10,6 +10,8 @@ reuses the rows created here instead of adding duplicates.
 
 from django.db import migrations
 
+from apps.common.roles import roles_grant
+
 VIEW_ORDER = ("orders", "order", "view_order", "Can view order")
 CANCEL_ORDER = ("orders", "order", "cancel_order", "Can cancel order")
 SHIP_ORDER = ("orders", "order", "ship_order", "Can ship order")
@@ -26,18 +28,7 @@ ROLE_PERMISSIONS = {
 
 
 def create_role_groups(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    db = schema_editor.connection.alias
-    for role, permissions in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.using(db).get_or_create(name=role)
-        for app_label, model, codename, name in permissions:
-            content_type, _ = ContentType.objects.using(db).get_or_create(app_label=app_label, model=model)
-            permission, _ = Permission.objects.using(db).get_or_create(
-                content_type=content_type, codename=codename, defaults={"name": name}
-            )
-            group.permissions.add(permission)
+    roles_grant(apps, schema_editor, ROLE_PERMISSIONS)
 
 
 def remove_role_groups(apps, schema_editor):

@@ -5,7 +5,7 @@ Here, not in apps.reporting: reporting's migrations run only on the reporting da
 
 from django.db import migrations
 
-from apps.common.roles import roles_grant, roles_revoke
+from apps.common.roles import roles_migration
 
 GRANTS = {
     "finance": [
@@ -19,9 +19,4 @@ GRANTS = {
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0005_address_book")]
 
-    operations = [
-        migrations.RunPython(
-            lambda apps, editor: roles_grant(apps, editor, GRANTS),
-            lambda apps, editor: roles_revoke(apps, editor, GRANTS),
-        )
-    ]
+    operations = [roles_migration(GRANTS)]

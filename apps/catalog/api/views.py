@@ -45,7 +45,7 @@ class ProductListView(APIView):
     @extend_schema(
         operation_id="products_list",
         parameters=[ProductQuerySerializer],
-        responses={200: ProductPageSerializer, **problem_responses(400, 414)},
+        responses={200: ProductPageSerializer, **problem_responses(400)},
         tags=["catalog"],
     )
     def get(self, request):
@@ -103,7 +103,7 @@ class CatalogListingView(CachedListingMixin, APIView):
             CatalogListingQuerySerializer,
             ATTRIBUTE_FILTER,
         ],
-        responses={200: CatalogListingSerializer, **problem_responses(400, 414)},
+        responses={200: CatalogListingSerializer, **problem_responses(400)},
         tags=["catalog"],
     )  # fmt: skip
     def get(self, request):
@@ -162,7 +162,7 @@ class CollectionProductsView(CachedListingMixin, APIView):
             CollectionListingQuerySerializer,
             ATTRIBUTE_FILTER,
         ],
-        responses={200: CollectionListingSerializer, **problem_responses(400, 404, 414)},
+        responses={200: CollectionListingSerializer, **problem_responses(400, 404)},
         tags=["catalog"],
     )  # fmt: skip
     def get(self, request, slug: str):

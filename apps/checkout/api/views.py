@@ -1,7 +1,5 @@
 """Storefront checkout endpoints: parse, call one service, answer with the checkout fully priced."""
 
-from contextlib import contextmanager
-
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
@@ -25,21 +23,15 @@ from apps.checkout.api.serializers import (
     VoucherApplySerializer,
 )
 from apps.checkout.contracts import (
-    CheckoutClosed,
-    CheckoutError,
-    CheckoutNotFound,
-    InvalidInput,
-    NotReady,
     PriceChanged,
-    VoucherUnavailable,
 )
 from apps.checkout.models import Checkout
 from apps.checkout.selectors import checkout_for, quote
 from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
-from apps.common.problems import Problem
+from apps.common.problems import problem_of
+from apps.common.serializers import validated
 from apps.events.public import shed_when_backed_up
-from apps.orders.public import order_problem
 
 TAGS = ["checkout"]
 EXAMPLE = {
@@ -158,9 +150,8 @@ class CheckoutCreateView(CheckoutView):
         tags=TAGS,
     )
     def post(self, request):
-        payload = CheckoutCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        email = payload.validated_data.get("email")
+        data = validated(CheckoutCreateSerializer, request.data)
+        email = data.get("email")
         user = request.user
         if isinstance(user, GuestPrincipal):
             raise exceptions.PermissionDenied(
@@ -205,17 +196,14 @@ class CheckoutDetailView(CheckoutView):
     )
     def patch(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
-        payload = CheckoutUpdateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        with checkout_problems():
-            checkout = services.details_set(
-                checkout=checkout,
-                email=data.get("email"),
-                shipping_address=data.get("shipping_address"),
-                billing_address=data.get("billing_address"),
-                billing_same_as_shipping="billing_address" in data and data["billing_address"] is None,
-            )
+        data = validated(CheckoutUpdateSerializer, request.data)
+        checkout = services.details_set(
+            checkout=checkout,
+            email=data.get("email"),
+            shipping_address=data.get("shipping_address"),
+            billing_address=data.get("billing_address"),
+            billing_same_as_shipping="billing_address" in data and data["billing_address"] is None,
+        )
         return self.priced(checkout)
 
 
@@ -233,10 +221,8 @@ class CheckoutLinesView(CheckoutView):
     )
     def post(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
-        payload = LineAddSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        with checkout_problems():
-            checkout = services.line_add(checkout=checkout, **payload.validated_data)
+        data = validated(LineAddSerializer, request.data)
+        checkout = services.line_add(checkout=checkout, **data)
         return self.priced(checkout)
 
 
@@ -251,12 +237,8 @@ class CheckoutLineView(CheckoutView):
     )
     def patch(self, request, checkout_id, sku):
         checkout = self.checkout(request, checkout_id)
-        payload = LineQuantitySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        with checkout_problems():
-            checkout = services.line_set(
-                checkout=checkout, sku=sku, quantity=payload.validated_data["quantity"]
-            )
+        data = validated(LineQuantitySerializer, request.data)
+        checkout = services.line_set(checkout=checkout, sku=sku, quantity=data["quantity"])
         return self.priced(checkout)
 
     @extend_schema(
@@ -269,8 +251,7 @@ class CheckoutLineView(CheckoutView):
     )
     def delete(self, request, checkout_id, sku):
         checkout = self.checkout(request, checkout_id)
-        with checkout_problems():
-            checkout = services.line_remove(checkout=checkout, sku=sku)
+        checkout = services.line_remove(checkout=checkout, sku=sku)
         return self.priced(checkout)
 
 
@@ -312,10 +293,8 @@ class CheckoutShippingMethodView(CheckoutView):
     )
     def put(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
-        payload = ShippingMethodChoiceSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        with checkout_problems():
-            checkout = services.shipping_method_set(checkout=checkout, method_id=payload.validated_data["id"])
+        data = validated(ShippingMethodChoiceSerializer, request.data)
+        checkout = services.shipping_method_set(checkout=checkout, method_id=data["id"])
         return self.priced(checkout)
 
 
@@ -330,10 +309,8 @@ class CheckoutVoucherView(CheckoutView):
     )
     def put(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
-        payload = VoucherApplySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        with checkout_problems():
-            checkout = services.voucher_apply(checkout=checkout, code=payload.validated_data["code"])
+        data = validated(VoucherApplySerializer, request.data)
+        checkout = services.voucher_apply(checkout=checkout, code=data["code"])
         return self.priced(checkout)
 
     @extend_schema(
@@ -346,8 +323,7 @@ class CheckoutVoucherView(CheckoutView):
     )
     def delete(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
-        with checkout_problems():
-            checkout = services.voucher_remove(checkout=checkout)
+        checkout = services.voucher_remove(checkout=checkout)
         return self.priced(checkout)
 
 
@@ -389,64 +365,16 @@ class CheckoutCompleteView(CheckoutView):
     @idempotent
     def post(self, request, checkout_id):
         checkout = self.checkout(request, checkout_id)
-        payload = CheckoutCompleteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        payment = payload.validated_data["payment"]
-        with checkout_problems():
-            try:
-                completed = services.checkout_complete(
-                    checkout=checkout,
-                    idempotency_key=request.headers["Idempotency-Key"],
-                    payment_provider=payment["provider"],
-                    payment_method=payment["method"],
-                )
-            except PriceChanged as exc:
-                checkout.refresh_from_db()
-                raise Problem(
-                    status=409,
-                    slug="price-changed",
-                    detail=f"{exc} Nothing was charged; complete again (with a new Idempotency-Key) to pay the new total.",
-                    previous_total=exc.quoted,
-                    checkout=checkout_body(quote(checkout)),
-                ) from exc
-        return Response(checkout_body(completed), status=status.HTTP_201_CREATED)
-
-
-@contextmanager
-def checkout_problems():
-    """The checkout module's failures, and the orders and payments failures placement raises, as
-    problem+json (orders' own table maps theirs)."""
-    try:
-        yield
-    except CheckoutError as exc:
-        raise as_problem(exc) from exc
-    except Exception as exc:
-        problem = order_problem(exc)
-        if problem is None:
-            raise
-        raise problem from exc
-
-
-def as_problem(exc: CheckoutError) -> Problem:
-    match exc:
-        case InvalidInput():
-            errors = [{"pointer": exc.pointer, "detail": exc.detail, "code": exc.code}]
-            return Problem(status=400, slug="validation-error", detail=exc.detail, errors=errors)
-        case CheckoutNotFound():
-            return Problem(status=404, slug="not-found", detail=str(exc))
-        case CheckoutClosed():
-            return Problem(
-                status=409,
-                slug=f"checkout-{exc.status}",
-                detail=str(exc),
-                checkout_status=exc.status,
-                order_id=exc.order_id,
+        data = validated(CheckoutCompleteSerializer, request.data)
+        payment = data["payment"]
+        try:
+            completed = services.checkout_complete(
+                checkout=checkout,
+                idempotency_key=request.headers["Idempotency-Key"],
+                payment_provider=payment["provider"],
+                payment_method=payment["method"],
             )
-        case NotReady():
-            problems = [
-                {"code": p.code, "detail": p.detail, "pointer": p.pointer, **p.extra} for p in exc.problems
-            ]
-            return Problem(status=409, slug="checkout-not-ready", detail=str(exc), problems=problems)
-        case VoucherUnavailable():
-            return Problem(status=409, slug="voucher-unavailable", detail=str(exc), reason=exc.reason)
-    return Problem(status=409, slug="checkout-conflict", detail=str(exc))
+        except PriceChanged as exc:
+            checkout.refresh_from_db()
+            raise problem_of(exc, checkout=checkout_body(quote(checkout))) from exc
+        return Response(checkout_body(completed), status=status.HTTP_201_CREATED)

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from apps.common.roles import roles_grant, roles_revoke
+from apps.common.roles import roles_migration
 
 GRANTS = {
     "operations": [
@@ -20,9 +20,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [
-        migrations.RunPython(
-            lambda apps, editor: roles_grant(apps, editor, GRANTS),
-            lambda apps, editor: roles_revoke(apps, editor, GRANTS),
-        )
-    ]
+    operations = [roles_migration(GRANTS)]

@@ -1,7 +1,5 @@
 """Storefront and staff order endpoints: parse, call one service, answer with OrderSerializer."""
 
-from contextlib import contextmanager
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import ErrorDetail
@@ -13,7 +11,7 @@ from apps.accounts.public import address_get
 from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
 from apps.common.pagination import CursorPagination
-from apps.common.problems import Problem
+from apps.common.serializers import validated
 from apps.events.public import shed_when_backed_up
 from apps.orders import services
 from apps.orders.api.serializers import (
@@ -26,22 +24,10 @@ from apps.orders.api.serializers import (
 )
 from apps.orders.contracts import (
     Actor,
-    ConcurrentUpdate,
     Customer,
-    IllegalTransition,
     LineRequest,
-    OrderError,
-    OrderRejected,
-    OutOfStock,
 )
 from apps.orders.selectors import order_visible_to, orders_visible_to
-from apps.payments.contracts import (
-    PaymentDeclined,
-    PaymentError,
-    PaymentStateConflict,
-    ProviderRejectedRequest,
-    ProviderUnavailable,
-)
 from apps.payments.public import refunds_of
 
 TAGS = ["orders"]
@@ -62,20 +48,17 @@ class OrderListCreateView(APIView):
     @shed_when_backed_up
     @idempotent
     def post(self, request):
-        payload = OrderCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(OrderCreateSerializer, request.data)
         if "shipping_address_id" in data:
             data["shipping_address"] = _saved_address(request.user.pk, data["shipping_address_id"])
-        with domain_problems():
-            order = services.order_create(
-                customer=Customer(request.user.pk, request.user.email),
-                idempotency_key=request.headers["Idempotency-Key"],
-                lines=[LineRequest(line["sku"], line["quantity"]) for line in data["lines"]],
-                shipping_address=data["shipping_address"],
-                payment_provider=data["payment"]["provider"],
-                payment_method=data["payment"]["method"],
-            )
+        order = services.order_create(
+            customer=Customer(request.user.pk, request.user.email),
+            idempotency_key=request.headers["Idempotency-Key"],
+            lines=[LineRequest(line["sku"], line["quantity"]) for line in data["lines"]],
+            shipping_address=data["shipping_address"],
+            payment_provider=data["payment"]["provider"],
+            payment_method=data["payment"]["method"],
+        )
         return Response(
             OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
@@ -142,20 +125,18 @@ class OrderCancelView(APIView):
     @shed_when_backed_up
     @idempotent
     def post(self, request, order_id):
-        payload = OrderCancelSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = validated(OrderCancelSerializer, request.data)
         order = _order(request, order_id)
         is_staff_action = order.customer_id != request.user.pk
         if is_staff_action and not request.user.has_perm("orders.cancel_order"):
             raise exceptions.PermissionDenied(
                 "Cancelling another customer's order needs orders.cancel_order."
             )
-        with domain_problems():
-            services.order_cancel(
-                order=order,
-                actor=Actor.of(request.user, staff=is_staff_action),
-                reason=payload.validated_data["reason"],
-            )
+        services.order_cancel(
+            order=order,
+            actor=Actor.of(request.user, staff=is_staff_action),
+            reason=payload["reason"],
+        )
         return Response(OrderSerializer(order, context={"request": request}).data)
 
 
@@ -175,13 +156,9 @@ class OrderShipView(APIView):
     @idempotent
     def post(self, request, order_id):
         _require_fulfilment(request, "Shipping")
-        payload = OrderShipSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = validated(OrderShipSerializer, request.data)
         order = _order(request, order_id)
-        with domain_problems():
-            services.order_ship(
-                order=order, actor=Actor.of(request.user, staff=True), **payload.validated_data
-            )
+        services.order_ship(order=order, actor=Actor.of(request.user, staff=True), **payload)
         return Response(OrderSerializer(order, context={"request": request}).data)
 
 
@@ -198,8 +175,7 @@ class OrderDeliverView(APIView):
     def post(self, request, order_id):
         _require_fulfilment(request, "Marking delivered")
         order = _order(request, order_id)
-        with domain_problems():
-            services.order_deliver(order=order, actor=Actor.of(request.user, staff=True))
+        services.order_deliver(order=order, actor=Actor.of(request.user, staff=True))
         return Response(OrderSerializer(order, context={"request": request}).data)
 
 
@@ -213,74 +189,3 @@ def _order(request, order_id):
     if order is None:
         raise exceptions.NotFound("No such order.")
     return order
-
-
-@contextmanager
-def domain_problems():
-    """Turn the orders and payments modules' expected failures into problem+json answers."""
-    try:
-        yield
-    except (OrderError, PaymentError) as exc:
-        problem = as_problem(exc)
-        if problem is None:
-            raise
-        raise problem from exc
-
-
-def as_problem(exc: Exception) -> Problem | None:
-    match exc:
-        case OrderRejected():
-            return Problem(
-                status=400, slug="validation-error", detail=str(exc), errors=_line_errors(exc.problems)
-            )
-        case OutOfStock():
-            return Problem(
-                status=409, slug="out-of-stock", detail=str(exc), errors=_line_errors(exc.problems)
-            )
-        case IllegalTransition():
-            return Problem(status=409, slug="illegal-transition", detail=str(exc), current_status=exc.status)
-        case ConcurrentUpdate():
-            return Problem(status=409, slug="concurrent-update", detail=str(exc), current_status=exc.status)
-        case PaymentDeclined():
-            return Problem(
-                status=402,
-                slug="payment-declined",
-                detail=f"Payment declined: {exc.message}",
-                decline_code=exc.code,
-            )
-        case ProviderRejectedRequest():
-            return integration_problem(exc)
-        case ProviderUnavailable():
-            return Problem(
-                status=503,
-                slug="payment-provider-unavailable",
-                retry_after=5,
-                detail="The payment provider did not answer; nothing was charged. Retry with the same Idempotency-Key.",
-            )
-        case PaymentStateConflict():
-            return Problem(
-                status=409, slug="payment-state-conflict", detail=str(exc), payment_status=exc.status
-            )
-    return None
-
-
-def integration_problem(exc: ProviderRejectedRequest) -> Problem:
-    """Our request to the provider was wrong: a 500, never "declined"; the details stay in the log."""
-    return Problem(
-        status=500,
-        slug="payment-integration-error",
-        detail="The payment could not be processed because of an error on our side; nothing was "
-        "charged and the error has been logged. Please try again later.",
-        payment_id=exc.payment_id,
-    )
-
-
-def _line_errors(problems) -> list[dict]:
-    errors = []
-    for p in problems:
-        pointer = "#/lines" if p.index < 0 else f"#/lines/{p.index}/{p.field}"
-        error = {"pointer": pointer, "detail": p.detail, "code": p.code}
-        if p.available is not None:
-            error["available"] = p.available
-        errors.append(error)
-    return errors

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from apps.common.roles import roles_grant, roles_revoke
+from apps.common.roles import roles_migration
 
 NOTES = [
     ("orders", "ordernote", "view_ordernote", "Can view order note"),
@@ -14,9 +14,4 @@ GRANTS = {"support": NOTES, "fulfilment": NOTES, "finance": NOTES}
 class Migration(migrations.Migration):
     dependencies = [("orders", "0003_order_notes"), ("accounts", "0002_role_groups")]
 
-    operations = [
-        migrations.RunPython(
-            lambda apps, editor: roles_grant(apps, editor, GRANTS),
-            lambda apps, editor: roles_revoke(apps, editor, GRANTS),
-        )
-    ]
+    operations = [roles_migration(GRANTS)]

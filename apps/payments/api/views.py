@@ -1,7 +1,5 @@
 """Staff (finance) payment endpoints and provider webhooks."""
 
-from contextlib import contextmanager
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
@@ -11,20 +9,13 @@ from rest_framework.views import APIView
 from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
 from apps.common.problems import Problem
+from apps.common.serializers import validated
 from apps.payments import selectors, services
 from apps.payments.api.serializers import (
     CaptureSerializer,
     PaymentSerializer,
     RefundCreateSerializer,
     WebhookAckSerializer,
-)
-from apps.payments.contracts import (
-    AmountInvalid,
-    PaymentDeclined,
-    PaymentError,
-    PaymentStateConflict,
-    ProviderRejectedRequest,
-    ProviderUnavailable,
 )
 from apps.payments.models import Payment
 from apps.payments.providers import get_provider
@@ -60,16 +51,14 @@ class PaymentCaptureView(APIView):
     @idempotent
     def post(self, request, payment_id):
         _require_perm(request, "payments.capture_payment")
-        payload = CaptureSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = validated(CaptureSerializer, request.data)
         payment = _payment(payment_id)
-        with payment_problems():
-            payment = services.payment_capture(
-                payment_id=payment.pk,
-                amount=payload.validated_data.get("amount"),
-                idempotency_key=f"api:{request.user.pk}:{request.headers['Idempotency-Key']}",
-                actor=request.user.email,
-            )
+        payment = services.payment_capture(
+            payment_id=payment.pk,
+            amount=payload.get("amount"),
+            idempotency_key=f"api:{request.user.pk}:{request.headers['Idempotency-Key']}",
+            actor=request.user.email,
+        )
         return Response(PaymentSerializer(payment).data)
 
 
@@ -88,16 +77,14 @@ class PaymentRefundView(APIView):
     @idempotent
     def post(self, request, payment_id):
         _require_perm(request, "payments.refund_payment")
-        payload = RefundCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = validated(RefundCreateSerializer, request.data)
         payment = _payment(payment_id)
-        with payment_problems():
-            payment = services.payment_refund(
-                payment_id=payment.pk,
-                idempotency_key=f"api:{request.user.pk}:{request.headers['Idempotency-Key']}",
-                actor=request.user.email,
-                **payload.validated_data,
-            )
+        payment = services.payment_refund(
+            payment_id=payment.pk,
+            idempotency_key=f"api:{request.user.pk}:{request.headers['Idempotency-Key']}",
+            actor=request.user.email,
+            **payload,
+        )
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
 
@@ -144,45 +131,3 @@ def _payment(payment_id) -> Payment:
     if payment is None:
         raise exceptions.NotFound("No such payment.")
     return payment
-
-
-@contextmanager
-def payment_problems():
-    try:
-        yield
-    except PaymentError as exc:
-        match exc:
-            case PaymentDeclined():
-                raise Problem(
-                    status=402,
-                    slug="payment-declined",
-                    detail=f"Declined: {exc.message}",
-                    decline_code=exc.code,
-                ) from exc
-            case ProviderRejectedRequest():
-                raise Problem(
-                    status=500,
-                    slug="payment-integration-error",
-                    detail="The provider refused our request as invalid (our bug or configuration, "
-                    "not the card); nothing moved. Logged with the provider's request id.",
-                    provider_request_id=exc.request_id,
-                ) from exc
-            case ProviderUnavailable():
-                raise Problem(
-                    status=503,
-                    slug="payment-provider-unavailable",
-                    retry_after=5,
-                    detail="The payment provider did not answer; retry with the same Idempotency-Key.",
-                ) from exc
-            case PaymentStateConflict():
-                raise Problem(
-                    status=409, slug="payment-state-conflict", detail=str(exc), payment_status=exc.status
-                ) from exc
-            case AmountInvalid():
-                raise Problem(
-                    status=400,
-                    slug="validation-error",
-                    detail=str(exc),
-                    errors=[{"pointer": "#/amount", "detail": str(exc), "code": "invalid_amount"}],
-                ) from exc
-        raise

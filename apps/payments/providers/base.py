@@ -87,6 +87,20 @@ class WebhookEvent:
     payment_id: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderState:
+    """What the provider says about a payment now (reconciliation compares it with ours).
+
+    status: one of our statuses: "requires_authorization", "authorized", "captured", "voided",
+    "failed". Amounts are minor units; amount_refunded is the total refunded so far.
+    """
+
+    status: str
+    amount_authorized: int
+    amount_captured: int
+    amount_refunded: int
+
+
 class PaymentProvider(ABC):
     name: str
 
@@ -107,6 +121,11 @@ class PaymentProvider(ABC):
     @abstractmethod
     def refund(self, *, provider_ref: str, amount: int, idempotency_key: str) -> str:
         """Refund part or all of what was captured; returns the provider's refund reference."""
+
+    def retrieve(self, *, provider_ref: str) -> ProviderState | None:
+        """The payment's state at the provider; None for a provider that keeps none to ask about.
+        Raises Unavailable when it does not answer."""
+        return None
 
     @abstractmethod
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent | None:

@@ -21,7 +21,21 @@ provider_requests = Counter(
     " provider refused our request: our bug or configuration), error (a bug)",
     ["provider", "operation", "outcome"],
 )
-CALLS = ("authorize", "capture", "void", "refund")  # what goes over the wire; parse_webhook does not
+# Defined here, beside the provider calls, so the web process exports it too (one definition set
+# for web and worker): incremented by reconciliation, in the worker or the management command.
+reconciliation_findings = Counter(
+    "payment_reconciliation_findings_total",
+    "What reconciliation with the provider found and did, by provider and finding (needs_staff:"
+    " someone must act: an authorization let go, a refund not made)",
+    ["provider", "finding", "needs_staff"],
+)
+CALLS = (
+    "authorize",
+    "capture",
+    "void",
+    "refund",
+    "retrieve",
+)  # what goes over the wire; parse_webhook does not
 
 
 class MeasuredProvider:

@@ -35,6 +35,7 @@ from apps.payments.providers.base import (
     Declined,
     InvalidWebhook,
     PaymentProvider,
+    ProviderState,
     Rejected,
     Unavailable,
     UnreadableWebhook,
@@ -88,8 +89,9 @@ class StripeProvider(PaymentProvider):
             "payment_method": payment_method,
             "confirm": True,
             "capture_method": "manual",
-            # No redirect-based methods: the customer is not on a page we could send back to.
-            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+            # Cards only (README: a decision): no redirect-based methods, since the customer is not on
+            # a page we could send back to, and the same request runs against localstripe in tests.
+            "payment_method_types": ["card"],
             "metadata": {str(key): str(value) for key, value in metadata.items()},
         }
         with _mapped_errors():
@@ -120,6 +122,23 @@ class StripeProvider(PaymentProvider):
                 {"payment_intent": provider_ref, "amount": amount}, {"idempotency_key": idempotency_key}
             )
         return refund.id
+
+    def retrieve(self, *, provider_ref) -> ProviderState:
+        """The PaymentIntent now, its charge expanded for the refunded total."""
+        with _mapped_errors():
+            intent = self._client.v1.payment_intents.retrieve(provider_ref, {"expand": ["latest_charge"]})
+        data = intent.to_dict()
+        charge = data.get("latest_charge")
+        refunded = charge.get("amount_refunded", 0) if isinstance(charge, dict) else 0
+        status = _STATES.get(data["status"], "requires_authorization")
+        if status == "requires_authorization" and data["status"] == "requires_payment_method":
+            status = "failed" if data.get("last_payment_error") else status
+        return ProviderState(
+            status=status,
+            amount_authorized=int(data.get("amount_capturable") or 0),
+            amount_captured=int(data.get("amount_received") or 0),
+            amount_refunded=int(refunded or 0),
+        )
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent | None:
         """Verify the `Stripe-Signature` header (default 300 s tolerance against replays) with the
@@ -164,6 +183,9 @@ class StripeProvider(PaymentProvider):
                 f"Stripe event without a usable {exc}", event_id=event_id, event_type=event_type
             ) from exc
 
+
+# PaymentIntent statuses in ours; the rest (confirmation, action, processing) are still pending.
+_STATES = {"requires_capture": "authorized", "succeeded": "captured", "canceled": "voided"}
 
 # InvalidRequestError codes that are Stripe saying no about the money or the customer's method.
 _REFUSALS = {

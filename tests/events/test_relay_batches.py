@@ -1,0 +1,140 @@
+"""The relay publishes chunks of deliveries, one message each: still at least once, effects once.
+
+The broker's side is forced here (a publish that fails after earlier chunks went out, a message
+delivered twice); the guarantees across real processes are in test_guarantees.py.
+"""
+
+import pytest
+from celery.exceptions import Retry
+from django.db import OperationalError
+
+from apps.events import delivery as delivery_module
+from apps.events.models import InboxEntry, OutboxEvent
+from apps.events.relay import relay_batch
+from apps.events.tasks import dispatch_many
+from tests.events.probe import signals
+from tests.events.probe.models import Effect
+from tests.events.probe.services import thing_do
+
+pytestmark = pytest.mark.django_db
+RECORD = "tests.events.probe.handlers.record"
+
+
+class Broker:
+    """Stands in for dispatch_many's publish: keeps each chunk, refuses the publishes it is told to."""
+
+    def __init__(self, fail_on: set[int] | None = None) -> None:
+        self.fail_on = fail_on or set()
+        self.chunks: list[list[dict]] = []
+        self.calls = 0
+
+    def apply_async(self, args, **kwargs) -> None:
+        self.calls += 1
+        if self.calls in self.fail_on:
+            raise ConnectionError("broker went away mid-batch")
+        self.chunks.append(args[0])
+
+
+def run_in_a_worker(chunk: list[dict]) -> list[str]:
+    """What a worker does with one message: the real task, not eager (outages retry on the broker)."""
+    dispatch_many.push_request(retries=0, is_eager=False)
+    try:
+        return dispatch_many.run(chunk)
+    finally:
+        dispatch_many.pop_request()
+
+
+def test_a_batch_is_a_few_messages_not_one_per_delivery(settings, monkeypatch):
+    settings.EVENTS_DISPATCH_CHUNK = 4
+    subjects = [thing_do(note=str(n)) for n in range(5)]  # two handlers each: 10 deliveries
+    broker = Broker()
+    monkeypatch.setattr(dispatch_many, "apply_async", broker.apply_async)
+
+    assert relay_batch(batch_size=10) == 5
+
+    assert [len(chunk) for chunk in broker.chunks] == [4, 4, 2]
+    delivered = {(d["envelope"]["subject"], d["handler"].rsplit(".", 1)[1]) for c in broker.chunks for d in c}
+    assert delivered == {(s, h) for s in subjects for h in ("record", "record_again")}
+    assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
+
+
+def test_a_publish_failing_mid_batch_leaves_every_row_pending_and_the_repeat_has_its_effect_once(
+    settings, monkeypatch
+):
+    settings.EVENTS_DISPATCH_CHUNK = 2
+    for n in range(3):
+        thing_do(note=str(n))  # 6 deliveries: chunks of 2, the second publish fails
+    failing = Broker(fail_on={2})
+    monkeypatch.setattr(dispatch_many, "apply_async", failing.apply_async)
+
+    with pytest.raises(ConnectionError):
+        relay_batch(batch_size=10)
+
+    assert len(failing.chunks) == 1  # the first chunk reached the broker before the failure
+    assert OutboxEvent.objects.filter(published_at__isnull=True).count() == 3  # nothing marked
+
+    working = Broker()
+    monkeypatch.setattr(dispatch_many, "apply_async", working.apply_async)
+    assert relay_batch(batch_size=10) == 3
+
+    for chunk in failing.chunks + working.chunks:  # the first chunk arrives twice
+        run_in_a_worker(chunk)
+    assert Effect.objects.count() == 6
+    assert sorted(Effect.objects.values_list("handler", flat=True)) == ["record"] * 3 + ["record_again"] * 3
+    assert InboxEntry.objects.count() == 6
+
+
+def test_an_outage_mid_chunk_retries_only_the_deliveries_not_done(settings, monkeypatch):
+    settings.EVENTS_DISPATCH_CHUNK = 10
+    for n in range(3):
+        thing_do(note=str(n))
+    broker = Broker()
+    monkeypatch.setattr(dispatch_many, "apply_async", broker.apply_async)
+    relay_batch(batch_size=10)
+    [chunk] = broker.chunks
+    down = chunk[2]  # the third delivery meets the database down
+    real_deliver = delivery_module.deliver
+
+    def deliver(envelope, handler, **kwargs):
+        if (envelope["id"], handler) == (down["envelope"]["id"], down["handler"]):
+            raise OperationalError("connection refused")
+        return real_deliver(envelope, handler, **kwargs)
+
+    monkeypatch.setattr(delivery_module, "deliver", deliver)
+    retried = {}
+
+    def retry(*, args, exc, countdown):
+        retried["args"] = args
+        return Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(dispatch_many, "retry", retry)
+
+    with pytest.raises(Retry):
+        run_in_a_worker(chunk)
+
+    [rest] = retried["args"]
+    assert rest == chunk[2:]  # the failed delivery first, then the ones never tried
+    assert InboxEntry.objects.count() == 2  # the two before it committed
+    monkeypatch.setattr(delivery_module, "deliver", real_deliver)
+    assert run_in_a_worker(rest) == ["processed"] * 4
+    assert InboxEntry.objects.count() == 6
+    assert Effect.objects.count() == 6
+
+
+def test_a_handler_failure_in_a_chunk_schedules_its_retry_and_the_chunk_goes_on(
+    settings, monkeypatch, tmp_path
+):
+    settings.EVENTS_DISPATCH_CHUNK = 10
+    thing_do(signal=signals.flaky_thing, counter=str(tmp_path / "attempts"), fail_times=1)
+    thing_do(note="after")
+    broker = Broker()
+    monkeypatch.setattr(dispatch_many, "apply_async", broker.apply_async)
+    relay_batch(batch_size=10)
+    [chunk] = broker.chunks
+
+    outcomes = run_in_a_worker(chunk)
+
+    assert outcomes == ["retry_scheduled", "processed", "processed"]
+    assert OutboxEvent.objects.filter(handler="tests.events.probe.handlers.flaky", attempt=2).count() == 1
+    assert set(Effect.objects.values_list("handler", flat=True)) == {"record", "record_again"}
+    assert InboxEntry.objects.filter(handler=RECORD).count() == 1

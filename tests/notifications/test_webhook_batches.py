@@ -1,0 +1,123 @@
+"""Webhooks in batches: one task per endpoint batch, one kept-alive connection, only failures retried."""
+
+import pytest
+from django.core.cache import cache
+from standardwebhooks.webhooks import Webhook
+
+from apps.notifications import services, tasks
+from apps.notifications.models import Delivery, DeliveryStatus
+from tests.notifications.conftest import make_endpoint
+from tests.notifications.receiver import Answer
+from tests.notifications.test_webhooks import payment_event
+
+pytestmark = pytest.mark.django_db
+
+
+def fan_out(count: int) -> list[Delivery]:
+    return [d for _ in range(count) for d in services.deliveries_fan_out(envelope=payment_event())]
+
+
+def test_a_batch_goes_over_one_kept_alive_connection_each_request_signed(receiver):
+    endpoint = make_endpoint(receiver.url, "payments.*")
+    deliveries = fan_out(4)
+
+    outcomes = services.deliveries_attempt(delivery_ids=[d.pk for d in deliveries])
+
+    assert outcomes == {d.pk: "succeeded" for d in deliveries}
+    assert len(receiver.requests) == 4
+    assert len({r.connection for r in receiver.requests}) == 1  # pooled: one TCP connection for four
+    verifier = Webhook(endpoint.secrets[0]["secret"])
+    for request in receiver.requests:
+        verifier.verify(request.body, request.headers)  # raises if the signature is wrong
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
+
+
+def test_a_batch_retries_only_the_deliveries_that_failed(receiver):
+    receiver.answer = lambda n: Answer(503) if n == 2 else Answer()
+    make_endpoint(receiver.url, "payments.*")
+    first, failed, third = fan_out(3)
+
+    outcomes = services.deliveries_attempt(delivery_ids=[first.pk, failed.pk, third.pk])
+
+    assert outcomes == {first.pk: "succeeded", failed.pk: "retrying", third.pk: "succeeded"}
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts, failed.response_status) == ("retrying", 1, 503)
+    Delivery.objects.filter(pk=failed.pk).update(next_attempt_at=failed.created_at)  # due now
+    again = services.deliveries_attempt(delivery_ids=[first.pk, failed.pk, third.pk])
+    assert again == {failed.pk: "succeeded"}  # the succeeded ones are not claimed again
+    assert [r.headers["webhook-id"] for r in receiver.requests].count(str(failed.event_id)) == 2
+    assert len(receiver.requests) == 4
+
+
+def test_a_success_then_a_failure_in_one_batch_starts_the_failing_clock(receiver):
+    receiver.answer = lambda n: Answer(500) if n == 2 else Answer()
+    endpoint = make_endpoint(receiver.url, "payments.*")
+    ok, failed = fan_out(2)
+
+    services.deliveries_attempt(delivery_ids=[ok.pk, failed.pk])
+
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since is not None
+    receiver.answer = lambda n: Answer()
+    Delivery.objects.filter(pk=failed.pk).update(next_attempt_at=failed.created_at)
+    services.deliveries_attempt(delivery_ids=[failed.pk])
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since is None
+
+
+def test_a_batch_past_its_budget_hands_the_rest_back_unattempted(receiver, settings, monkeypatch):
+    settings.NOTIFICATIONS_BATCH_BUDGET = 0.2
+    receiver.always(Answer(delay=0.3))  # the first send alone outlasts the budget
+    make_endpoint(receiver.url, "payments.*")
+    deliveries = fan_out(3)
+    enqueued = []
+    monkeypatch.setattr(services, "enqueue_many", enqueued.extend)
+
+    outcomes = services.deliveries_attempt(delivery_ids=[d.pk for d in deliveries])
+
+    assert outcomes == {deliveries[0].pk: "succeeded"}
+    assert [d.pk for d in enqueued] == [d.pk for d in deliveries[1:]]
+    for delivery in deliveries[1:]:
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts, delivery.lease_until) == (DeliveryStatus.PENDING, 0, None)
+    assert len(receiver.requests) == 1
+
+
+def test_deliveries_committed_during_a_worker_task_are_enqueued_as_one_task_per_endpoint(
+    receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    first = make_endpoint(receiver.url, "payments.*")
+    second = make_endpoint(receiver.url + "?second", "payments.*")
+    published = []
+    monkeypatch.setattr(tasks.send_webhooks, "apply_async", lambda args, **kw: published.append(args[0]))
+    monkeypatch.setattr(tasks.send_webhook, "apply_async", lambda args, **kw: published.append([args[0]]))
+
+    services.enqueues_hold()
+    with django_capture_on_commit_callbacks(execute=True):
+        fan_out(3)
+    assert published == []  # held until the task ends
+    services.enqueues_release()
+
+    by_endpoint = {Delivery.objects.get(pk=ids[0]).endpoint_id: ids for ids in published}
+    assert set(by_endpoint) == {first.pk, second.pk}
+    for endpoint_id, ids in by_endpoint.items():
+        assert sorted(ids) == sorted(
+            Delivery.objects.filter(endpoint_id=endpoint_id).values_list("pk", flat=True)
+        )
+        assert len(ids) == 3
+
+
+def test_the_rate_limit_sends_what_the_window_has_left_and_requeues_the_rest(receiver, settings, monkeypatch):
+    settings.NOTIFICATIONS_RATE_LIMITS = {**settings.NOTIFICATIONS_RATE_LIMITS, "webhook": 2}
+    make_endpoint(receiver.url, "payments.*")
+    ids = [d.pk for d in fan_out(3)]
+    requeued = []
+    monkeypatch.setattr(tasks.send_webhooks, "apply_async", lambda args, countdown: requeued.append(args[0]))
+    monkeypatch.setattr("apps.notifications.ratelimit.time.time", lambda: 1_000_000.5)  # one window
+    cache.delete("notifications:rate:webhook:1000000")
+
+    outcomes = tasks.send_webhooks.run(ids)
+
+    assert sorted(outcomes) == ids[:2]
+    assert requeued == [ids[2:]]
+    assert len(receiver.requests) == 2
