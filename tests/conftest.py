@@ -1,5 +1,6 @@
 import os
 
+import mongoengine
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -8,7 +9,8 @@ from mongoengine.connection import get_db
 from opentelemetry import trace
 from rest_framework.test import APIClient
 
-from apps.catalog.documents import Category, Product, Reservation, Variant
+from apps.catalog.connection import connect_catalog
+from apps.catalog.documents import Category, Collection, Product, Reservation, Variant
 from apps.common.health import broker_backend_name, cache_backend_name, mongo_backend_name
 from apps.events.backpressure import sampler
 from config.telemetry import configure_telemetry
@@ -30,12 +32,35 @@ def pytest_sessionstart(session):
 def pytest_report_header(config):
     """Say which real service or stand-in each store used, so nobody mistakes one for the other."""
     databases = " + ".join(f"{alias}={connections[alias].vendor}" for alias in settings.DATABASES)
-    stores = f"{databases} / {mongo_backend_name()} / {cache_backend_name()} / {broker_backend_name()}"
+    catalog = (
+        mongo_backend_name()
+        if settings.MONGODB["mock"]
+        else "mongodb (tests marked mongodb) + mongomock (the rest)"
+    )
+    stores = f"{databases} / {catalog} / {cache_backend_name()} / {broker_backend_name()}"
     return [f"stores (databases / catalog / cache / broker): {stores}"]
 
 
+_catalog_on_server = not settings.MONGODB["mock"]  # where mongoengine's default alias points now
+
+
 @pytest.fixture(autouse=True)
-def _clean_cache_and_catalog():
+def _catalog_store(request):
+    """With MONGODB_URI set, tests marked `mongodb` run on that server (its `test_` database)
+    and every other test on mongomock, as without it: the embedded store's own tests, and the
+    modules whose tests assume an in-process catalog. The switch reconnects only on a change."""
+    global _catalog_on_server
+    wanted = not settings.MONGODB["mock"] and (
+        "mongodb" in request.keywords or "mongodb_only" in request.keywords
+    )
+    if wanted != _catalog_on_server:
+        mongoengine.disconnect()
+        connect_catalog(mock=not wanted)
+        _catalog_on_server = wanted
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache_and_catalog(_catalog_store):
     """Each test starts with an empty cache and catalog (PostgreSQL is rolled back by pytest-django)."""
     _clear_cache()
     yield
@@ -67,9 +92,9 @@ def spans() -> SpanRecorder:
 
 
 @pytest.fixture(autouse=True)
-def _catalog_indexes():
+def _catalog_indexes(_catalog_store):
     """Indexes as `catalog_ensure_indexes` makes them at deploy (the unique SKU and order_ref)."""
-    for document in (Category, Product, Variant, Reservation):
+    for document in (Category, Collection, Product, Variant, Reservation):
         document.ensure_indexes()
 
 
@@ -115,10 +140,10 @@ def staff_client():
 
 
 def pytest_collection_modifyitems(config, items):
-    """`mongodb` tests need a real server: skipped, and said so, on the embedded store."""
+    """`mongodb_only` tests need a real server: skipped, and said so, on the embedded store."""
     if not settings.MONGODB["mock"]:
         return
     skip = pytest.mark.skip(reason="needs a real MongoDB: set MONGODB_URI")
     for item in items:
-        if "mongodb" in item.keywords:
+        if "mongodb_only" in item.keywords:
             item.add_marker(skip)

@@ -10,9 +10,9 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 
-from apps.catalog import categories, media, products, services
+from apps.catalog import categories, curation, media, products, services
 from apps.catalog.contracts import CatalogInvalid, ProductDraft, VariantInput
-from apps.catalog.documents import Category, Product, Variant
+from apps.catalog.documents import Category, Collection, Product, Variant
 from apps.common.money import CURRENCY_EXPONENTS, Money
 
 
@@ -24,6 +24,9 @@ def urls(admin):
         path("pages/add/", view(pages.add), name="catalog_productpage_add"),
         path("pages/<slug:slug>/", view(pages.change), name="catalog_productpage_change"),
         path("categories/", view(pages.category_tree), name="catalog_category_tree"),
+        path("collections/", view(pages.collection_list), name="catalog_collection_list"),
+        path("collections/add/", view(pages.collection_add), name="catalog_collection_add"),
+        path("collections/<slug:slug>/", view(pages.collection_change), name="catalog_collection_change"),
     ]
 
 
@@ -96,6 +99,22 @@ class CategoryForm(forms.Form):
     name = forms.CharField(max_length=100)
     parent = forms.SlugField(max_length=64, required=False)
     position = forms.IntegerField(min_value=0, initial=0)
+
+
+class CollectionForm(forms.Form):
+    slug = forms.SlugField(max_length=64)
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    products = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Product slugs, one per line, in the order the storefront shows them.",
+    )
+    published = forms.BooleanField(required=False, initial=True)
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_products(self):
+        return [line.strip() for line in self.cleaned_data["products"].splitlines() if line.strip()]
 
 
 class ProductPages:
@@ -222,6 +241,57 @@ class ProductPages:
         rows = sorted(Category.objects, key=lambda c: [*c.path])
         context = {"form": form, "rows": rows, "can_change": can_change}
         return self.admin._render(request, "admin/catalog/category_tree.html", "Categories", context)
+
+    def collection_list(self, request):
+        self.admin._require(request, "view")
+        rows = Collection.objects.order_by("slug")
+        context = {"rows": rows, "can_change": request.user.has_perm("catalog.change_productadminentry")}
+        return self.admin._render(request, "admin/catalog/collection_list.html", "Collections", context)
+
+    def collection_add(self, request):
+        self.admin._require(request, "change")
+        return self._collection_form(request, None)
+
+    def collection_change(self, request, slug: str):
+        self.admin._require(request, "change" if request.method == "POST" else "view")
+        collection = Collection.objects(slug=slug).first()
+        if collection is None:
+            raise Http404(f"No collection {slug}")
+        return self._collection_form(request, collection)
+
+    def _collection_form(self, request, collection: Collection | None):
+        initial = (
+            {"slug": collection.slug, "name": collection.name, "description": collection.description,
+             "products": "\n".join(collection.products), "published": collection.published,
+             "edit_version": collection.edit_version}
+            if collection else {"published": True}
+        )  # fmt: skip
+        form = CollectionForm(request.POST if request.method == "POST" else None, initial=initial)
+        if collection:
+            form.fields["slug"].disabled = True
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                curation.collection_save(
+                    slug=collection.slug if collection else data["slug"], name=data["name"],
+                    products=data["products"], description=data["description"], published=data["published"],
+                    expected_version=(data["edit_version"] or 0) if collection else None,
+                )  # fmt: skip
+            except CatalogInvalid as invalid:
+                for field, why in invalid.errors.items():
+                    form.add_error(field if field in form.fields else "products", why)
+            except services.ConcurrentUpdate:
+                form.add_error(
+                    None, "Someone else saved this collection since you opened it. Reload it and try again."
+                )
+            else:
+                slug = collection.slug if collection else data["slug"]
+                messages.success(request, f"Saved collection {slug}.")
+                return redirect(reverse("admin:catalog_collection_change", args=[slug]))
+        can_change = request.user.has_perm("catalog.change_productadminentry")
+        title = f"Change collection {collection.slug}" if collection else "Add collection"
+        context = {"form": form, "collection": collection, "can_change": can_change}
+        return self.admin._render(request, "admin/catalog/collection_form.html", title, context)
 
 
 def _pairs(parts) -> dict[str, str]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 from django.core.cache import cache
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from prometheus_client import Counter
 
 logger = structlog.get_logger(__name__)
@@ -32,9 +33,16 @@ cache_requests = Counter(
 )
 
 
+# Children bound once: labels() per lookup costs a lock and a dict walk on every cached read.
+_COUNTERS = {
+    (kind, hit): cache_requests.labels(kind, "hit" if hit else "miss")
+    for kind in ("detail", "list")
+    for hit in (True, False)
+}
+
+
 def _count(key: str, *, hit: bool, times: int = 1) -> None:
-    kind = "detail" if key.startswith("catalog:product:") else "list"
-    cache_requests.labels(kind, "hit" if hit else "miss").inc(times)
+    _COUNTERS["detail" if key.startswith("catalog:product:") else "list", hit].inc(times)
 
 
 def detail_key(sku: str) -> str:
@@ -45,7 +53,7 @@ def list_key(fingerprint: str, *, shows_stock: bool = True) -> str:
     """A list page's key: under both generations when the page shows or filters on stock, under
     the content generation alone when it does not (a stock change leaves it cached)."""
     if shows_stock:
-        content, stock = _generations()
+        content, stock = generations()
     else:
         content, stock = generation(), "-"
     return f"catalog:list:{content}:{stock}:{fingerprint}"
@@ -74,6 +82,36 @@ def get_or_compute(key: str, compute: Callable[[], Any], *, ttl: int) -> Any:
     return compute()  # the other caller is slow or gone: do not wait longer than a miss costs
 
 
+def peek(key: str) -> Any:
+    """The cached value or None (nothing computed): a view's answer-before-anything-else path.
+    Not a span of its own (it was as costly as the GET): the request's span covers it and
+    catalog_cache_requests_total counts it."""
+    with suppress_instrumentation():
+        value = _safe(lambda: cache.get(key))
+    if value is not None:
+        _count(key, hit=True)
+    return value
+
+
+def body_get(fingerprint: str) -> str | None:
+    """A finished listing body, only if it was stored under the current generations: one round
+    trip for the generations and the body together (a key naming the generations would need
+    the generations first)."""
+    key = f"catalog:body:{fingerprint}"
+    with suppress_instrumentation():  # as in peek()
+        found = _safe(lambda: cache.get_many([_LIST_GENERATION, _STOCK_GENERATION, key]), default={})
+    entry = found.get(key)
+    if entry is None or (found.get(_LIST_GENERATION), found.get(_STOCK_GENERATION)) != entry[:2]:
+        return None
+    _count(key, hit=True)
+    return entry[2]
+
+
+def body_set(fingerprint: str, body: str, *, generations: tuple) -> None:
+    """Store a body computed after reading `generations` (a write since then made them old)."""
+    _safe(lambda: cache.set(f"catalog:body:{fingerprint}", (*generations, body), timeout=LIST_TTL))
+
+
 def get_many(keys: Iterable[str]) -> dict[str, Any]:
     keys = list(keys)
     found = _safe(lambda: cache.get_many(keys), default={})
@@ -91,12 +129,23 @@ def product_key(slug: str) -> str:
     return f"catalog:page:{slug}"
 
 
+def collection_key(slug: str) -> str:
+    return f"catalog:collection:{slug}"
+
+
+def invalidate_collection(slug: str) -> None:
+    """After a collection's save: its entry, and the list pages (its listings, the collections
+    list) through the content generation. Product pages and SKU entries stay."""
+    _safe(lambda: cache.delete(collection_key(slug)))
+    _safe(lambda: _bump(_LIST_GENERATION))
+
+
 def generation(name: str = "content") -> int:
     key = _STOCK_GENERATION if name == "stock" else _LIST_GENERATION
     return _safe(lambda: cache.get_or_set(key, 1, timeout=None), 0)
 
 
-def _generations() -> tuple:
+def generations() -> tuple:
     """Both generation numbers in one round trip (a hot listing hit pays for this)."""
     found = _safe(lambda: cache.get_many([_LIST_GENERATION, _STOCK_GENERATION]), default={})
     if len(found) < 2:

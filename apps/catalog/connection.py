@@ -11,9 +11,12 @@ import mongoengine
 from django.conf import settings
 
 
-def connect_catalog() -> None:
+def connect_catalog(*, mock: bool | None = None) -> None:
+    """Connect mongoengine's default alias. `mock` overrides the settings: the test suite runs
+    the tests that need the embedded store on it while MONGODB_URI serves the others."""
+    mock = settings.MONGODB["mock"] if mock is None else mock
     options: dict = {"uuidRepresentation": "standard", "tz_aware": True}
-    if settings.MONGODB["mock"]:
+    if mock:
         import mongomock  # requirements/local.txt only: production always has MONGODB_URI
 
         from apps.catalog.embedded import serialise_mongomock
@@ -24,11 +27,11 @@ def connect_catalog() -> None:
         # connect=False: the socket opens on first use, after gunicorn/Celery fork.
         options.update(connect=False, serverSelectionTimeoutMS=2000)
     mongoengine.connect(host=settings.MONGODB["host"], **options)
-    if settings.MONGODB["mock"] and settings.CATALOG_EMBEDDED_DIR:
+    if mock and settings.CATALOG_EMBEDDED_DIR:
         from apps.catalog.embedded import persist_to
 
         persist_to(Path(settings.CATALOG_EMBEDDED_DIR), mongoengine.get_db())
-    if settings.MONGODB["mock"]:
+    if mock:
         # The in-memory stand-in starts empty with every process: its "deploy" is now.
         from django.core.management import call_command
 

@@ -78,6 +78,26 @@ class Product(Document):
     }
 
 
+class Collection(Document):
+    """A hand-picked, ordered list of products ("Summer picks"), managed by merchandising. The
+    storefront lists its published products in `products` order (or any listing sort)."""
+
+    slug = StringField(required=True, max_length=64)
+    name = StringField(required=True, max_length=100)
+    description = StringField(default="", max_length=2000)
+    products = ListField(StringField(max_length=100))  # product slugs, in the merchant's order
+    published = BooleanField(default=True)
+    edit_version = IntField(required=True, default=0)
+    created_at = DateTimeField(required=True, default=timezone.now)
+    updated_at = DateTimeField(required=True, default=timezone.now)
+
+    meta = {
+        "collection": "product_collections",
+        "auto_create_index": False,
+        "indexes": [{"fields": ["slug"], "unique": True}, {"fields": ["published", "slug"]}],
+    }
+
+
 class Variant(Document):
     """A sellable SKU: one variant of a Product (`product_slug`; none for a SKU loaded on its
     own by `product_upsert`). `available` = `on_hand` - `reserved`, kept by the same atomic

@@ -24,6 +24,7 @@ from apps.catalog import cache
 from apps.catalog.documents import Product, Variant
 
 SORTS = ("relevance", "price", "-price", "name", "-name", "newest")
+COLLECTION_SORTS = ("position", *SORTS)  # position: the merchant's order of a collection
 PRICE_BANDS = (0, 1000, 2500, 5000, 10000, 25000)  # minor units: band n is [b[n], b[n+1])
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -36,6 +37,7 @@ class ListingQuery:
     max_price: int | None = None
     in_stock: bool | None = None
     q: str | None = None
+    collection: tuple[str, ...] | None = None  # a collection's product slugs, in its order
     sort: str = "newest"
     after: list | None = field(default=None)  # the cursor: sort key of the last row shown
     limit: int = 20
@@ -108,6 +110,8 @@ def product_listing(query: ListingQuery) -> dict:
 
 def _compute(query: ListingQuery) -> dict:
     conditions: dict = {"published": True}
+    if query.collection is not None:
+        conditions["slug__in"] = list(query.collection)
     if query.category:
         conditions["category_path"] = query.category
     if query.min_price is not None:
@@ -142,6 +146,8 @@ def _compute(query: ListingQuery) -> dict:
 
 def _sort_key(row, query: ListingQuery, wanted: list[str]):
     sort = query.sort if not (query.sort == "relevance" and not wanted) else "newest"
+    if sort == "position":
+        return query.collection.index(row.slug)
     if sort == "relevance":
         name_terms = set(search_terms(row.name))
         return -sum(token in name_terms for token in wanted)

@@ -52,6 +52,13 @@ def product_detail_json(*, sku: str) -> tuple[int, str] | None:
     return None if entry == cache.MISSING else tuple(entry)
 
 
+def cached_product_detail_json(*, sku: str) -> tuple[int, str] | None:
+    """(version, JSON body) if the cache holds the active product; None otherwise (a miss, or
+    cached as missing): nothing is computed."""
+    entry = cache.peek(cache.detail_key(sku))
+    return None if entry is None or entry == cache.MISSING else tuple(entry)
+
+
 def product_page_payload(*, slug: str) -> dict | None:
     """A published product with its variants (price, options, availability), or None."""
     return product_pages(slugs=[slug]).get(slug)

@@ -1,5 +1,6 @@
 """Serializers shared by every module's API."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -12,6 +13,27 @@ class MoneySerializer(serializers.Serializer):
 
 def money(amount: int, currency: str) -> dict:
     return {"amount": amount, "currency": currency}
+
+
+class MoneyField(serializers.Field):
+    """Read-only Money from an integer attribute (`source`) and a currency attribute path
+    (`currency="order.currency"`): the shape v1's bare-integer amounts gained beside them."""
+
+    def __init__(self, *, currency: str = "currency", **kwargs):
+        super().__init__(read_only=True, **kwargs)
+        self.currency_path = currency.split(".")
+
+    def get_attribute(self, instance):
+        currency = instance
+        for part in self.currency_path:
+            currency = getattr(currency, part)
+        return money(super().get_attribute(instance), currency)
+
+    def to_representation(self, value):
+        return value
+
+
+MoneyField = extend_schema_field(MoneySerializer)(MoneyField)
 
 
 def validated(serializer_class: type[serializers.Serializer], data, **kwargs) -> dict:

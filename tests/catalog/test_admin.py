@@ -5,7 +5,7 @@ from apps.events.models import OutboxEvent
 from tests.factories.accounts import StaffFactory
 from tests.factories.catalog import ProductFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.mongodb]
 BASE = "/admin/catalog/productadminentry/"
 
 

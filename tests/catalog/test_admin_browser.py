@@ -13,7 +13,10 @@ from apps.catalog.documents import Product, Variant
 from tests.browser import browser_page, log_in
 from tests.factories.accounts import StaffFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases="__all__")
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True, databases="__all__"),
+    pytest.mark.mongodb,
+]
 PAGES = "/admin/catalog/productadminentry/pages/"
 
 

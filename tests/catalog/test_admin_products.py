@@ -11,7 +11,7 @@ from apps.catalog.documents import Category, Product, Variant
 from tests.factories.accounts import StaffFactory
 from tests.factories.catalog import ProductFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.mongodb]
 PAGES = "/admin/catalog/productadminentry/pages/"
 MANAGEMENT = {"variants-TOTAL_FORMS": "2", "variants-INITIAL_FORMS": "0", "variants-MIN_NUM_FORMS": "1"}
 

@@ -8,7 +8,7 @@ from apps.catalog.contracts import ProductInput, StockLine
 from apps.catalog.public import product_upsert, stock_release, stock_reserve
 from tests.factories.catalog import ProductFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.mongodb]
 PROBLEM = "application/problem+json"
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from apps.catalog import cache
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.mongodb]
 
 
 def test_a_hot_miss_is_computed_once_while_others_wait_for_it():
@@ -64,3 +64,18 @@ def test_a_stock_change_evicts_only_what_shows_stock(settings):
     assert cache.list_key("x", shows_stock=False) == content_listing
     assert cache.list_key("x") != stock_listing
     assert product_page_payload(slug="tee")["variants"][0]["available"] == 3
+
+
+def test_a_listing_body_is_served_only_under_the_generations_it_was_stored_with():
+    stored_with = cache.generations()
+    cache.body_set("page-1", '{"results": []}', generations=stored_with)
+    assert cache.body_get("page-1") == '{"results": []}'
+
+    cache.invalidate_stock(["ANY-SKU"])  # bodies show stock
+    assert cache.body_get("page-1") is None
+
+    cache.body_set("page-2", "{}", generations=stored_with)  # computed before that change
+    assert cache.body_get("page-2") is None
+    cache.body_set("page-3", "{}", generations=cache.generations())
+    cache.invalidate_collection("summer")
+    assert cache.body_get("page-3") is None

@@ -14,7 +14,7 @@ from apps.catalog.tasks import relay_pending_events
 from apps.events.models import OutboxEvent
 from tests.factories.catalog import ProductFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.mongodb]
 
 
 class ProcessDied(BaseException):

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import mongomock
 import pytest
-from django.conf import settings
 from mongoengine.connection import get_db
 
 from apps.catalog import services
@@ -14,10 +13,8 @@ from apps.catalog.public import stock_reserve
 from apps.demo.data import demo_products_load
 from tests.factories.catalog import ProductFactory
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not settings.MONGODB["mock"], reason="the embedded store only"),
-]
+# Not marked `mongodb`: tests/conftest.py runs these on mongomock even when MONGODB_URI is set.
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

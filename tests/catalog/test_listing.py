@@ -9,7 +9,7 @@ from apps.catalog import categories, products
 from apps.catalog.contracts import CatalogInvalid, ProductDraft, StockLine, VariantInput
 from apps.catalog.public import stock_reserve
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.mongodb]
 URL = "/api/v1/catalog/products"
 PROBLEM = "application/problem+json"
 

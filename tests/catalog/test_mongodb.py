@@ -9,7 +9,7 @@ from apps.catalog import products
 from apps.catalog.contracts import ProductDraft, VariantInput
 from apps.catalog.documents import Product, Variant
 
-pytestmark = [pytest.mark.mongodb, pytest.mark.django_db]
+pytestmark = [pytest.mark.mongodb_only, pytest.mark.django_db]
 
 
 def winning_stages(plan: dict) -> set[str]:

@@ -13,7 +13,7 @@ from apps.catalog.contracts import CatalogInvalid, ProductDraft, StockLine, Vari
 from apps.catalog.documents import Product, Variant
 from apps.catalog.public import prices_for, stock_reserve
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.mongodb]
 
 
 def tee(**overrides) -> ProductDraft:

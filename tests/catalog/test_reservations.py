@@ -12,7 +12,7 @@ from apps.catalog.reservations import reservations_expire
 from apps.events.models import OutboxEvent
 from tests.factories.catalog import ProductFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.mongodb]
 TTL = timedelta(minutes=15)
 
 

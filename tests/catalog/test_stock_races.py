@@ -17,7 +17,7 @@ from apps.catalog.documents import Variant
 from apps.catalog.public import product_upsert, stock_release, stock_reserve
 from tests.factories.catalog import ProductFactory
 
-pytestmark = pytest.mark.django_db  # threshold -1: the threads never touch PostgreSQL
+pytestmark = [pytest.mark.django_db, pytest.mark.mongodb]  # threshold -1: the threads never touch PostgreSQL
 TTL = timedelta(minutes=15)
 ROUNDS = 30
 BUYERS = 20

@@ -62,6 +62,16 @@ def test_the_customer_sees_a_partial_refund_on_the_order_and_in_the_list(custome
     assert (detail["status"], detail["amount_refunded"]) == ("paid", 500)
     assert [r["amount"] for r in detail["refunds"]] == [500]
     assert (listed["amount_refunded"], [r["amount"] for r in listed["refunds"]]) == (500, [500])
+    # The same money in the one Money shape beside v1's integers (deprecated, kept for v1)
+    eur = lambda amount: {"amount": amount, "currency": "EUR"}  # noqa: E731
+    assert (detail["refunded"], [r["refunded"] for r in detail["refunds"]]) == (eur(500), [eur(500)])
+    assert (detail["lines"][0]["price"], detail["lines"][0]["total"]) == (eur(1250), eur(2500))
+    assert (detail["totals"]["total"], detail["total_amount"]) == (eur(2500), 2500)
+    payment = staff_client("finance").get(f"/api/v1/payments/{payment_id}").json()
+    assert [payment[k] for k in ("requested", "authorized", "captured", "refunded")] == [
+        eur(2500), eur(2500), eur(2500), eur(500),
+    ]  # fmt: skip
+    assert [r["refunded"] for r in payment["refunds"]] == [eur(500)]
 
 
 def test_a_capture_refused_at_shipping_marks_the_orders_payment_capture_failed(

@@ -5,7 +5,7 @@ import re
 
 from rest_framework import serializers
 
-from apps.catalog.listing import SORTS, ListingQuery, decode_cursor
+from apps.catalog.listing import COLLECTION_SORTS, SORTS, ListingQuery, decode_cursor
 from apps.catalog.selectors import ProductFilters, categories
 from apps.common.serializers import MoneySerializer
 
@@ -160,7 +160,7 @@ class CatalogListingQuerySerializer(serializers.Serializer):
         low, high = attrs.get("min_price"), attrs.get("max_price")
         if low is not None and high is not None and low > high:
             errors["max_price"] = "Must not be below min_price."
-        attrs["sort"] = attrs.get("sort") or ("relevance" if attrs.get("q") else "newest")
+        attrs["sort"] = attrs.get("sort") or self.default_sort(attrs)
         if "cursor" in attrs:
             try:
                 attrs["cursor"] = decode_cursor(attrs["cursor"], sort=attrs["sort"])
@@ -171,13 +171,30 @@ class CatalogListingQuerySerializer(serializers.Serializer):
         attrs["attributes"] = tuple(sorted(attributes))
         return attrs
 
-    def query(self) -> ListingQuery:
+    @staticmethod
+    def default_sort(attrs) -> str:
+        return "relevance" if attrs.get("q") else "newest"
+
+    def query(self, *, collection: tuple[str, ...] | None = None) -> ListingQuery:
         data = self.validated_data
         return ListingQuery(
             category=data.get("category"), attributes=data["attributes"], min_price=data.get("min_price"),
             max_price=data.get("max_price"), in_stock=data.get("in_stock"), q=data.get("q"), sort=data["sort"],
-            after=data.get("cursor"), limit=data["limit"],
+            after=data.get("cursor"), limit=data["limit"], collection=collection,
         )  # fmt: skip
+
+
+class CollectionListingQuerySerializer(CatalogListingQuerySerializer):
+    """The catalog listing's parameters, plus `position` (the merchant's order, the default)."""
+
+    sort = serializers.ChoiceField(
+        choices=COLLECTION_SORTS, required=False,
+        help_text="Default: position (the collection's order); relevance with q.",
+    )  # fmt: skip
+
+    @staticmethod
+    def default_sort(attrs) -> str:
+        return "relevance" if attrs.get("q") else "position"
 
 
 class ProductCardSerializer(serializers.Serializer):
@@ -221,6 +238,20 @@ class CatalogListingSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Products matching the filter.")
     facets = FacetsSerializer(help_text="Counts over the current filter.")
     results = ProductCardSerializer(many=True)
+
+
+class CollectionSummarySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+
+
+class CollectionSerializer(CollectionSummarySerializer):
+    product_count = serializers.IntegerField(help_text="Products picked (unpublished ones are not listed).")
+
+
+class CollectionListingSerializer(CatalogListingSerializer):
+    collection = CollectionSummarySerializer()
 
 
 class CategoryNodeSerializer(serializers.Serializer):

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from apps.common.serializers import MoneySerializer, money
+from apps.common.serializers import MoneyField, MoneySerializer, money
 from apps.orders.models import Order, OrderLine
 from apps.orders.transitions import actions_for
 from apps.payments.public import PaymentInputSerializer, refunds_of
@@ -74,13 +74,18 @@ class OrderShipSerializer(serializers.Serializer):
     tracking_number = serializers.CharField(max_length=100)
 
 
+@extend_schema_serializer(deprecate_fields=["unit_price", "line_total"])  # integers: use price, total
 class OrderLineSerializer(serializers.ModelSerializer):
+    price = MoneyField(source="unit_price", currency="order.currency", help_text="The unit price.")
+    total = MoneyField(
+        source="line_total", currency="order.currency", help_text="price x quantity, before the discount."
+    )
     discount = serializers.SerializerMethodField(help_text="This line's share of the voucher discount.")
     tax = serializers.SerializerMethodField(help_text="Tax on the discounted line total, rounded half-up.")
 
     class Meta:
         model = OrderLine
-        fields = ["sku", "name", "unit_price", "quantity", "line_total", "discount", "tax"]
+        fields = ["sku", "name", "unit_price", "quantity", "line_total", "price", "total", "discount", "tax"]
 
     @extend_schema_field(MoneySerializer)
     def get_discount(self, line: OrderLine) -> dict:
@@ -102,6 +107,8 @@ def line_body(line: OrderLine, currency: str) -> dict:
         "unit_price": line.unit_price,
         "quantity": line.quantity,
         "line_total": line.line_total,
+        "price": money(line.unit_price, currency),
+        "total": money(line.line_total, currency),
         "discount": money(line.discount_amount, currency),
         "tax": money(line.tax_amount, currency),
     }
@@ -142,11 +149,14 @@ class OrderTotalsSerializer(serializers.Serializer):
 REFUNDED_STATUSES = ("partially_refunded", "refunded")
 
 
+@extend_schema_serializer(deprecate_fields=["amount"])  # an integer: use refunded
 class OrderRefundSerializer(serializers.Serializer):
     amount = serializers.IntegerField(help_text="Minor units, in the order's currency.")
+    refunded = MoneySerializer()
     created_at = serializers.DateTimeField()
 
 
+@extend_schema_serializer(deprecate_fields=["total_amount", "amount_refunded"])  # use totals.total, refunded
 class OrderSerializer(serializers.ModelSerializer):
     """Needs `request` in its context (what the caller may do); `refunds` (by payment id) may be
     given by a list view, to read them in one query for the page."""
@@ -159,6 +169,7 @@ class OrderSerializer(serializers.ModelSerializer):
         help_text="What the caller may do to the order next (its status and the caller's rights)."
     )
     amount_refunded = serializers.SerializerMethodField(help_text="Refunded so far, minor units.")
+    refunded = serializers.SerializerMethodField(help_text="Refunded so far.")
     refunds = serializers.SerializerMethodField(help_text="Every refund, partial or full, oldest first.")
 
     class Meta:
@@ -174,6 +185,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_method",
             "voucher_code",
             "amount_refunded",
+            "refunded",
             "refunds",
             "item_count",
             "lines",
@@ -209,9 +221,16 @@ class OrderSerializer(serializers.ModelSerializer):
     def get_amount_refunded(self, order: Order) -> int:
         return sum(r.amount for r in self._refunds(order))
 
+    @extend_schema_field(MoneySerializer)
+    def get_refunded(self, order: Order) -> dict:
+        return money(self.get_amount_refunded(order), order.currency)
+
     @extend_schema_field(OrderRefundSerializer(many=True))
     def get_refunds(self, order: Order) -> list[dict]:
-        return [{"amount": r.amount, "created_at": r.created_at} for r in self._refunds(order)]
+        return [
+            {"amount": r.amount, "refunded": money(r.amount, order.currency), "created_at": r.created_at}
+            for r in self._refunds(order)
+        ]
 
     def to_representation(self, order: Order) -> dict:
         """The declared fields above, written out: DRF builds and copies every field of a
@@ -229,6 +248,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_method": order.shipping_method,
             "voucher_code": order.voucher_code,
             "amount_refunded": self.get_amount_refunded(order),
+            "refunded": self.get_refunded(order),
             "refunds": self.get_refunds(order),
             "item_count": order.item_count,
             "lines": [line_body(line, currency) for line in order.lines.all()],

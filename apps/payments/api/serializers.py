@@ -1,5 +1,7 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from apps.common.serializers import MoneyField
 from apps.payments.models import Payment, Refund
 from apps.payments.providers import enabled_providers
 
@@ -19,14 +21,25 @@ class RefundCreateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(deprecate_fields=["amount"])  # an integer: use refunded
 class RefundSerializer(serializers.ModelSerializer):
+    refunded = MoneyField(source="amount", currency="payment.currency")
+
     class Meta:
         model = Refund
-        fields = ["amount", "reason", "created_at"]
+        fields = ["amount", "refunded", "reason", "created_at"]
 
 
+# The integers are v1's first shape; each has its Money beside it (README, API conventions).
+@extend_schema_serializer(
+    deprecate_fields=["amount", "amount_authorized", "amount_captured", "amount_refunded"]
+)
 class PaymentSerializer(serializers.ModelSerializer):
     refunds = RefundSerializer(many=True, read_only=True)
+    requested = MoneyField(source="amount", help_text="What the order asked for.")
+    authorized = MoneyField(source="amount_authorized")
+    captured = MoneyField(source="amount_captured")
+    refunded = MoneyField(source="amount_refunded")
 
     class Meta:
         model = Payment
@@ -40,6 +53,10 @@ class PaymentSerializer(serializers.ModelSerializer):
             "amount_authorized",
             "amount_captured",
             "amount_refunded",
+            "requested",
+            "authorized",
+            "captured",
+            "refunded",
             "refunds",
             "failure_code",
             "failure_message",
