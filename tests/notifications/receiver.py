@@ -46,13 +46,16 @@ class Receiver:
                     )
                     answer = receiver.answer(len(receiver.requests))
                 time.sleep(answer.delay)
+                # A 204/304 has no content (RFC 9110): bytes after it would corrupt the next
+                # answer on the kept-alive connection, as no real receiver's do.
+                content = b"" if answer.status in (204, 304) else answer.body
                 try:
                     self.send_response(answer.status)
                     for name, value in answer.headers.items():
                         self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(answer.body)))
+                    self.send_header("Content-Length", str(len(content)))
                     self.end_headers()
-                    self.wfile.write(answer.body)
+                    self.wfile.write(content)
                 except OSError:  # the client gave up (timeout): nothing to answer
                     pass
 
