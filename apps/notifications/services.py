@@ -19,7 +19,7 @@ from apps.common.outages import retry_through_outage
 from apps.events.public import apply_if_newer, continue_trace, restoring_context
 from apps.notifications import channels, sources
 from apps.notifications.models import Channel, Delivery, DeliveryStatus, OrderFacts, WebhookEndpoint
-from apps.notifications.selectors import endpoints_subscribed, order_facts_get
+from apps.notifications.selectors import OrderNotYetKnown, endpoints_subscribed, order_facts_get
 from apps.notifications.signing import secret_generate
 
 logger = structlog.get_logger(__name__)
@@ -103,11 +103,10 @@ def _created(row: Delivery) -> bool:
 
 def _email_recipient(event_type: str, data: dict) -> str | None:
     if event_type == PARTIAL_REFUND:
-        # A payment event names only the order: its customer is in the projection, or not yet
-        # (OrderNotYetKnown: the backbone retries until the order's event is projected).
+        # A payment event names only the order: its customer is in the projection.
         if data["fully_refunded"]:
             return None
-        return _customer_email(order_facts_get(order_id=data["order_id"]).customer_id)
+        return _customer_email(_order_facts(data["order_id"]).customer_id)
     customer_id = data.get("customer_id")
     # Account emails with a link: where it goes is asked of accounts now, the link itself when it
     # is sent (channels), so no usable token is ever stored here.
@@ -132,7 +131,27 @@ def _customer_email(customer_id: int | None) -> str | None:
 
 def _order_phone(order_id: str) -> str:
     # No such order (or no phone given): an SMS is a courtesy, nothing to retry.
-    return sources.orders().order_phone(order_id=order_id)
+    contact = sources.orders().order_contact(order_id=order_id)
+    return contact.phone if contact else ""
+
+
+def _order_facts(order_id: str) -> OrderFacts:
+    """The projected order; one placed before the projection existed is asked of orders once and
+    kept at version 0 (its next event overwrites it). Unknown to both: OrderNotYetKnown, so the
+    backbone retries until the order's event arrives, rather than sending without the data."""
+    try:
+        return order_facts_get(order_id=order_id)
+    except OrderNotYetKnown:
+        contact = sources.orders().order_contact(order_id=order_id)
+        if contact is None:
+            raise
+    apply_if_newer(
+        OrderFacts,
+        lookup={"order_id": order_id},
+        version=0,
+        values={"number": contact.number, "customer_id": contact.customer_id},
+    )
+    return order_facts_get(order_id=order_id)
 
 
 def order_facts_record(*, envelope: dict) -> bool:

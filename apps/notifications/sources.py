@@ -33,6 +33,15 @@ class Link:
     valid_hours: int
 
 
+@dataclass(frozen=True, slots=True)
+class OrderContact:
+    """How to reach the person an order ships to, and whose order it is."""
+
+    number: str
+    phone: str  # "" when none was given
+    customer_id: int | None  # None: a guest's order
+
+
 class AccountsSource(Protocol):
     def customer_email(self, *, customer_id: int) -> str | None: ...
 
@@ -40,7 +49,7 @@ class AccountsSource(Protocol):
 
 
 class OrdersSource(Protocol):
-    def order_phone(self, *, order_id: str) -> str: ...
+    def order_contact(self, *, order_id: str) -> OrderContact | None: ...
 
 
 @dataclass(frozen=True)
@@ -64,13 +73,14 @@ class InProcessAccounts:
 
 @dataclass(frozen=True)
 class InProcessOrders:
-    order_contact: Callable  # orders.public.order_contact
+    order_contact_get: Callable  # orders.public.order_contact
 
-    def order_phone(self, *, order_id: str) -> str:
+    def order_contact(self, *, order_id: str) -> OrderContact | None:
         try:
-            return self.order_contact(order_id=order_id).phone
+            contact = self.order_contact_get(order_id=order_id)
         except LookupError:
-            return ""
+            return None
+        return OrderContact(number=contact.number, phone=contact.phone, customer_id=contact.customer_id)
 
 
 class _Http:
@@ -118,9 +128,11 @@ class HttpAccounts(_Http):
 
 
 class HttpOrders(_Http):
-    def order_phone(self, *, order_id: str) -> str:
+    def order_contact(self, *, order_id: str) -> OrderContact | None:
         body = self._call("GET", f"/internal/orders/{order_id}/contact")
-        return body["phone"] if body else ""
+        if body is None:
+            return None
+        return OrderContact(number=body["number"], phone=body["phone"], customer_id=body["customer_id"])
 
 
 def http_sessions_close() -> None:
@@ -137,7 +149,7 @@ _in_process: dict[str, object] = {}
 def sources_in_process(*, account_get: Callable, account_link: Callable, order_contact: Callable) -> None:
     """The monolith's wiring: accounts' and orders' public functions, for when no URL is set."""
     _in_process["accounts"] = InProcessAccounts(account_get=account_get, account_link_get=account_link)
-    _in_process["orders"] = InProcessOrders(order_contact=order_contact)
+    _in_process["orders"] = InProcessOrders(order_contact_get=order_contact)
 
 
 def accounts() -> AccountsSource:

@@ -1,12 +1,16 @@
 from collections.abc import Iterator
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
-from apps.notifications.models import Delivery, DeliveryStatus, WebhookEndpoint
+from apps.notifications.models import Delivery, DeliveryStatus, OrderFacts, WebhookEndpoint
 from apps.notifications.services import delivery_attempt, endpoint_secret_initial
 from apps.notifications.sms import LocmemSmsProvider
 from tests.events.conftest import worker_process  # noqa: F401 (the real worker fixture, for test_worker.py)
+from tests.factories.catalog import ProductFactory
+from tests.factories.orders import order_request
+from tests.helpers import drain_outbox
 from tests.notifications.receiver import Receiver
 
 
@@ -40,3 +44,23 @@ def attempt_due() -> list[tuple[str, str, str]]:
         Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
         outcomes.append((delivery.channel, delivery.recipient, delivery_attempt(delivery_id=delivery.pk)))
     return outcomes
+
+
+def placed_then_forgotten(customer_client, staff_client, key: str) -> dict:
+    """An order from before the projection existed: placed, its events handled, no OrderFacts."""
+    ProductFactory(sku="MUG", name="Blue mug", price_amount=1250, currency="EUR", on_hand=10)
+    order = customer_client.post(
+        "/api/v1/orders", order_request(("MUG", 2)), format="json", HTTP_IDEMPOTENCY_KEY=key
+    ).json()
+    drain_outbox()
+    attempt_due()
+    mail.outbox.clear()
+    OrderFacts.objects.all().delete()
+    response = staff_client("finance").post(
+        f"/api/v1/payments/{order['payment_id']}/refunds",
+        {"amount": 750},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+    assert response.status_code == 201, response.content
+    return order

@@ -15,7 +15,7 @@ from tests.factories.accounts import PASSWORD
 from tests.factories.catalog import ProductFactory
 from tests.factories.orders import order_request
 from tests.helpers import drain_outbox
-from tests.notifications.conftest import attempt_due
+from tests.notifications.conftest import attempt_due, placed_then_forgotten
 
 # live_server needs committed rows; serialized_rollback restores the role groups.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases="__all__")
@@ -86,3 +86,15 @@ def test_a_wrong_token_fails_the_fan_out_to_be_retried(split, settings, customer
 
     assert ("accounts.CustomerRegistered.v1", "notify", "retry_scheduled") in outcomes
     assert attempt_due() == []
+
+
+def test_an_order_the_projection_never_saw_is_asked_of_orders_over_http(
+    split, customer_client, customer, staff_client
+):
+    order = placed_then_forgotten(customer_client, staff_client, "h-2")
+
+    drain_outbox()
+    sent = attempt_due()
+
+    assert sent == [("email", customer.email, "succeeded")]
+    assert mail.outbox[0].subject == f"Order {order['number']}: 7.50 EUR refunded (partial refund)"

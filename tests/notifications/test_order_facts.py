@@ -16,7 +16,7 @@ from tests.factories.accounts import PASSWORD, UserFactory
 from tests.factories.catalog import ProductFactory
 from tests.factories.orders import order_request
 from tests.helpers import drain_outbox
-from tests.notifications.conftest import attempt_due
+from tests.notifications.conftest import attempt_due, placed_then_forgotten
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 NOTIFY = "apps.notifications.handlers.notify"
@@ -143,3 +143,16 @@ def test_deleting_the_customer_erases_them_from_the_projection(customer_client, 
     assert (facts.number, facts.customer_id) == (order["number"], None)
     assert OrderFacts.objects.get(pk=other).customer_id == customer.pk + 1000  # someone else's: kept
     assert not Delivery.objects.filter(recipient=customer.email).exists()
+
+
+def test_an_order_the_projection_never_saw_is_asked_of_orders_once(customer_client, customer, staff_client):
+    order = placed_then_forgotten(customer_client, staff_client, "f-3")
+
+    outcomes = drain_outbox()
+    sent = attempt_due()
+
+    assert ("payments.PaymentRefunded.v1", "notify", "processed") in outcomes
+    assert sent == [("email", customer.email, "succeeded")]
+    assert mail.outbox[0].subject == f"Order {order['number']}: 7.50 EUR refunded (partial refund)"
+    facts = OrderFacts.objects.get(pk=order["id"])
+    assert (facts.number, facts.customer_id, facts.aggregate_version) == (order["number"], customer.pk, 0)

@@ -21,7 +21,7 @@ def service(settings) -> APIClient:
     return client
 
 
-def test_a_service_reads_an_orders_shipping_phone(service, customer_client):
+def test_a_service_reads_an_orders_number_customer_and_shipping_phone(service, customer_client, customer):
     ProductFactory(sku="MUG", on_hand=10)
     body = order_request(("MUG", 1))
     body["shipping_address"]["phone"] = "+447700900123"
@@ -30,7 +30,11 @@ def test_a_service_reads_an_orders_shipping_phone(service, customer_client):
     response = service.get(f"/api/v1/internal/orders/{order['id']}/contact")
 
     assert response.status_code == 200
-    assert response.json() == {"number": order["number"], "phone": "+447700900123"}
+    assert response.json() == {
+        "number": order["number"],
+        "phone": "+447700900123",
+        "customer_id": customer.pk,
+    }
 
 
 def test_an_unknown_order_is_a_404_problem(service):

@@ -1,5 +1,6 @@
 """Orders' internal API for services deployed on their own (notifications): how to reach the
-person an order ships to. Personal data stays out of events, so it is asked for here."""
+person an order ships to (personal data stays out of events, so it is asked for here), and whose
+order it is (for an order notifications has not seen an event of)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -14,12 +15,13 @@ from apps.orders.selectors import order_contact
 class OrderContactSerializer(serializers.Serializer):
     number = serializers.CharField()
     phone = serializers.CharField(help_text="E.164, or '' when the customer gave none.", allow_blank=True)
+    customer_id = serializers.IntegerField(allow_null=True, help_text="null for a guest's order.")
 
 
 class InternalOrderContactView(InternalView):
     @extend_schema(
         operation_id="internal_order_contact",
-        summary="The shipping contact phone of an order (service-to-service)",
+        summary="An order's number, customer and shipping phone (service-to-service)",
         description="For a module deployed on its own that texts the customer (notifications).",
         responses={200: OrderContactSerializer, **problem_responses(401, 404)},
         tags=["internal"],
@@ -29,4 +31,5 @@ class InternalOrderContactView(InternalView):
             contact = order_contact(order_id=str(order_id))
         except LookupError:
             raise Problem(status=404, slug="not-found", detail=f"No order {order_id}.") from None
-        return Response(OrderContactSerializer({"number": contact.number, "phone": contact.phone}).data)
+        body = {"number": contact.number, "phone": contact.phone, "customer_id": contact.customer_id}
+        return Response(OrderContactSerializer(body).data)
