@@ -19,7 +19,8 @@ so drift on this shared machine favours none of them:
 With --breakdown, four more servers split the cost: tracing only, metrics only, every trace
 recorded but not exported (no span processor: what the batch processor's encoding and export
 cost in the web process), and "batched": "on" with the batch span processor's batches and queue
-four times the SDK's defaults, exported every 10 s instead of 5 s.
+four times the SDK's defaults, exported every 10 s instead of 5 s. It then places orders
+in-process in one process per server's settings and prints the CPU per order of each.
 
 The minimal Django view is measured on each too: its gap is the fixed cost per request. Needs
 PostgreSQL, Redis, RabbitMQ and wrk, like bench/orders.py. Prints req/s and p50/p99 per round,
@@ -29,18 +30,21 @@ nothing. The sink and wrk share the 2 cores with the servers and the stores.
 """
 
 import argparse
+import json
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.orders import Result, measure, prepare, start_server
+from bench.orders import ROOT, Result, measure, prepare, start_server
 
 PORTS = {
     "on": 8767,
@@ -115,6 +119,62 @@ def server_env(mode: str, sink_port: int, metrics_dir: str) -> dict[str, str]:
     }[mode]
 
 
+def cpu_worker(orders: int) -> None:
+    """In this process, with telemetry as its environment says (set up before Django, as
+    config/wsgi.py does): place orders through Django's test client and print the CPU per order,
+    the span export included (the provider is flushed before the clock stops)."""
+    from config.telemetry import configure_telemetry
+
+    configure_telemetry(component="web")
+    import django
+
+    django.setup()
+    from django.test import Client
+    from opentelemetry import trace
+
+    from bench.orders import bodies, place_in_process
+
+    token, client, lines = os.environ["BENCH_TOKEN"], Client(HTTP_HOST="127.0.0.1"), bodies().splitlines()
+    flush = getattr(trace.get_tracer_provider(), "force_flush", lambda: True)
+    for number in range(20):  # warm-up: imports, connections, caches
+        place_in_process(client, token, lines[number % 2])
+    flush()
+    started = time.process_time()
+    for number in range(orders):
+        place_in_process(client, token, lines[number % 2])
+    flush()
+    print(json.dumps({"cpu_ms": (time.process_time() - started) * 1000 / orders}))
+
+
+def cpu_per_order(modes: list[str], token: str, sink_port: int, metrics_dir: str, orders: int) -> dict:
+    """CPU ms per order in a process of each mode's settings, twice each (the second pass in
+    reverse order): what a lever costs in CPU, steadier than req/s on a shared machine."""
+    cpu: dict[str, list[float]] = {mode: [] for mode in modes}
+    for order in (modes, modes[::-1]):
+        for mode in order:
+            env = {**os.environ, **server_env(mode, sink_port, metrics_dir), "BENCH_TOKEN": token}
+            out = subprocess.run(
+                [sys.executable, __file__, "--cpu-worker", str(orders)],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            cpu[mode].append(json.loads(out.strip().splitlines()[-1])["cpu_ms"])
+    return cpu
+
+
+def print_cpu(cpu: dict[str, list[float]], orders: int) -> None:
+    off = statistics.median(cpu["off"])
+    print(f"\nIn process, CPU per POST /orders ({orders} orders through Django's test client, one thread,")
+    print("spans exported to the sink and flushed; median of two processes per server):")
+    for mode, values in cpu.items():
+        median = statistics.median(values)
+        extra = "" if mode == "off" else f"  {median - off:+5.2f} ms ({median / off - 1:+.0%} of off)"
+        print(f"  {mode:>10}  {median:6.2f} ms{extra}   ({', '.join(f'{v:.2f}' for v in values)})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
@@ -122,9 +182,14 @@ def main() -> None:
     parser.add_argument(
         "--breakdown",
         action="store_true",
-        help="also tracing only, metrics only, unexported and bigger batches",
+        help="also tracing only, metrics only, unexported and bigger batches; and CPU per order in process",
     )
+    parser.add_argument("--orders", type=int, default=200, help="orders per process for the CPU figures")
+    parser.add_argument("--cpu-worker", type=int, metavar="ORDERS", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cpu_worker:
+        cpu_worker(args.cpu_worker)
+        return
     modes = [
         "on",
         "statements",
@@ -166,6 +231,9 @@ def main() -> None:
                     )
         print_summary(results, modes)
         print(f"\nOTLP received by the sink: {_Sink.spans_bytes / 1e6:.1f} MB")
+        if args.breakdown:
+            cpu = cpu_per_order(modes, token, sink.server_address[1], metrics_dir, args.orders)
+            print_cpu(cpu, args.orders)
     finally:
         for server in servers.values():
             os.killpg(server.pid, signal.SIGTERM)
