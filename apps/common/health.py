@@ -47,9 +47,9 @@ def check_cache() -> str:
 def check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "in-process (no broker)"
-    from config.celery import app
+    from celery import current_app  # the project's app (config/__init__.py); the kernel imports no config
 
-    with app.connection_for_write() as connection:
+    with current_app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=0, timeout=CHECK_TIMEOUT_SECONDS)
     return broker_backend_name()
 
