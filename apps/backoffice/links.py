@@ -1,6 +1,7 @@
 """What the back office hands down to lower modules' admin pages (they may not call up)."""
 
-from apps.notifications.public import deliveries_about_order
+from django.apps import apps
+
 from apps.orders.contracts import TimelineEntry
 from apps.orders.public import order_numbers, order_timeline_source
 from apps.payments.public import payment_order_numbers_source
@@ -9,6 +10,8 @@ DELIVERY_STATES = {"succeeded": "done", "dead": "problem", "missed": "problem"}
 
 
 def notifications_of(order_id: str) -> list[TimelineEntry]:
+    from apps.notifications.public import deliveries_about_order  # installed here (register)
+
     return [
         TimelineEntry(
             d.created_at,
@@ -22,5 +25,7 @@ def notifications_of(order_id: str) -> list[TimelineEntry]:
 
 
 def register() -> None:
-    order_timeline_source(notifications_of)
+    # Where notifications runs as its own deployment, its deliveries are in its own admin.
+    if apps.is_installed("apps.notifications"):
+        order_timeline_source(notifications_of)
     payment_order_numbers_source(order_numbers)
