@@ -37,7 +37,9 @@ def shop_without_notifications(settings: dict) -> None:
     routes = settings["CELERY_TASK_ROUTES"]
     theirs = {route["queue"] for task, route in routes.items() if task.startswith(NOTIFICATIONS_TASKS)}
     settings["CELERY_TASK_QUEUES"] = tuple(q for q in settings["CELERY_TASK_QUEUES"] if q.name not in theirs)
-    settings["CELERY_TASK_ROUTES"] = {t: r for t, r in routes.items() if not t.startswith(NOTIFICATIONS_TASKS)}
+    settings["CELERY_TASK_ROUTES"] = {
+        t: r for t, r in routes.items() if not t.startswith(NOTIFICATIONS_TASKS)
+    }
     settings["CELERY_BEAT_SCHEDULE"] = {
         name: entry
         for name, entry in settings["CELERY_BEAT_SCHEDULE"].items()
@@ -49,7 +51,9 @@ def shop_without_notifications(settings: dict) -> None:
 def notifications_alone(settings: dict, *, queue: str = "notifications") -> None:
     """`queue`: the name of its events queue, and the prefix of its other queues."""
     if "notifications" not in settings["DATABASES"]:
-        raise ImproperlyConfigured("The notifications deployment needs NOTIFICATIONS_DATABASE_URL (its database)")
+        raise ImproperlyConfigured(
+            "The notifications deployment needs NOTIFICATIONS_DATABASE_URL (its database)"
+        )
     settings["INSTALLED_APPS"] = [
         "django.contrib.admin" if app == ADMIN_WITH_BACK_OFFICE else app
         for app in settings["INSTALLED_APPS"]
