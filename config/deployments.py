@@ -34,6 +34,8 @@ NOTIFICATIONS_BEAT = ("events.", "notifications.", "common.", "accounts.")
 
 def shop_without_notifications(settings: dict) -> None:
     settings["INSTALLED_APPS"] = [app for app in settings["INSTALLED_APPS"] if app != NOTIFICATIONS]
+    # Its database is the notifications deployment's now: this relay must not read that outbox.
+    settings["DATABASES"].pop("notifications", None)
     routes = settings["CELERY_TASK_ROUTES"]
     theirs = {route["queue"] for task, route in routes.items() if task.startswith(NOTIFICATIONS_TASKS)}
     settings["CELERY_TASK_QUEUES"] = tuple(q for q in settings["CELERY_TASK_QUEUES"] if q.name not in theirs)

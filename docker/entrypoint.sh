@@ -14,6 +14,7 @@ case "${1:-web}" in
   worker)  exec celery --app config worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-4}" --without-gossip --without-mingle ;;
   beat)    exec celery --app config beat --loglevel INFO --schedule /tmp/celerybeat-schedule ;;
   migrate) python manage.py migrate --noinput && python manage.py migrate --noinput --database reporting \
+             && { [ -z "${NOTIFICATIONS_DATABASE_URL:-}" ] || python manage.py migrate --noinput --database notifications; } \
              && exec python manage.py catalog_ensure_indexes ;;
   # The notifications deployment (docker/compose.split.yaml): its one database, its queues.
   notifications-migrate) exec python manage.py migrate --noinput ;;
