@@ -4,11 +4,13 @@ The broker's side is forced here (a publish that fails after earlier chunks went
 delivered twice); the guarantees across real processes are in test_guarantees.py.
 """
 
+import dataclasses
+
 import pytest
 from celery.exceptions import Retry
 from django.db import OperationalError
 
-from apps.events import delivery as delivery_module
+from apps.events import registry
 from apps.events.models import InboxEntry, OutboxEvent
 from apps.events.relay import relay_batch
 from apps.events.tasks import dispatch_many
@@ -92,15 +94,15 @@ def test_an_outage_mid_chunk_retries_only_the_deliveries_not_done(settings, monk
     monkeypatch.setattr(dispatch_many, "apply_async", broker.apply_async)
     relay_batch(batch_size=10)
     [chunk] = broker.chunks
-    down = chunk[2]  # the third delivery meets the database down
-    real_deliver = delivery_module.deliver
+    down = chunk[2]  # the third delivery meets the database down (in its group, then alone)
+    record = registry.subscription(RECORD)
 
-    def deliver(envelope, handler, **kwargs):
-        if (envelope["id"], handler) == (down["envelope"]["id"], down["handler"]):
+    def record_unless_down(envelope):
+        if envelope["id"] == down["envelope"]["id"]:
             raise OperationalError("connection refused")
-        return real_deliver(envelope, handler, **kwargs)
+        record.func(envelope)
 
-    monkeypatch.setattr(delivery_module, "deliver", deliver)
+    monkeypatch.setitem(registry._by_name, RECORD, dataclasses.replace(record, func=record_unless_down))
     retried = {}
 
     def retry(*, args, exc, countdown):
@@ -113,10 +115,11 @@ def test_an_outage_mid_chunk_retries_only_the_deliveries_not_done(settings, monk
         run_in_a_worker(chunk)
 
     [rest] = retried["args"]
-    assert rest == chunk[2:]  # the failed delivery first, then the ones never tried
-    assert InboxEntry.objects.count() == 2  # the two before it committed
-    monkeypatch.setattr(delivery_module, "deliver", real_deliver)
-    assert run_in_a_worker(rest) == ["processed"] * 4
+    # The failed delivery first, then the one never tried; record_again's group had committed.
+    assert rest == [chunk[2], chunk[4]]
+    assert InboxEntry.objects.count() == 4  # record_again's three, and record's one before it
+    monkeypatch.setitem(registry._by_name, RECORD, record)
+    assert run_in_a_worker(rest) == ["processed"] * 2
     assert InboxEntry.objects.count() == 6
     assert Effect.objects.count() == 6
 
