@@ -332,7 +332,8 @@ def _endpoint_record(endpoint: WebhookEndpoint, attempts: list[channels.Attempt]
     success clears the clock, a failure after the last success starts it); disable the endpoint
     past the setting. Returns True when these attempts disabled it."""
     endpoints = WebhookEndpoint.objects.filter(pk=endpoint.pk)
-    if any(attempt.ok for attempt in attempts):
+    # `endpoint` was read with the claim: a clock that was not running then needs no clearing.
+    if endpoint.failing_since is not None and any(attempt.ok for attempt in attempts):
         endpoints.filter(failing_since__isnull=False).update(failing_since=None)
     last = attempts[-1]
     if last.ok:
