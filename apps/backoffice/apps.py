@@ -15,7 +15,8 @@ class BackOfficeConfig(AppConfig):
 
     def ready(self) -> None:
         # Lower modules' pages show what modules above them know (they may not call up):
-        # notifications on the order timeline, order numbers on payments.
+        # notifications on the order timeline, order numbers on payments; and notifications,
+        # which imports no other business module, gets accounts' and orders' lookups in-process.
         from apps.backoffice import links
 
         links.register()

@@ -1,8 +1,10 @@
-"""What the back office hands down to lower modules' admin pages (they may not call up)."""
+"""What the back office, the monolith's top, hands down to lower modules (they may not call up
+or sideways): lookups for admin pages, and notifications' in-process sources."""
 
-from apps.notifications.public import deliveries_about_order
+from apps.accounts.public import account_get, account_link
+from apps.notifications.public import deliveries_about_order, sources_in_process
 from apps.orders.contracts import TimelineEntry
-from apps.orders.public import order_numbers, order_timeline_source
+from apps.orders.public import order_contact, order_numbers, order_timeline_source
 from apps.payments.public import payment_order_numbers_source
 
 DELIVERY_STATES = {"succeeded": "done", "dead": "problem", "missed": "problem"}
@@ -24,3 +26,5 @@ def notifications_of(order_id: str) -> list[TimelineEntry]:
 def register() -> None:
     order_timeline_source(notifications_of)
     payment_order_numbers_source(order_numbers)
+    # Notifications deployed on its own reads these over HTTP instead (NOTIFICATIONS_*_URL).
+    sources_in_process(account_get=account_get, account_link=account_link, order_contact=order_contact)

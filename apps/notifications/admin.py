@@ -14,6 +14,7 @@ from apps.notifications import services
 from apps.notifications.channels import TemplateProblem, email_render
 from apps.notifications.models import Delivery, DeliveryStatus, WebhookEndpoint
 from apps.notifications.selectors import deliveries_missed
+from apps.notifications.sources import SourceUnavailable
 from apps.notifications.urlguard import webhook_url_problem
 
 
@@ -184,7 +185,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         no requests from its links: srcdoc in a sandbox with nothing allowed)."""
         try:
             subject, text, html = email_render(delivery)
-        except TemplateProblem as exc:
+        except (TemplateProblem, SourceUnavailable) as exc:
             return format_html('<span class="problem">Cannot render: {}</span>', exc)
         return format_html(
             '<div id="email-preview"><p><strong>Subject:</strong> <span class="email-subject">{}</span></p>'

@@ -13,17 +13,17 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from apps.accounts.public import account_link
 from apps.common.money import Money
+from apps.notifications import sources
 from apps.notifications.models import Delivery
+from apps.notifications.selectors import order_number
 from apps.notifications.signing import signature_header
 from apps.notifications.sms import SmsError, sms_provider
 from apps.notifications.urlguard import InvalidIPAddress, webhook_session, webhook_url_problem
-from apps.orders.public import order_numbers
 
 EXCERPT_CHARS = 500
 DRAIN_BYTES = 64 * 1024
-# Which account emails carry a link from accounts.public.account_link (and what kind).
+# Which account emails carry a link made by accounts when sent (sources.py), and what kind.
 ACCOUNT_LINK_PURPOSES = {
     "accounts.CustomerRegistered.v1": "verify-email",
     "accounts.CustomerEmailChangeRequested.v1": "verify-email",
@@ -47,10 +47,16 @@ class TemplateProblem(Exception):
     """A notification template is missing or broken: a bug to fix, not a failure to retry."""
 
 
+class LinkNoLongerApplies(TemplateProblem):
+    """The account was verified, deleted or deactivated since the fan-out: nothing to send."""
+
+
 def send(delivery: Delivery) -> Attempt:
     sender = {"email": _send_email, "sms": _send_sms, "webhook": _send_webhook}[delivery.channel]
     try:
         return sender(delivery)
+    except LinkNoLongerApplies as exc:
+        return Attempt(ok=False, retryable=False, error=f"link no longer applies: {exc}")
     except TemplateProblem as exc:
         return Attempt(ok=False, retryable=False, error=f"template error: {exc}")
 
@@ -68,7 +74,7 @@ def template_context(envelope: dict) -> dict:
     context = {"event": envelope, "data": data, "site_name": settings.NOTIFICATIONS_SITE_NAME}
     if "refunded" in data and "currency" in data:  # a payment's refund: the order named by number
         context |= {
-            "number": order_numbers(order_ids=[data["order_id"]]).get(data["order_id"], ""),
+            "number": order_number(order_id=data["order_id"]),
             "refunded": str(Money(data["refunded"], data["currency"])),
             "refunded_so_far": str(Money(data["amount_refunded"], data["currency"])),
             "captured": str(Money(data["amount_captured"], data["currency"])),
@@ -87,12 +93,12 @@ def email_render(delivery: Delivery) -> tuple[str, str, str]:
     context = template_context(delivery.envelope)
     purpose = ACCOUNT_LINK_PURPOSES.get(delivery.event_type)
     if purpose:
-        try:  # made now, never stored: the link works for its full lifetime from this send
-            context["link"] = account_link(
-                account_id=delivery.envelope["data"]["customer_id"], purpose=purpose
-            )
-        except LookupError as exc:  # verified, deleted or deactivated meanwhile: nothing to send
-            return Attempt(ok=False, retryable=False, error=f"link no longer applies: {exc}")
+        # Made now, never stored: the link works for its full lifetime from this send. An owner
+        # that cannot answer raises SourceUnavailable: the send is retried on its schedule.
+        customer_id = delivery.envelope["data"]["customer_id"]
+        context["link"] = sources.accounts().account_link(customer_id=customer_id, purpose=purpose)
+        if context["link"] is None:
+            raise LinkNoLongerApplies(f"account {customer_id}: no {purpose} link applies now")
     base = f"notifications/{delivery.template}"
     subject = " ".join(_render(f"{base}.subject.txt", context).split())  # one line, as headers need
     return subject, _render(f"{base}.txt", context), _render(f"{base}.html", context)

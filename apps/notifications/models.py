@@ -91,3 +91,20 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.channel} {self.recipient}"
+
+
+class OrderFacts(models.Model):
+    """What notifications knows of an order, projected from the orders events (all carry these):
+    payment events name only the order, and notifications may not ask orders in-process. No
+    personal data: the contact details are asked of their owners when sent (sources.py)."""
+
+    order_id = models.UUIDField(primary_key=True)
+    number = models.CharField(max_length=32)
+    customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)  # None: a guest, or erased
+    aggregate_version = models.PositiveIntegerField()  # of the order: an older event changes nothing
+
+    class Meta:
+        verbose_name_plural = "order facts"
+
+    def __str__(self) -> str:
+        return self.number

@@ -4,5 +4,6 @@ Functions here take and return contracts.py types; the queries live in selectors
 """
 
 from apps.notifications.selectors import deliveries_about_order, delivery_health
+from apps.notifications.sources import sources_in_process
 
-__all__ = ["deliveries_about_order", "delivery_health"]
+__all__ = ["deliveries_about_order", "delivery_health", "sources_in_process"]

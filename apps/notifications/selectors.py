@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from apps.notifications.contracts import DeliveryHealth, DeliveryRecord
-from apps.notifications.models import Delivery, DeliveryStatus, WebhookEndpoint
+from apps.notifications.models import Delivery, DeliveryStatus, OrderFacts, WebhookEndpoint
 
 
 def endpoint_matches(*, patterns: list[str], event_type: str) -> bool:
@@ -60,3 +60,19 @@ def delivery_health() -> DeliveryHealth:
         ).count(),
         endpoints_disabled=WebhookEndpoint.objects.filter(is_active=True, disabled_at__isnull=False).count(),
     )
+
+
+class OrderNotYetKnown(LookupError):
+    """A payment event about an order whose own event is not projected yet: fail, to be retried."""
+
+
+def order_facts_get(*, order_id: str) -> OrderFacts:
+    facts = OrderFacts.objects.filter(pk=order_id).first()
+    if facts is None:
+        raise OrderNotYetKnown(f"order {order_id} not projected yet (its orders event has not arrived)")
+    return facts
+
+
+def order_number(*, order_id: str) -> str:
+    """The order's number as projected; "" when unknown."""
+    return OrderFacts.objects.filter(pk=order_id).values_list("number", flat=True).first() or ""

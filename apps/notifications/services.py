@@ -15,14 +15,12 @@ from django.utils import timezone
 from opentelemetry import propagate, trace
 from prometheus_client import Counter, Histogram
 
-from apps.accounts.public import account_get, account_link
 from apps.common.outages import retry_through_outage
-from apps.events.public import continue_trace, restoring_context
-from apps.notifications import channels
-from apps.notifications.models import Channel, Delivery, DeliveryStatus, WebhookEndpoint
-from apps.notifications.selectors import endpoints_subscribed
+from apps.events.public import apply_if_newer, continue_trace, restoring_context
+from apps.notifications import channels, sources
+from apps.notifications.models import Channel, Delivery, DeliveryStatus, OrderFacts, WebhookEndpoint
+from apps.notifications.selectors import endpoints_subscribed, order_facts_get
 from apps.notifications.signing import secret_generate
-from apps.orders.public import order_contact
 
 logger = structlog.get_logger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -105,44 +103,52 @@ def _created(row: Delivery) -> bool:
 
 def _email_recipient(event_type: str, data: dict) -> str | None:
     if event_type == PARTIAL_REFUND:
-        return None if data["fully_refunded"] else _order_customer_email(data["order_id"])
+        # A payment event names only the order: its customer is in the projection, or not yet
+        # (OrderNotYetKnown: the backbone retries until the order's event is projected).
+        if data["fully_refunded"]:
+            return None
+        return _customer_email(order_facts_get(order_id=data["order_id"]).customer_id)
     customer_id = data.get("customer_id")
     # Account emails with a link: where it goes is asked of accounts now, the link itself when it
     # is sent (channels), so no usable token is ever stored here.
     purpose = channels.ACCOUNT_LINK_PURPOSES.get(event_type)
     if purpose is None:
         return _customer_email(customer_id)
-    try:
-        return account_link(account_id=customer_id, purpose=purpose).recipient
-    except LookupError:  # deleted, deactivated or already verified since: nothing to send
+    link = sources.accounts().account_link(customer_id=customer_id, purpose=purpose)
+    if link is None:  # deleted, deactivated or already verified since: nothing to send
         logger.info("notification_account_link_obsolete", customer_id=customer_id, event_type=event_type)
         return None
+    return link.recipient
 
 
 def _customer_email(customer_id: int | None) -> str | None:
-    if customer_id is None:
+    if not customer_id:  # a guest's order (0 in events), or a customer since erased
         return None
-    try:
-        return account_get(account_id=customer_id).email
-    except LookupError:  # the account is gone: nobody to write to, nothing to retry
+    email = sources.accounts().customer_email(customer_id=customer_id)
+    if email is None:  # the account is gone: nobody to write to, nothing to retry
         logger.warning("notification_customer_missing", customer_id=customer_id)
-        return None
-
-
-def _order_customer_email(order_id: str) -> str | None:
-    try:
-        return _customer_email(order_contact(order_id=order_id).customer_id)
-    except LookupError:  # no such order: a payment without one (its insert failed) refunds nobody
-        logger.warning("notification_order_missing", order_id=order_id)
-        return None
+    return email
 
 
 def _order_phone(order_id: str) -> str:
-    try:
-        return order_contact(order_id=order_id).phone
-    except LookupError:  # no such order (yet): an SMS is a courtesy, not worth a failed handler
-        logger.warning("notification_order_missing", order_id=order_id)
-        return ""
+    # No such order (or no phone given): an SMS is a courtesy, nothing to retry.
+    return sources.orders().order_phone(order_id=order_id)
+
+
+def order_facts_record(*, envelope: dict) -> bool:
+    """Project an orders event into OrderFacts (order-tolerant: an older event changes nothing)."""
+    data = envelope["data"]
+    return apply_if_newer(
+        OrderFacts,
+        lookup={"order_id": data["order_id"]},
+        version=envelope["aggregateversion"],
+        values={"number": data["number"], "customer_id": data["customer_id"] or None},
+    )
+
+
+def order_facts_erase_customer(*, customer_id: int) -> int:
+    """Detach a deleted customer from the orders notifications knows of. Returns how many."""
+    return OrderFacts.objects.filter(customer_id=customer_id).update(customer_id=None)
 
 
 def delivery_attempt(*, delivery_id: int) -> str:

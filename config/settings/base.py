@@ -333,6 +333,22 @@ NOTIFICATIONS_WEBHOOK_DISABLE_AFTER = timedelta(days=5)
 NOTIFICATIONS_WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)
 # SSRF guard: webhook URLs must be https to public addresses unless this is true (None: as DEBUG).
 NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_URLS", default=None)
+# What events do not carry (contact details, account links) notifications asks of the owner: over
+# its internal API when the owner's API root is set here (notifications deployed on its own, e.g.
+# http://shop:8000/api/v1), in-process (wired by the back office) when unset.
+NOTIFICATIONS_ACCOUNTS_URL = env("NOTIFICATIONS_ACCOUNTS_URL", default="")
+NOTIFICATIONS_ORDERS_URL = env("NOTIFICATIONS_ORDERS_URL", default="")
+NOTIFICATIONS_API_TOKEN = env("NOTIFICATIONS_API_TOKEN", default="")  # one of the owner's INTERNAL_API_TOKENS
+NOTIFICATIONS_API_TIMEOUT = env.float("NOTIFICATIONS_API_TIMEOUT", default=5.0)
+
+# Internal API (/api/v1/internal/...): the services that may call it, `name=token,name=token`.
+# None configured: every internal call is refused.
+INTERNAL_API_TOKENS = {
+    name.strip(): token.strip()
+    for name, _, token in (
+        item.partition("=") for item in env("INTERNAL_API_TOKENS", default="").split(",") if item
+    )
+}
 
 # --- Event backbone (apps.events) -----------------------------------------------------
 

@@ -80,7 +80,7 @@ def test_a_placed_order_is_one_trace_from_the_callers_traceparent_to_the_outboun
         # The other OrderCreated handlers run beside the webhook's and may finish after it.
         wait_for(
             lambda: len({s.attributes.get("event.handler") for s in spans.finished
-                         if s.name == "events.handle orders.OrderCreated.v1"}) >= 4,
+                         if s.name == "events.handle orders.OrderCreated.v1"}) >= 5,
             what="every OrderCreated handler's span to end",
         )  # fmt: skip
 
@@ -112,6 +112,7 @@ def test_a_placed_order_is_one_trace_from_the_callers_traceparent_to_the_outboun
         "apps.orders.handlers.capture_when_immediate",
         "apps.orders.handlers.commit_stock",
         "apps.notifications.handlers.notify",
+        "apps.notifications.handlers.remember_order",
         "apps.reporting.handlers.project_order",
     }
     for handler in handled.values():

@@ -2,6 +2,7 @@ from django.urls import path
 
 from apps.accounts.api import address_views as addresses
 from apps.accounts.api import customer_views as customers
+from apps.accounts.api import internal_views as internal
 from apps.accounts.api import views
 
 urlpatterns = [
@@ -26,4 +27,12 @@ urlpatterns = [
     path("accounts/me/email", customers.EmailChangeView.as_view(), name="accounts-email-change"),
     path("accounts/me/addresses", addresses.AddressListView.as_view(), name="addresses"),
     path("accounts/me/addresses/<int:address_id>", addresses.AddressDetailView.as_view(), name="address"),
+    path(
+        "internal/accounts/<int:account_id>", internal.InternalAccountView.as_view(), name="internal-account"
+    ),
+    path(
+        "internal/accounts/<int:account_id>/links",
+        internal.InternalAccountLinkView.as_view(),
+        name="internal-account-links",
+    ),
 ]

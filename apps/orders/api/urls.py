@@ -1,5 +1,6 @@
 from django.urls import path
 
+from apps.orders.api.internal_views import InternalOrderContactView
 from apps.orders.api.views import (
     OrderCancelView,
     OrderDeliverView,
@@ -14,4 +15,9 @@ urlpatterns = [
     path("orders/<uuid:order_id>/cancel", OrderCancelView.as_view(), name="order-cancel"),
     path("orders/<uuid:order_id>/ship", OrderShipView.as_view(), name="order-ship"),
     path("orders/<uuid:order_id>/deliver", OrderDeliverView.as_view(), name="order-deliver"),
+    path(
+        "internal/orders/<uuid:order_id>/contact",
+        InternalOrderContactView.as_view(),
+        name="internal-order-contact",
+    ),
 ]

@@ -1,0 +1,55 @@
+"""Orders' internal API: the shipping phone of an order, for a service token only."""
+
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.common.problems import PROBLEM_CONTENT_TYPE
+from tests.factories.catalog import ProductFactory
+from tests.factories.orders import order_request
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+TOKEN = "svc-test-token"
+
+
+@pytest.fixture
+def service(settings) -> APIClient:
+    settings.INTERNAL_API_TOKENS = {"notifications": TOKEN}
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Service {TOKEN}")
+    return client
+
+
+def test_a_service_reads_an_orders_shipping_phone(service, customer_client):
+    ProductFactory(sku="MUG", on_hand=10)
+    body = order_request(("MUG", 1))
+    body["shipping_address"]["phone"] = "+447700900123"
+    order = customer_client.post("/api/v1/orders", body, format="json", HTTP_IDEMPOTENCY_KEY="i-1").json()
+
+    response = service.get(f"/api/v1/internal/orders/{order['id']}/contact")
+
+    assert response.status_code == 200
+    assert response.json() == {"number": order["number"], "phone": "+447700900123"}
+
+
+def test_an_unknown_order_is_a_404_problem(service):
+    order_id = uuid.uuid4()
+
+    response = service.get(f"/api/v1/internal/orders/{order_id}/contact")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+    assert response.json()["detail"] == f"No order {order_id}."
+
+
+def test_a_customers_token_is_not_a_service_token(service, customer_client):
+    ProductFactory(sku="MUG", on_hand=10)
+    order = customer_client.post(
+        "/api/v1/orders", order_request(("MUG", 1)), format="json", HTTP_IDEMPOTENCY_KEY="i-2"
+    ).json()
+
+    response = customer_client.get(f"/api/v1/internal/orders/{order['id']}/contact")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
