@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Extra arguments for a bench script, e.g. make bench-overhead ARGS=--breakdown
+ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install run up migrate seed test check fmt schema openapi contracts contracts-build deploy-check bench-outbox bench-catalog bench-orders bench-checkout bench-reporting bench-notifications bench-overhead bench-validation bench-memory clean
@@ -106,9 +108,9 @@ bench-checkout: install ## Checkout completions/s beside the minimal-order view 
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/checkout.py
 
-bench-overhead: install ## POST /orders with tracing+metrics on vs off, two gunicorn servers in one run (needs PostgreSQL, RabbitMQ, Redis, wrk)
+bench-overhead: install ## POST /orders with telemetry (every trace, with SQL/Redis spans, 1 in 10) vs off: four gunicorn servers in one run, eight with ARGS=--breakdown (needs PostgreSQL, RabbitMQ, Redis, wrk)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(BIN)/python bench/overhead.py
+	$(BIN)/python bench/overhead.py $(ARGS)
 
 bench-validation: install ## POST /orders with outgoing events validated against their schemas vs not, two gunicorn servers in one run (needs PostgreSQL, RabbitMQ, Redis, wrk)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

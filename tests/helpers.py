@@ -4,9 +4,13 @@ finding the machine's service control commands, a missing tool."""
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 import pytest
+from celery.contrib.testing.worker import TestWorkController, start_worker
+from celery.worker import state as worker_state
 from django.db import transaction
 from rest_framework.test import APIClient
 
@@ -71,3 +75,28 @@ def tool_missing(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI must run this test)")
     pytest.skip(reason)
+
+
+class _BoundedStartWorker(TestWorkController):
+    def ensure_started(self) -> None:
+        # Celery's own waits forever: a worker thread that dies while starting hung the suite.
+        if not self._on_started.wait(EMBEDDED_WORKER_START_TIMEOUT):
+            raise RuntimeError(
+                f"the embedded Celery worker did not start in {EMBEDDED_WORKER_START_TIMEOUT} s"
+            )
+
+
+EMBEDDED_WORKER_START_TIMEOUT = 60
+
+
+@contextmanager
+def embedded_worker(app, **options) -> Iterator:
+    """Celery's start_worker, safe to use again after an earlier embedded worker failed to stop:
+    that one leaves the process-wide `should_terminate` flag set, and every later worker then
+    exits while starting. Start is bounded; stop waits for slow tasks on a loaded machine."""
+    worker_state.should_stop = worker_state.should_terminate = None
+    try:
+        with start_worker(app, WorkController=_BoundedStartWorker, shutdown_timeout=30, **options) as worker:
+            yield worker
+    finally:
+        worker_state.should_stop = worker_state.should_terminate = None

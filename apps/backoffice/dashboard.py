@@ -9,7 +9,7 @@ from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.catalog.public import products_low_on_stock_count
+from apps.catalog.public import skus_low_on_stock_count
 from apps.common.money import format_money
 from apps.events.public import dead_letters_open_count
 from apps.notifications.public import delivery_health
@@ -43,7 +43,9 @@ def tiles_for(user) -> list[Tile]:
         ]
     if user.has_perm("catalog.view_productadminentry"):
         url = reverse("admin:catalog_productadminentry_changelist")
-        tiles.append(Tile("Low stock", products_low_on_stock_count(), f"{url}?stock=low", alert=True))
+        tiles.append(
+            Tile("SKUs low on stock", skus_low_on_stock_count(), f"{url}?stock=low&active=yes", alert=True)
+        )
     if user.has_perm("events.view_deadletter"):
         url = reverse("admin:events_deadletter_changelist")
         tiles.append(Tile("Dead letters waiting", dead_letters_open_count(), f"{url}?settled=no", alert=True))

@@ -11,8 +11,8 @@ __all__ = [
     "prices_for",
     "product_create",
     "product_upsert",
-    "products_low_on_stock_count",
     "sku_count",
+    "skus_low_on_stock_count",
     "stock_commit",
     "stock_release",
     "stock_reserve",
@@ -68,6 +68,6 @@ def sku_count() -> int:
     return selectors.sku_count()
 
 
-def products_low_on_stock_count() -> int:
+def skus_low_on_stock_count() -> int:
     """Active products with CATALOG_STOCK_LOW_THRESHOLD units or fewer available (back office home)."""
-    return selectors.products_low_on_stock_count(threshold=settings.CATALOG_STOCK_LOW_THRESHOLD)
+    return selectors.skus_low_on_stock_count(threshold=settings.CATALOG_STOCK_LOW_THRESHOLD)

@@ -192,7 +192,7 @@ def sku_count() -> int:
     return Variant.objects.count()  # sellable SKUs
 
 
-def products_low_on_stock_count(*, threshold: int) -> int:
+def skus_low_on_stock_count(*, threshold: int) -> int:
     """Variants (each its own SKU) on sale with `threshold` units or fewer available."""
     return Variant.objects(active=True, available__lte=threshold).count()
 

@@ -14,6 +14,7 @@ class EventsConfig(AppConfig):
 
         from apps.common.health import register_degradation
         from apps.common.metrics import register_live_collector
+        from apps.events import checks  # noqa: F401 - registers the backbone's settings checks
         from apps.events.backpressure import PressureCollector, current_pressure
 
         register_live_collector(PressureCollector())

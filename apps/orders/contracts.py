@@ -176,6 +176,10 @@ class OrderDayTotals:
     orders: int
     items: int
     total_amount: int
+    shipping_amount: int = 0
+    shipping_tax_in_prices: int = 0  # shipping tax inside the shipping charge (gross-priced orders)
+    tax_amount: int = 0
+    discount_amount: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,7 +127,15 @@ def order_totals_by_day(*, since: date, until: date) -> list[OrderDayTotals]:
         Order.objects.annotate(day=day)
         .filter(day__gte=since, day__lte=until)
         .values("day", "currency", "status")
-        .annotate(orders=Count("id"), items=Sum("item_count"), total=Sum("total_amount"))
+        .annotate(
+            orders=Count("id"),
+            items=Sum("item_count"),
+            total=Sum("total_amount"),
+            shipping=Sum("shipping_amount"),
+            shipping_tax_in_prices=Sum("shipping_tax_amount", filter=Q(prices_include_tax=True), default=0),
+            tax=Sum("tax_amount"),
+            discount=Sum("discount_amount"),
+        )
         .order_by("day", "currency", "status")
     )
     return [
@@ -138,6 +146,10 @@ def order_totals_by_day(*, since: date, until: date) -> list[OrderDayTotals]:
             orders=r["orders"],
             items=r["items"],
             total_amount=r["total"],
+            shipping_amount=r["shipping"],
+            shipping_tax_in_prices=r["shipping_tax_in_prices"],
+            tax_amount=r["tax"],
+            discount_amount=r["discount"],
         )
         for r in rows
     ]

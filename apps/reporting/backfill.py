@@ -6,9 +6,12 @@ while events flow: a row already in the projection is written only if the source
 newer than the row's (the events' rule), so a backfill never undoes a newer event.
 """
 
+import functools
+import multiprocessing
+import operator
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,15 +42,18 @@ def orders_backfill(
     """OrderFact for every order (payment columns from payments.public); then daily sales rebuilt
     once for the days the run covered."""
 
-    def read(cursor: OrderCursor | None):
-        page = orders_page(after=cursor, limit=batch_size)
-        states = payments_state(payment_ids=[r.payment_id for r in page.records if r.payment_id])
-        return page, states
+    def apply(page: FactPage) -> None:
+        _apply(OrderFact, "order_id", _facts(OrderFact, page))
 
-    def apply(page, states) -> None:
-        _apply_orders(page.records, states)
-
-    checkpoint, rows, resumed = _run("orders", OrderCursor, read, apply, restart=restart, progress=progress)
+    checkpoint, rows, resumed = _run(
+        "orders",
+        OrderCursor,
+        _order_fact_page,
+        apply,
+        batch_size=batch_size,
+        restart=restart,
+        progress=progress,
+    )
     if checkpoint.first_created_at is not None:
         # Once per run, not per batch: a day's rebuild reads all its facts. An event-applied fact can
         # sit on the next day (its time is a moment after the order's creation), hence the +1.
@@ -64,64 +70,108 @@ def payments_backfill(
 ) -> BackfillResult:
     """PaymentFact for every payment."""
 
-    def read(cursor: PaymentCursor | None):
-        return payments_page(after=cursor, limit=batch_size), None
-
-    def apply(page, _) -> None:
-        _apply(PaymentFact, "payment_id", [_payment_fact(r) for r in page.records])
+    def apply(page: FactPage) -> None:
+        _apply(PaymentFact, "payment_id", _facts(PaymentFact, page))
 
     checkpoint, rows, resumed = _run(
-        "payments", PaymentCursor, read, apply, restart=restart, progress=progress
+        "payments",
+        PaymentCursor,
+        _payment_fact_page,
+        apply,
+        batch_size=batch_size,
+        restart=restart,
+        progress=progress,
     )
     _finish(checkpoint)
     return BackfillResult("payments", rows, resumed)
 
 
-def _run(source: str, cursor_type, read, apply, *, restart: bool, progress: Progress | None):
+@dataclass(frozen=True)
+class FactPage:
+    """One source page as the facts' column values (concrete fields in order): plain tuples, cheap
+    to send from the reader process, turned into model instances where they are written."""
+
+    rows: list[tuple]
+    first_created_at: datetime | None
+    last: OrderCursor | PaymentCursor | None  # the cursor of this page's last row
+    next: OrderCursor | PaymentCursor | None  # None: this was the last page
+
+
+def _order_fact_page(cursor: OrderCursor | None, limit: int) -> FactPage:
+    page = orders_page(after=cursor, limit=limit)
+    states = payments_state(payment_ids=[r.payment_id for r in page.records if r.payment_id])
+    return _fact_page(
+        page, [_order_fact_values(r, states.get(r.payment_id)) for r in page.records], OrderCursor
+    )
+
+
+def _payment_fact_page(cursor: PaymentCursor | None, limit: int) -> FactPage:
+    page = payments_page(after=cursor, limit=limit)
+    return _fact_page(page, [_payment_fact_values(r) for r in page.records], PaymentCursor)
+
+
+def _fact_page(page, rows: list[tuple], cursor_type) -> FactPage:
+    records = page.records
+    last = cursor_type(records[-1].created_at, records[-1].id) if records else None
+    return FactPage(rows, records[0].created_at if records else None, last, page.next)
+
+
+def _facts(model, page: FactPage) -> list:
+    return [model(*values) for values in page.rows]  # positional: Django's fast path
+
+
+def _run(source: str, cursor_type, read, apply, *, batch_size: int, restart: bool, progress: Progress | None):
     """Apply page after page from the checkpoint's cursor, saving the cursor after each page."""
     checkpoint, resumed = _checkpoint(source, restart=restart)
     cursor = cursor_type(checkpoint.after_created_at, checkpoint.after_id) if checkpoint.after_id else None
     rows = 0
-    for page, extra in _pages(read, cursor):
-        if not page.records:
+    for page in _pages(read, cursor, batch_size):
+        if not page.rows:
             continue
-        apply(page, extra)
-        last = page.records[-1]
-        _advance(
-            checkpoint, page.records[0].created_at, cursor_type(last.created_at, last.id), len(page.records)
-        )
-        rows += len(page.records)
+        apply(page)
+        _advance(checkpoint, page.first_created_at, page.last, len(page.rows))
+        rows += len(page.rows)
         if progress:
-            progress(len(page.records))
+            progress(len(page.rows))
     return checkpoint, rows, resumed
 
 
-def _pages(read, cursor) -> Iterator:
-    """read(cursor), page after page, until the source says there is no next one. The next page
-    is read in a second thread while the caller applies this one: the source and the reporting
-    database work at the same time (on SQL Server, two servers)."""
+def _pages(read, cursor, limit: int) -> Iterator[FactPage]:
+    """read(cursor, limit), page after page, until the source says there is no next one. The next
+    page is read, and turned into fact values, in a second process while this one writes the
+    current page: reading and writing each take one core (a thread would share one, the work is
+    mostly Python), and the source and the reporting database work at the same time."""
     if not _may_read_ahead():
-        yield from _pages_in_turn(read, cursor)
+        yield from _pages_in_turn(read, cursor, limit)
         return
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backfill-read")
+    # Forked, so the reader has these settings (and a test's database names). It opens connections
+    # of its own: the parent's are closed first, or both processes would talk on the same sockets.
+    connections.close_all()
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
     try:
-        ahead = pool.submit(read, cursor)
+        ahead = pool.submit(read, cursor, limit)
         while True:
-            page, extra = ahead.result()
+            page = ahead.result()
             if page.next is not None:
-                ahead = pool.submit(read, page.next)
-            yield page, extra
+                ahead = pool.submit(read, page.next, limit)
+            yield page
             if page.next is None:
                 return
     finally:
-        pool.submit(connections.close_all).result()  # the reader thread's own connections
-        pool.shutdown()
+        try:
+            pool.submit(_close_connections).result()  # the reader's own, cleanly
+        finally:
+            pool.shutdown(cancel_futures=True)
 
 
-def _pages_in_turn(read, cursor) -> Iterator:
+def _close_connections() -> None:
+    connections.close_all()
+
+
+def _pages_in_turn(read, cursor, limit: int) -> Iterator[FactPage]:
     while True:
-        page, extra = read(cursor)
-        yield page, extra
+        page = read(cursor, limit)
+        yield page
         if page.next is None:
             return
         cursor = page.next
@@ -129,14 +179,21 @@ def _pages_in_turn(read, cursor) -> Iterator:
 
 def _may_read_ahead() -> bool:
     """A second connection sees only committed rows: inside the caller's transaction (tests, or a
-    backfill run in one) and on SQLite (the embedded default) pages are read in turn."""
+    backfill run in one) and on SQLite (the embedded default) pages are read in turn; so too in a
+    daemonic multiprocessing child, which may not start a process of its own."""
     source = connections[DEFAULT_DB_ALIAS]
-    return source.vendor != "sqlite" and not source.in_atomic_block
+    return (
+        source.vendor != "sqlite"
+        and not source.in_atomic_block
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def _apply_orders(records, states: dict) -> None:
     """One page of orders, with their payments' states read at the same time."""
-    _apply(OrderFact, "order_id", [_order_fact(r, states.get(r.payment_id)) for r in records])
+    _apply(
+        OrderFact, "order_id", [OrderFact(*_order_fact_values(r, states.get(r.payment_id))) for r in records]
+    )
 
 
 def _apply(model, key: str, facts: list) -> None:
@@ -226,8 +283,8 @@ _VERSIONS = {OrderFact: ("aggregate_version", "payment_version"), PaymentFact: (
 _PAYMENT_COLUMNS = ("payment_status", "amount_captured", "amount_refunded", "payment_version")
 
 
-def _order_fact(record: OrderRecord, payment) -> OrderFact:
-    return _instance(
+def _order_fact_values(record: OrderRecord, payment) -> tuple:
+    return _values(
         OrderFact,
         order_id=uuid.UUID(record.id),
         number=record.number,
@@ -257,12 +314,12 @@ def _order_fact(record: OrderRecord, payment) -> OrderFact:
     )
 
 
-def _payment_fact(record: PaymentRecord) -> PaymentFact:
+def _payment_fact_values(record: PaymentRecord) -> tuple:
     """The source keeps no authorization, void or failure time: the payment's creation stands for
     its authorization (it is written just before the provider call), its last update for a final
     void or failure."""
     never_authorized = record.status in ("requires_authorization", "failed")
-    return _instance(
+    return _values(
         PaymentFact,
         payment_id=uuid.UUID(record.id),
         order_id=uuid.UUID(record.order_id),
@@ -282,10 +339,15 @@ def _payment_fact(record: PaymentRecord) -> PaymentFact:
     )
 
 
-def _instance(model, **values):
-    """model(**values), built positionally: Django's fast path, half the cost of keywords, which
-    is a tenth of a backfill's time. Every concrete field must be given."""
-    return model(*(values[f.attname] for f in model._meta.concrete_fields))
+def _values(model, **values) -> tuple:
+    """The values in the order of the model's concrete fields, for model(*values): Django's fast
+    path, half the cost of keywords. Every concrete field must be given."""
+    return _in_field_order(model)(values)
+
+
+@functools.cache
+def _in_field_order(model) -> Callable[[dict], tuple]:
+    return operator.itemgetter(*(f.attname for f in model._meta.concrete_fields))
 
 
 def _checkpoint(source: str, *, restart: bool) -> tuple[BackfillCheckpoint, bool]:

@@ -5,11 +5,22 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 
+from apps.orders.contracts import OrderDayTotals
 from apps.orders.public import order_payments_by_day, order_totals_by_day
 from apps.payments.public import payments_state
 from apps.reporting.models import DailySales
 
-FIELDS = ("orders", "items", "gross_amount", "captured_amount", "refunded_amount")
+FIELDS = (
+    "orders",
+    "items",
+    "gross_amount",
+    "captured_amount",
+    "refunded_amount",
+    "goods_amount",
+    "shipping_amount",
+    "tax_amount",
+    "discount_amount",
+)
 PAYMENTS_BATCH = 1000  # payment ids per payments_state call (SQL Server: < 2,100 parameters)
 
 
@@ -39,8 +50,8 @@ class Reconciliation:
 
 
 def sales_reconcile(*, since: date, until: date) -> Reconciliation:
-    """Orders, items and gross per (day, currency, status) against orders.public; captured and
-    refunded against payments.public, for the payments of the orders orders.public names per day."""
+    """Orders, items, gross and its split (goods, shipping, tax; discounts) per (day, currency,
+    status) against orders.public; captured and refunded against payments.public, for the payments of the orders orders.public names per day."""
     money = _money_by_day(since=since, until=until)
     source = {
         (t.day, t.currency, t.status): (
@@ -48,6 +59,7 @@ def sales_reconcile(*, since: date, until: date) -> Reconciliation:
             t.items,
             t.total_amount,
             *money.get((t.day, t.currency, t.status), (0, 0)),
+            *_split(t),
         )
         for t in order_totals_by_day(since=since, until=until)
     }
@@ -58,6 +70,10 @@ def sales_reconcile(*, since: date, until: date) -> Reconciliation:
             r.gross_amount,
             r.captured_amount,
             r.refunded_amount,
+            r.goods_amount,
+            r.shipping_amount,
+            r.tax_amount,
+            r.discount_amount,
         )
         for r in DailySales.objects.filter(day__gte=since, day__lte=until)
     }
@@ -69,6 +85,14 @@ def sales_reconcile(*, since: date, until: date) -> Reconciliation:
         if mine.get(key, zero) != source.get(key, zero)
     )
     return Reconciliation(since=since, until=until, compared=len(keys), drifts=drifts)
+
+
+def _split(totals: OrderDayTotals) -> tuple[int, int, int, int]:
+    """(goods, shipping, tax, discount) from orders' own sums, as daily sales defines them: shipping
+    without its tax (which gross prices hold inside the charge), goods what the gross leaves."""
+    shipping = totals.shipping_amount - totals.shipping_tax_in_prices
+    goods = totals.total_amount - shipping - totals.tax_amount
+    return goods, shipping, totals.tax_amount, totals.discount_amount
 
 
 def _money_by_day(*, since: date, until: date) -> dict[tuple, tuple[int, int]]:

@@ -15,6 +15,7 @@ from apps.payments.models import Payment
 from apps.payments.providers.sandbox import SandboxProvider
 from apps.reporting.models import DailySales
 from tests.backoffice.conftest import ORDERS, staff
+from tests.factories.catalog import ProductFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -262,3 +263,18 @@ def test_the_customer_page_shows_the_address_book_default_first(customer):
     assert "12 Analytical Row, N1 9GU London" in table
     assert table.index("Berlin") < table.index("London")
     assert "+4930123456" in table
+
+
+def test_merchandising_home_counts_the_skus_low_on_stock_it_links_to(settings):
+    settings.CATALOG_STOCK_LOW_THRESHOLD = 5
+    ProductFactory(sku="TEE-S", on_hand=2)
+    ProductFactory(sku="TEE-M", on_hand=5)
+    ProductFactory(sku="TEE-L", on_hand=6)
+    ProductFactory(sku="TEE-XL", on_hand=0, active=False)  # withdrawn from sale: not an alert
+    client = staff("merchandising")
+
+    number, link = _tiles(client.get("/admin/").content.decode())["skus-low-on-stock"]
+    listed = client.get(link)
+
+    assert number == "2"
+    assert sorted(p.sku for p in listed.context["page"]) == ["TEE-M", "TEE-S"]

@@ -4,7 +4,6 @@ and the webhook they send, joined across the broker by the traceparent the outbo
 import os
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connections
 from opentelemetry.trace import SpanKind
@@ -14,6 +13,7 @@ from config.telemetry import enabled_instrumentations
 from tests.events.conftest import real_worker, wait_for
 from tests.factories.catalog import ProductFactory
 from tests.factories.orders import ADDRESS, order_request
+from tests.helpers import embedded_worker
 from tests.notifications.conftest import make_endpoint
 
 pytestmark = [
@@ -56,7 +56,7 @@ def test_a_placed_order_is_one_trace_from_the_callers_traceparent_to_the_outboun
     # A worker thread in this process, on the real broker: it shares the mongomock catalog and the
     # span recorder, while the order, outbox and inbox rows go through the real PostgreSQL.
     celery_app.control.purge()  # messages an interrupted earlier run left in the test queues
-    with start_worker(
+    with embedded_worker(
         celery_app,
         pool="threads",
         concurrency=2,

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import requests
 from celery.beat import EmbeddedService
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.conf import settings
 from django.core import mail
@@ -32,6 +31,7 @@ from tests.events.conftest import real_worker, wait_for
 from tests.factories.accounts import UserFactory
 from tests.factories.catalog import ProductFactory
 from tests.factories.orders import order_request
+from tests.helpers import embedded_worker
 
 pytestmark = [
     real_worker,
@@ -62,7 +62,7 @@ def _worker_threads_close_their_connections():
 def stack(live_server, tmp_path):
     celery_app.control.purge()
     beat = EmbeddedService(celery_app, thread=True, schedule_filename=str(tmp_path / "beat"))
-    with start_worker(
+    with embedded_worker(
         celery_app,
         pool="threads",
         concurrency=4,

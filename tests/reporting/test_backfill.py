@@ -1,6 +1,7 @@
 """reporting_backfill: from orders.public and payments.public, in batches, resumable, and never
 undoing a newer event."""
 
+import os
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -192,10 +193,20 @@ def test_an_interrupted_backfill_resumes_after_the_last_batch_it_applied(four_li
 
 
 @committed
-def test_reading_ahead_on_a_second_connection_applies_every_page_once_and_still_resumes(four_lifecycles):
-    assert _may_read_ahead()  # committed rows, no transaction around the run: the threaded path
+def test_reading_ahead_in_a_second_process_applies_every_page_once_and_still_resumes(
+    four_lifecycles, monkeypatch, tmp_path
+):
+    assert _may_read_ahead()  # committed rows, no transaction around the run: the reader process
     evented = {str(f.order_id): _without(row(f), TIMES) for f in OrderFact.objects.all()}
     _wipe_reporting()
+    readers = tmp_path / "readers"
+
+    def orders_page_noting_its_process(**kwargs):
+        with readers.open("a") as file:
+            file.write(f"{os.getpid()}\n")
+        return orders_page(**kwargs)
+
+    monkeypatch.setattr("apps.reporting.backfill.orders_page", orders_page_noting_its_process)
     batches = []
 
     def interrupt_after_two_batches(rows: int) -> None:
@@ -210,6 +221,8 @@ def test_reading_ahead_on_a_second_connection_applies_every_page_once_and_still_
     assert batches == [1, 1, 1, 1]
     assert (resumed.rows, resumed.resumed) == (2, True)
     assert {str(f.order_id): _without(row(f), TIMES) for f in OrderFact.objects.all()} == evented
+    pids = set(readers.read_text().split())
+    assert len(pids) == 2 and str(os.getpid()) not in pids  # one reader process per run, not this one
 
 
 def test_the_backfill_brings_an_older_row_forward_but_keeps_the_times_events_stamped(

@@ -52,7 +52,7 @@ def test_a_planted_drift_is_printed_and_exits_non_zero(day):
         f"Daily sales {day} to {day}: 2 (day, currency, status) rows compared.\n"
         f"DRIFT {day} EUR paid: orders 1 != 2, gross_amount 1250 != 3750 (reporting != source)\n"
         f"DRIFT {day} EUR shipped: orders 0 != 1, items 0 != 3, gross_amount 0 != 3750, "
-        "captured_amount 0 != 3750 (reporting != source)\n"
+        "captured_amount 0 != 3750, goods_amount 0 != 3750 (reporting != source)\n"
     )
     assert (str(error), error.returncode) == ("drift in 2 of 2 rows", 1)
 

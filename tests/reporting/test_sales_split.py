@@ -4,7 +4,7 @@ parts OrderCreated carries: checkout orders with gross and with net prices, and 
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from apps.checkout.models import Voucher
 from apps.events.models import OutboxEvent
@@ -86,3 +86,21 @@ def test_an_order_created_event_arriving_after_later_news_still_brings_the_parts
 
     assert _split() == EXPECTED
     assert OrderFact.objects.filter(aggregate_version__gt=1).count() == 3
+
+
+def test_reconciliation_checks_the_split_against_the_orders_themselves(day_of_checkouts):
+    day = OrderFact.objects.first().placed_on
+    reconcile = ("reporting_reconcile", "--since", str(day), "--until", str(day))
+    out = StringIO()
+    call_command(*reconcile, stdout=out)
+    assert out.getvalue().endswith("No drift.\n")
+
+    # Shipping counted with its tax, as a projection that forgot gross prices would: the gross and
+    # every count still agree, so only the split can show it.
+    DailySales.objects.filter(status="paid").update(
+        shipping_amount=580 + 110 + 1290, goods_amount=3482 + 2380 - 110
+    )
+    out = StringIO()
+    with pytest.raises(CommandError, match="drift in 1 of 1 rows"):
+        call_command(*reconcile, stdout=out)
+    assert f"DRIFT {day} EUR paid: goods_amount 5752 != 5862, shipping_amount 1980 != 1870" in out.getvalue()

@@ -11,7 +11,8 @@ from apps.reporting.reconcile import sales_reconcile
 
 class Command(BaseCommand):
     help = (
-        "Compare daily sales (orders, items, gross, captured, refunded per day, currency, status) "
+        "Compare daily sales (orders, items, gross, captured, refunded, goods, shipping, tax, discounts "
+        "per day, currency, status) "
         "with the orders and payments modules; exit 1 on drift."
     )
 
