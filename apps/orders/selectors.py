@@ -244,3 +244,8 @@ def orders_ready_to_capture(*, order_ids: list[str]) -> set[str]:
         return set()
     placed = Order.objects.filter(pk__in=order_ids, status=OrderStatus.PLACED).values_list("pk", flat=True)
     return {str(pk) for pk in placed}
+
+
+def orders_existing(*, order_ids: list[str]) -> set[str]:
+    """Those of these orders that were recorded (whatever their status since)."""
+    return {str(pk) for pk in Order.objects.filter(pk__in=order_ids).values_list("pk", flat=True)}

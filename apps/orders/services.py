@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from opentelemetry import trace
 
@@ -39,8 +39,8 @@ from apps.orders.event_data import (
 )
 from apps.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from apps.orders.transitions import TRANSITIONS
-from apps.payments.contracts import PaymentDeclined
-from apps.payments.public import payment_authorize, payment_capture
+from apps.payments.contracts import PaymentDeclined, PaymentStateConflict, PaymentSummary
+from apps.payments.public import payment_authorize, payment_capture, payment_void_unrecorded
 
 logger = structlog.get_logger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -63,9 +63,12 @@ def order_create(
     billing_address: dict | None = None,
     within: Callable[[PlacedOrder], None] | None = None,
 ) -> Order:
-    """Place an order: price, reserve stock, authorize payment, then insert the order, its lines,
-    its first status row and OrderCreated in one transaction. Whatever fails after a side effect
-    undoes it: the authorization is voided, the reservation released.
+    """Place an order: price, reserve stock, authorize payment (payments commits it), then insert
+    the order, its lines, its first status row and OrderCreated in orders' own transaction.
+    Whatever fails after a side effect undoes it: the authorization is voided, the reservation
+    released. A crash between the two commits leaves an authorization without an order: a retry
+    of the same request (same order id, so the same payment) records the order; otherwise
+    payments' reconciliation voids it (it asks orders_existing, registered in apps.py).
 
     The one placement path for direct orders and checkouts alike. A checkout passes `charges`
     (its own pricing: shipping, discount, tax), `order_key` (what makes a retry find the same
@@ -76,39 +79,79 @@ def order_create(
     # A fresh reservation per attempt: a retry after a failure must not find the released one.
     reservation_ref = f"{order_id}.{secrets.token_hex(4)}"
     _reserve(reservation_ref, lines)
-    placed: list[Order] = []
-
-    def record(payment) -> None:
-        # In the payment's own transaction: one commit records the authorization and the order.
-        order = _insert(
-            order_id, customer, charges, shipping_address, billing_address, payment, reservation_ref
-        )
-        if within is not None:
-            within(PlacedOrder(str(order.pk), order.number, order.currency, order.total_amount))
-        placed.append(order)
-
     try:
-        payment_authorize(
+        payment = payment_authorize(
             order_id=str(order_id),
             amount=charges.total_amount,
             currency=charges.currency,
             provider=payment_provider,
             payment_method=payment_method,
             idempotency_key=f"order:{order_id}",
-            record_with=record,
         )
-    except IntegrityError:
+    except PaymentStateConflict:  # voided: by an earlier run's compensation, or the order's cancel
         stock_release(order_ref=reservation_ref)
         existing = Order.objects.filter(pk=order_id).first()
         if existing is None:
             raise
-        return existing  # placed by an earlier run of this same request, with this same payment
+        return existing
     except BaseException:
         stock_release(order_ref=reservation_ref)
         raise
-    order = placed[0]
-    _commit_stock(order)
+    order = _record(
+        order_id, customer, charges, shipping_address, billing_address, payment, reservation_ref, within
+    )
+    if order.reservation_ref == reservation_ref:
+        _commit_stock(order)
     return order
+
+
+# The order could not be written because the database went away: no compensation, so that the
+# client's retry (503, same key) finds the authorization and records the order; if none comes,
+# reconciliation voids it.
+_TRANSIENT = (OperationalError, InterfaceError)
+
+
+def _record(
+    order_id,
+    customer: Customer,
+    charges: OrderCharges,
+    shipping_address: dict,
+    billing_address: dict | None,
+    payment: PaymentSummary,
+    reservation_ref: str,
+    within: Callable[[PlacedOrder], None] | None,
+) -> Order:
+    """Orders' own transaction: the order and what `within` adds. On failure the authorization is
+    voided and the stock released (compensation), unless an earlier run of this same request
+    recorded the order (same id, same payment): that order is the answer."""
+    try:
+        with transaction.atomic():
+            order = _insert(
+                order_id, customer, charges, shipping_address, billing_address, payment, reservation_ref
+            )
+            if within is not None:
+                within(PlacedOrder(str(order.pk), order.number, order.currency, order.total_amount))
+        return order
+    except IntegrityError:
+        existing = Order.objects.filter(pk=order_id).first()
+        if existing is not None:
+            stock_release(order_ref=reservation_ref)
+            return existing
+        _undo(payment, reservation_ref)
+        raise
+    except _TRANSIENT:
+        stock_release(order_ref=reservation_ref)
+        raise
+    except BaseException:
+        _undo(payment, reservation_ref)
+        raise
+
+
+def _undo(payment: PaymentSummary, reservation_ref: str) -> None:
+    try:
+        payment_void_unrecorded(payment_id=payment.id)
+    finally:
+        stock_release(order_ref=reservation_ref)
 
 
 def order_ship(*, order: Order, carrier: str, tracking_number: str, actor: Actor) -> Order:
@@ -272,11 +315,10 @@ def _insert(
     charges: OrderCharges,
     address: dict,
     billing_address: dict | None,
-    payment,
+    payment: PaymentSummary,
     reservation_ref: str,
 ) -> Order:
-    """The order, its lines, its first status row and OrderCreated; runs inside the payment's
-    transaction (see order_create)."""
+    """The order, its lines, its first status row and OrderCreated (in _record's transaction)."""
     order = Order.objects.create(
         id=order_id,
         number=_new_number(),

@@ -5,12 +5,11 @@ ProviderUnavailable, UnknownProvider, PaymentStateConflict, AmountInvalid); Look
 unknown payment.
 """
 
-from collections.abc import Callable
-
 from apps.payments import services
 from apps.payments.api.serializers import PaymentInputSerializer
 from apps.payments.capture_readiness import payment_capture_readiness_source
 from apps.payments.contracts import PaymentSummary
+from apps.payments.order_check import payment_order_check_source
 from apps.payments.order_labels import payment_order_numbers_source
 from apps.payments.providers import enabled_providers
 from apps.payments.selectors import (
@@ -34,10 +33,12 @@ __all__ = [
     "payment_capture",
     "payment_capture_readiness_source",
     "payment_get",
+    "payment_order_check_source",
     "payment_order_numbers_source",
     "payment_refund",
     "payment_release",
     "payment_void",
+    "payment_void_unrecorded",
     "payments_count",
     "payments_get",
     "payments_page",
@@ -54,12 +55,14 @@ def payment_authorize(
     provider: str,
     payment_method: str,
     idempotency_key: str,
-    record_with: Callable[[PaymentSummary], None] | None = None,
 ) -> PaymentSummary:
-    """Create and authorize a payment intent (manual capture). Idempotent per idempotency_key.
+    """Create and authorize a payment intent (manual capture), committed at once. Idempotent per
+    idempotency_key: a retry gets the same payment back (PaymentStateConflict if it was voided).
 
-    `record_with(summary)` runs in the transaction that records the authorization: the caller's
-    rows commit with it or not at all, and if it raises the authorization is voided."""
+    The caller records what it is for in its own transaction afterwards and, if that fails, calls
+    payment_void_unrecorded; if it dies in between, reconciliation voids the authorization once it
+    is untouched for PAYMENTS_RECONCILE_AFTER and the order check (payment_order_check_source)
+    finds no order for it."""
     return summary(
         services.payment_authorize(
             order_id=order_id,
@@ -68,9 +71,14 @@ def payment_authorize(
             provider=provider,
             payment_method=payment_method,
             idempotency_key=idempotency_key,
-            record_with=(lambda payment: record_with(summary(payment))) if record_with else None,
         )
     )
+
+
+def payment_void_unrecorded(*, payment_id: str) -> PaymentSummary:
+    """Void an authorization whose order could not be recorded (compensation). Raises no provider
+    error: a failed void is left to reconciliation."""
+    return summary(services.payment_void_unrecorded(payment_id=payment_id))
 
 
 def payment_capture(*, payment_id: str, idempotency_key: str, amount: int | None = None) -> PaymentSummary:

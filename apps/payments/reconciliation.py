@@ -9,7 +9,8 @@ In doubt:
   most every `PAYMENTS_RECONCILE_EVERY`.
 What the provider says moves the payment forward only, as a webhook would (same transitions, the
 in-doubt call's own idempotency key on the capture or refund row, so the caller's retry with that
-key is a no-op). Then an authorization within `PAYMENTS_EXPIRY_MARGIN` of its expiry is captured
+key is a no-op). An authorization still untouched whose order orders never recorded (placement
+died between payments' commit and orders') is voided. Then an authorization within `PAYMENTS_EXPIRY_MARGIN` of its expiry is captured
 if orders says the order is ready (capture_readiness), otherwise voided, and staff are told.
 
 Idempotent: what it changes leaves the payment out of the next run (resolved, captured, voided, or
@@ -35,6 +36,7 @@ from apps.payments.models import (
     ReconciliationRun,
     Refund,
 )
+from apps.payments.order_check import orders_recorded
 from apps.payments.providers.base import Declined, ProviderState, Rejected, Unavailable
 from apps.payments.providers.measured import reconciliation_findings
 
@@ -100,8 +102,35 @@ def _reconcile(payment_id, now: datetime) -> list[Finding]:
         except (Rejected, Declined) as exc:  # the provider will not say (an unknown reference?)
             findings = [_finding(payment, "provider_refused_lookup", str(exc)[:300], staff=True)]
         Payment.objects.filter(pk=payment.pk).update(reconciled_at=now)  # bookkeeping: no new version
+    unrecorded = _without_order(payment_id, now)
+    if unrecorded is not None:
+        return [*findings, unrecorded]
     expiry = _before_expiry(payment, now)
     return findings + ([expiry] if expiry else [])
+
+
+def _without_order(payment_id, now: datetime) -> Finding | None:
+    """An authorization untouched for PAYMENTS_RECONCILE_AFTER whose order was never recorded: void
+    it. Decided under the payment's row lock, on the `updated_at` read there: a retry of the placing
+    request renews it (services._reuse, conditional on the version) before it records the order, so
+    either the retry goes first and the payment is left alone, or the void does and the retry fails."""
+    try:
+        with services._locked(payment_id) as payment:
+            if payment.status != S.AUTHORIZED or payment.updated_at > now - settings.PAYMENTS_RECONCILE_AFTER:
+                return None
+            if str(payment.order_id) in orders_recorded([str(payment.order_id)]):
+                return None
+            untouched = f"no order was recorded for it (authorized {payment.updated_at:%Y-%m-%d %H:%M} UTC)"
+            services.payment_void(
+                payment_id=payment.pk,
+                idempotency_key=f"unrecorded:{payment.pk}",
+                actor=ACTOR,
+                reason=untouched,
+            )
+    except PaymentError as exc:  # asked again after PAYMENTS_RECONCILE_EVERY; staff may void it sooner
+        return _finding(payment, "unrecorded_not_voided", f"{type(exc).__name__}: {exc}"[:300], staff=True)
+    payment.refresh_from_db()
+    return _finding(payment, "voided_without_order", untouched)
 
 
 def _agree_with_provider(payment: Payment, now: datetime) -> list[Finding]:

@@ -1,7 +1,6 @@
 """Payment writes. Provider calls happen outside database transactions, except where a row lock
 must keep two staff actions from moving the same money twice (capture, refund: see _locked)."""
 
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import timedelta
@@ -57,14 +56,15 @@ def payment_authorize(
     provider: str,
     payment_method: str,
     idempotency_key: str,
-    record_with: Callable[[Payment], None] | None = None,
 ) -> Payment:
-    """Create a payment intent and authorize it. The same idempotency_key again returns the same
-    payment (or the same decline), and a retry after a provider timeout reuses the provider's intent.
+    """Create a payment intent and authorize it, committed in payments' own transaction. The same
+    idempotency_key again returns the same payment (or the same decline), and a retry after a
+    provider timeout reuses the provider's intent.
 
-    `record_with(payment)` runs inside the transaction that records the authorization, so the
-    caller's rows (the order) and the payment's commit together or not at all. If it raises, the
-    fresh authorization is voided at the provider and the exception propagates.
+    The caller records what the money is for (the order) in its own transaction next, and voids
+    the authorization (payment_void_unrecorded) if that fails. One nobody recorded (the caller
+    died between the two commits) is voided by reconciliation once untouched for
+    PAYMENTS_RECONCILE_AFTER, unless a retry of the same request takes it over first (_reuse).
     """
     adapter = _provider(provider)
     payment = _payment_for_key(
@@ -78,26 +78,50 @@ def payment_authorize(
     if payment.status == S.FAILED:
         raise PaymentDeclined(payment.failure_code, payment.failure_message, str(payment.pk))
     if payment.status != S.REQUIRES_AUTHORIZATION:  # authorized by an earlier run of this request
-        if record_with is not None:
-            with transaction.atomic():
-                record_with(payment)
-        return payment
+        return _reuse(payment)
     provider_ref = _authorize_at_provider(adapter, payment, idempotency_key)
     try:
-        with transaction.atomic():
-            _transition(
-                payment,
-                "authorize",
-                provider_ref=provider_ref,
-                amount_authorized=amount,
-                failure_code="",
-                authorization_expires_at=authorization_expiry(provider),
-            )
-            if record_with is not None:
-                record_with(payment)
+        _transition(
+            payment,
+            "authorize",
+            provider_ref=provider_ref,
+            amount_authorized=amount,
+            failure_code="",
+            authorization_expires_at=authorization_expiry(provider),
+        )
     except BaseException:
         _void_unrecorded(adapter, payment, provider_ref)
         raise
+    return payment
+
+
+def _reuse(payment: Payment) -> Payment:
+    """An earlier run of this request authorized the payment; its caller may have died before
+    recording the order. Taking it over renews the lease reconciliation respects (`updated_at`),
+    conditional on the version read: if the sweep voided it first, this run learns so here."""
+    if payment.status == S.AUTHORIZED:
+        now = timezone.now()
+        if Payment.objects.filter(pk=payment.pk, version=payment.version).update(updated_at=now):
+            payment.updated_at = now
+        else:
+            payment.refresh_from_db()
+    if payment.status == S.VOIDED:
+        raise PaymentStateConflict(
+            "This request's payment was voided (its order was not recorded); place the order again "
+            "with a new Idempotency-Key.",
+            payment.status,
+        )
+    return payment
+
+
+def payment_void_unrecorded(*, payment_id) -> Payment:
+    """Compensation: void an authorization whose order could not be recorded. Never raises for the
+    provider: a void it refuses or does not answer leaves the payment `authorized` with
+    failure_code `void_failed`, and reconciliation voids it later (no order, untouched)."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status == S.AUTHORIZED:
+        _void_unrecorded(_provider(payment.provider), payment, payment.provider_ref)
+        payment.refresh_from_db()
     return payment
 
 
@@ -130,8 +154,8 @@ def _authorize_at_provider(adapter: PaymentProvider, payment: Payment, idempoten
 
 
 def _void_unrecorded(adapter: PaymentProvider, payment: Payment, provider_ref: str) -> None:
-    """The authorization succeeded at the provider but its recording was rolled back: void it there
-    and record the payment as voided, so no money stays held for an order that does not exist."""
+    """The authorization succeeded at the provider but was not recorded, or its order was not:
+    void it there and record the payment as voided, so no money stays held for no order."""
     payment.refresh_from_db()
     try:
         adapter.void(provider_ref=provider_ref, idempotency_key=f"void:{payment.idempotency_key}")

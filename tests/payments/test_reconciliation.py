@@ -10,7 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.events.models import OutboxEvent
+from apps.orders.contracts import Customer, LineRequest
 from apps.orders.models import Order
+from apps.orders.services import order_create
 from apps.payments import services
 from apps.payments.contracts import ProviderUnavailable
 from apps.payments.models import (
@@ -25,7 +27,7 @@ from apps.payments.providers.measured import reconciliation_findings
 from apps.payments.reconciliation import payments_reconcile
 from apps.payments.tasks import reconcile
 from config.settings import base as base_settings
-from tests.factories.accounts import StaffFactory
+from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.catalog import ProductFactory
 from tests.factories.payments import authorized_payment
 from tests.helpers import place
@@ -34,14 +36,19 @@ pytestmark = pytest.mark.django_db
 
 
 def _stripe_payment(amount: int = 5000) -> Payment:
-    return services.payment_authorize(
-        order_id=str(uuid.uuid4()),
-        amount=amount,
-        currency="EUR",
-        provider="stripe",
+    """A Stripe payment as placement leaves it: authorized, with its order recorded (one without
+    an order is voided by reconciliation once untouched: tests/payments/test_unrecorded_orders.py)."""
+    sku, user = f"SKU-{uuid.uuid4().hex[:8]}", UserFactory()
+    ProductFactory(sku=sku, price_amount=amount, on_hand=1)
+    order = order_create(
+        customer=Customer(user.pk, user.email),
+        idempotency_key=str(uuid.uuid4()),
+        lines=[LineRequest(sku, 1)],
+        shipping_address={},
+        payment_provider="stripe",
         payment_method="pm_card_visa",
-        idempotency_key=f"test:{uuid.uuid4()}",
     )
+    return Payment.objects.get(pk=order.payment_id)
 
 
 def _footprint() -> tuple:
