@@ -5,11 +5,13 @@ The broker's side is forced here (a publish that fails after earlier chunks went
 delivered twice); the guarantees across real processes are in test_guarantees.py.
 """
 
+import dataclasses
+
 import pytest
 from celery.exceptions import Retry
 from django.db import OperationalError
 
-from apps.events import delivery as delivery_module
+from apps.events import registry
 from apps.events.models import InboxEntry, OutboxEvent
 from apps.events.relay import relay_batch
 from apps.events.tasks import dispatch_many
@@ -126,15 +128,15 @@ def test_an_outage_mid_chunk_retries_only_the_deliveries_not_done(settings, monk
     monkeypatch.setattr(dispatch_many, "apply_async", broker.apply_async)
     relay_batch(batch_size=10)
     [chunk] = broker.chunks  # 3 events; each goes to record, then record_again
-    down = (chunk[1]["envelope"]["id"], RECORD)  # the third delivery meets the database down
-    real_deliver = delivery_module.deliver
+    down = chunk[1]  # the second event meets the database down in record (in its group, then alone)
+    record = registry.subscription(RECORD)
 
-    def deliver(envelope, handler, **kwargs):
-        if (envelope["id"], handler) == down:
+    def record_unless_down(envelope):
+        if envelope["id"] == down["envelope"]["id"]:
             raise OperationalError("connection refused")
-        return real_deliver(envelope, handler, **kwargs)
+        record.func(envelope)
 
-    monkeypatch.setattr(delivery_module, "deliver", deliver)
+    monkeypatch.setitem(registry._by_name, RECORD, dataclasses.replace(record, func=record_unless_down))
     retried = {}
 
     def retry(*, args, exc, countdown, **options):
@@ -147,15 +149,16 @@ def test_an_outage_mid_chunk_retries_only_the_deliveries_not_done(settings, monk
         run_in_a_worker(chunk)
 
     [rest] = retried["args"]
-    # The failed delivery first, then the ones never tried, each naming its handler, and back to
-    # this deployment's queue only (not the exchange, which would reach every subscriber of the type).
+    # The failed delivery first, then the one never tried (record_again's group had committed),
+    # each naming its handler, and back to this deployment's queue only (not the exchange, which
+    # would reach every subscriber of the type).
     assert [(d["envelope"]["id"], d["handler"]) for d in rest] == [
-        (event["envelope"]["id"], handler) for event in chunk[1:] for handler in (RECORD, RECORD_AGAIN)
+        (e["envelope"]["id"], RECORD) for e in chunk[1:]
     ]
     assert retried["options"] == {"queue": settings.EVENTS_QUEUE}
-    assert InboxEntry.objects.count() == 2  # the two before it committed
-    monkeypatch.setattr(delivery_module, "deliver", real_deliver)
-    assert run_in_a_worker(rest) == ["processed"] * 4
+    assert InboxEntry.objects.count() == 4  # record_again's three, and record's one before it
+    monkeypatch.setitem(registry._by_name, RECORD, record)
+    assert run_in_a_worker(rest) == ["processed"] * 2
     assert InboxEntry.objects.count() == 6
     assert Effect.objects.count() == 6
 
