@@ -2,7 +2,9 @@
 
 Exporters follow the standard variables: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set,
 spans on stdout when OTEL_TRACES_EXPORTER=console, nothing exported otherwise. The sampler comes
-from OTEL_TRACES_SAMPLER (default: every trace); OTEL_SDK_DISABLED=true turns all of it off.
+from OTEL_TRACES_SAMPLER (default: every trace; compose: parentbased_traceidratio 0.1). The SDK's
+samplers decide when a span starts, so keeping every error or slow trace is the collector's job
+(tail sampling), not a sampler's here. OTEL_SDK_DISABLED=true turns all of it off.
 A span per SQL statement and per Redis command only with OTEL_STATEMENT_SPANS=true: they were
 half of what every trace cost POST /orders (bench/README.md), and the request's own spans
 already time each step.
