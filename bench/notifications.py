@@ -170,8 +170,56 @@ def steady(arrivals: Arrivals, rate: int, seconds: int) -> tuple[float, float, f
     created = events_after(first)
     arrived = arrivals.times()
     latencies = sorted((arrived[event_id] - at) * 1000 for event_id, at in created.items())
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return achieved, statistics.median(latencies), p99, latencies[-1]
+    print_stages(created, arrived)
+    return achieved, statistics.median(latencies), _p99(latencies), latencies[-1]
+
+
+def _p99(values: list[float]) -> float:
+    return values[min(len(values) - 1, int(len(values) * 0.99))]
+
+
+def print_stages(created: dict[str, float], arrived: dict[str, float]) -> None:
+    """Where an event's time went, from the timestamps the path writes anyway: the event's `time`,
+    the outbox row's published_at (relay), the notify handler's inbox row (its transaction began),
+    the delivery row (fan-out), the receiver's arrival, and the delivery's recorded outcome."""
+    from apps.events.models import InboxEntry, OutboxEvent
+    from apps.notifications.handlers import notify
+    from apps.notifications.models import Delivery
+
+    ids = list(created)
+    published = dict(
+        OutboxEvent.objects.filter(event_id__in=ids, handler="").values_list("event_id", "published_at")
+    )
+    handled = dict(
+        InboxEntry.objects.filter(
+            event_id__in=ids, handler=f"{notify.__module__}.{notify.__qualname__}"
+        ).values_list("event_id", "processed_at")
+    )
+    fanned = {
+        event_id: (made, recorded)
+        for event_id, made, recorded in Delivery.objects.filter(event_id__in=ids).values_list(
+            "event_id", "created_at", "delivered_at"
+        )
+    }
+    stages: dict[str, list[float]] = {}
+    for event_id, at in created.items():
+        key = uuid.UUID(event_id)
+        made, recorded = fanned[key]
+        points = [
+            ("commit -> relay published", published[key].timestamp()),
+            ("published -> notify handler starts", handled[key].timestamp()),
+            ("handler starts -> delivery row", made.timestamp()),
+            ("delivery row -> receiver", arrived[event_id]),
+            ("receiver -> outcome recorded", recorded.timestamp()),
+        ]
+        previous = at
+        for name, when in points:
+            stages.setdefault(name, []).append((when - previous) * 1000)
+            previous = when
+    print("where the time went (ms):")
+    for name, values in stages.items():
+        values.sort()
+        print(f"  {name:<38} p50 {statistics.median(values):>7.0f}  p99 {_p99(values):>7.0f}")
 
 
 def burst(arrivals: Arrivals, n: int) -> float:

@@ -29,6 +29,20 @@ def continue_trace(carrier: dict) -> Iterator[None]:
 
 
 @contextmanager
+def joined(carrier: dict | None) -> Iterator[None]:
+    """Run the block in the context the carrier holds (a relay span's, sent along with a
+    delivery), whatever is current now."""
+    if not carrier:
+        yield
+        return
+    token = context.attach(propagate.extract(carrier))
+    try:
+        yield
+    finally:
+        context.detach(token)
+
+
+@contextmanager
 def restoring_context() -> Iterator[None]:
     """Leave the caller's trace context as it was, whatever the block does.
 

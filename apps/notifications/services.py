@@ -357,7 +357,8 @@ def _endpoint_record(endpoint: WebhookEndpoint, attempts: list[channels.Attempt]
     success clears the clock, a failure after the last success starts it); disable the endpoint
     past the setting. Returns True when these attempts disabled it."""
     endpoints = WebhookEndpoint.objects.filter(pk=endpoint.pk)
-    if any(attempt.ok for attempt in attempts):
+    # `endpoint` was read with the claim: a clock that was not running then needs no clearing.
+    if endpoint.failing_since is not None and any(attempt.ok for attempt in attempts):
         endpoints.filter(failing_since__isnull=False).update(failing_since=None)
     last = attempts[-1]
     if last.ok:
@@ -519,20 +520,22 @@ def enqueues_release() -> None:
 
 def _enqueue_after_commit(deliveries: list[Delivery]) -> None:
     # Never enqueue inside the transaction: a worker could look before the row is committed.
-    if deliveries:
-        transaction.on_commit(lambda: _enqueue_or_hold(deliveries), robust=True)
+    if not deliveries:
+        return
+    # The commit may come after the handler's span ended (held by the task, or a group of events
+    # in one inbox transaction): remember the span now, so each send still descends from it.
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    for delivery in deliveries:
+        delivery.trace_carrier = carrier
+    transaction.on_commit(lambda: _enqueue_or_hold(deliveries), robust=True)
 
 
 def _enqueue_or_hold(deliveries: list[Delivery]) -> None:
     if _batching.held is None:
         enqueue_many(deliveries)
-        return
-    # Held past the handler's span: remember it, so each send still descends from its handler.
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier)
-    for delivery in deliveries:
-        delivery.trace_carrier = carrier
-    _batching.held.extend(deliveries)
+    else:
+        _batching.held.extend(deliveries)
 
 
 def enqueue_many(deliveries: list[Delivery]) -> None:

@@ -78,7 +78,11 @@ def webhook_session() -> HTTPSession:
     )
     key = (os.getpid(), config.ip_filter_enable, config.default_timeout)
     if getattr(_sessions, "key", None) != key:  # first use, a forked child, or other settings (tests)
-        _sessions.session = HTTPSession(config)
+        session = HTTPSession(config)
+        # No proxies from the environment (past the address check) and no ~/.netrc credentials
+        # for a receiver staff typed in; requests also stops looking both up on every send.
+        session.trust_env = False
+        _sessions.session = session
         _sessions.key = key
     return _sessions.session
 

@@ -121,3 +121,20 @@ def test_the_rate_limit_sends_what_the_window_has_left_and_requeues_the_rest(rec
     assert sorted(outcomes) == ids[:2]
     assert requeued == [ids[2:]]
     assert len(receiver.requests) == 2
+
+
+def test_a_webhook_ignores_proxies_and_credentials_from_the_environment(receiver, monkeypatch, tmp_path):
+    # A proxy would carry the request past the address check; ~/.netrc would hand our credentials
+    # for a host to whoever staff pointed a webhook at.
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    (tmp_path / ".netrc").write_text("machine 127.0.0.1 login commerce password secret\n")
+    monkeypatch.setenv("NETRC", str(tmp_path / ".netrc"))
+    make_endpoint(receiver.url, "payments.*")
+    deliveries = fan_out(1)
+
+    assert services.deliveries_attempt(delivery_ids=[deliveries[0].pk]) == {deliveries[0].pk: "succeeded"}
+
+    [request] = receiver.requests
+    assert "Authorization" not in request.headers
