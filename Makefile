@@ -10,7 +10,7 @@ PORT ?= 8000
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run up migrate seed test check fmt schema openapi contracts contracts-build deploy-check bench-outbox bench-catalog bench-orders bench-checkout bench-reporting bench-notifications bench-overhead bench-validation bench-memory clean
+.PHONY: help install run up up-notifications migrate seed test check fmt schema openapi contracts contracts-build deploy-check bench-outbox bench-catalog bench-orders bench-checkout bench-reporting bench-notifications bench-overhead bench-validation bench-memory clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's|$$(HOST)|$(HOST)|g' -e 's|$$(PORT)|$(PORT)|g' \
@@ -30,6 +30,7 @@ install: $(BIN)/.installed ## Create .venv and install requirements/local.txt
 migrate: install ## Apply migrations to both databases (default and reporting)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) migrate --noinput --database reporting
+	@if [ -n "$$NOTIFICATIONS_DATABASE_URL" ]; then $(MANAGE) migrate --noinput --database notifications; fi
 
 seed: migrate ## Load the demo shop (products, staff per role, a customer with a token)
 	$(MANAGE) seed_demo
@@ -45,6 +46,11 @@ run: seed ## Embedded default: migrate, load demo data, serve on http://$(HOST):
 
 up: migrate ## Real services (DATABASE_URL, ... set): gunicorn, Celery worker and beat (DEBUG off)
 	DJANGO_DEBUG="$${DJANGO_DEBUG:-false}" PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
+
+NOTIFICATIONS_SETTINGS ?= config.settings.notifications
+up-notifications: install ## Notifications as its own deployment (NOTIFICATIONS_DATABASE_URL, ... set): migrate, worker, beat, admin
+	DJANGO_SETTINGS_MODULE=$(NOTIFICATIONS_SETTINGS) $(MANAGE) migrate --noinput
+	DJANGO_SETTINGS_MODULE=$(NOTIFICATIONS_SETTINGS) PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile.notifications
 
 test: check ## Lint, boundaries, migrations, the Node.js client build, the test suite (runs the Node storefront), event samples
 	$(MAKE) contracts-build

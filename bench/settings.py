@@ -6,7 +6,8 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import INSTALLED_APPS, LOGGING
 
 INSTALLED_APPS = [*INSTALLED_APPS, "bench.probe"]
-CELERY_TASK_DEFAULT_QUEUE = "commerce-bench"
+CELERY_TASK_DEFAULT_QUEUE = EVENTS_QUEUE = "commerce-bench"
+EVENTS_EXCHANGE = "commerce-bench.events"
 CELERY_TASK_QUEUES = (Queue("commerce-bench"), Queue("commerce-bench.relay"))
 CELERY_TASK_ROUTES = {"events.relay": {"queue": "commerce-bench.relay"}}
 CELERY_BEAT_SCHEDULE: dict = {}  # the bench nudges; no sweep to blur the numbers

@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.signals import beat_init, task_postrun, worker_init, worker_process_shutdown
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
@@ -13,6 +13,25 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Log lines in tasks carry the request_id of the request that enqueued them, and the task's id.
 app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+class EventBindings(bootsteps.StartStopStep):
+    """Each time the worker connects, bind this deployment's events queue to the event types its
+    handlers subscribe to (apps/events/routing.py), if this worker consumes that queue."""
+
+    requires = {"celery.worker.consumer.connection:Connection"}
+
+    def start(self, consumer) -> None:
+        from django.conf import settings
+
+        from apps.events.public import bind_events_queue
+
+        if settings.EVENTS_QUEUE in consumer.app.amqp.queues.consume_from:
+            with consumer.connection.channel() as channel:
+                bind_events_queue(consumer.app, channel)
+
+
+app.steps["consumer"].add(EventBindings)
 
 
 EMBEDDED_CATALOG_REFUSED = (

@@ -23,6 +23,7 @@ VARIABLES = {
     "DJANGO_CSRF_TRUSTED_ORIGINS": "comma-separated origins for the admin behind a proxy",
     "DATABASE_URL": "PostgreSQL URL; unset = SQLite file var/commerce.sqlite3",
     "REPORTING_DATABASE_URL": "SQL Server (mssql://) URL; unset = SQLite file var/reporting.sqlite3",
+    "NOTIFICATIONS_DATABASE_URL": "PostgreSQL URL of notifications' own database inside the monolith; unset = notifications stays on DATABASE_URL",
     "MONGODB_URI": "MongoDB URI for the catalog; unset = in-process mongomock (then gunicorn with >1 worker and Celery workers refuse to start)",
     "CATALOG_EMBEDDED_PER_PROCESS": "true lets several processes run on the in-memory catalog, each with its own (tests, benchmarks only)",
     "REDIS_URL": "Redis URL for the cache; unset = local-memory cache",

@@ -1,5 +1,6 @@
 #!/bin/sh
-# One image, one role per container: web, worker, beat, or migrate (one-shot).
+# One image, one role per container: web, worker, beat, or migrate (one-shot); and the
+# notifications deployment's notifications-worker and notifications-migrate.
 set -eu
 # prometheus_client's multiprocess mode sums every file in this directory: files a previous run
 # left would count again, and a missing directory fails the first metric write. So any role
@@ -13,6 +14,11 @@ case "${1:-web}" in
   worker)  exec celery --app config worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-4}" --without-gossip --without-mingle ;;
   beat)    exec celery --app config beat --loglevel INFO --schedule /tmp/celerybeat-schedule ;;
   migrate) python manage.py migrate --noinput && python manage.py migrate --noinput --database reporting \
+             && { [ -z "${NOTIFICATIONS_DATABASE_URL:-}" ] || python manage.py migrate --noinput --database notifications; } \
              && exec python manage.py catalog_ensure_indexes ;;
+  # The notifications deployment (docker/compose.split.yaml): its one database, its queues.
+  notifications-migrate) exec python manage.py migrate --noinput ;;
+  notifications-worker)  exec celery --app config worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-4}" \
+             --queues notifications,notifications.relay,notifications.messages,notifications.webhooks --without-gossip --without-mingle ;;
   *)       exec "$@" ;;
 esac

@@ -346,3 +346,64 @@ def test_a_log_line_links_to_its_trace_and_a_trace_to_its_lines(grafana_datasour
     assert to_logs["datasourceUid"] == loki["uid"]
     assert to_logs["filterByTraceID"] is True
     assert {"key": "service.name", "value": "service_name"} in to_logs["tags"]
+
+
+# --- docker/compose.split.yaml: notifications as its own deployment (issue 14 §4) -------------
+
+NOTIFICATIONS_SERVICES = (
+    "notifications-migrate",
+    "notifications-worker",
+    "notifications-beat",
+    "notifications-admin",
+)
+
+
+@pytest.fixture(scope="module")
+def split_compose() -> dict:
+    return yaml.safe_load((DOCKER / "compose.split.yaml").read_text())
+
+
+def test_the_split_runs_the_monolith_without_notifications(compose, split_compose):
+    for service in APP_SERVICES:
+        assert split_compose["services"][service]["environment"] == {
+            "DJANGO_SETTINGS_MODULE": "config.settings.shop"
+        }
+    assert set(split_compose["services"]) - set(compose["services"]) == {
+        "notifications-postgres",
+        *NOTIFICATIONS_SERVICES,
+    }
+
+
+@pytest.mark.parametrize("service", NOTIFICATIONS_SERVICES)
+def test_notifications_services_run_its_settings_on_its_own_database(compose, split_compose, service):
+    definition = split_compose["services"][service]
+    environment = definition["environment"]
+    known = set(VARIABLES) | variables_read_by_process_files() | {"DJANGO_SETTINGS_MODULE"}
+    entrypoint = (DOCKER / "entrypoint.sh").read_text()
+    (command,) = definition["command"]
+
+    assert set(environment) - known == set()
+    assert environment["DJANGO_SETTINGS_MODULE"] == "config.settings.notifications"
+    assert {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "REDIS_URL", "CELERY_BROKER_URL"} <= set(environment)
+    assert urlsplit(environment["NOTIFICATIONS_DATABASE_URL"]).hostname == "notifications-postgres"
+    assert "DATABASE_URL" not in environment  # nothing of the monolith's database
+    assert set(definition["depends_on"]) <= set(compose["services"]) | set(split_compose["services"])
+    assert re.search(rf"^\s+{command}\)", entrypoint, re.MULTILINE), command
+
+
+def test_the_notifications_worker_consumes_the_queues_its_settings_route_to():
+    from config.deployments import notifications_alone
+
+    shaped = {
+        "INSTALLED_APPS": [],
+        "DATABASES": {"notifications": {}},
+        "CELERY_BEAT_SCHEDULE": {},
+    }
+    notifications_alone(shaped)
+    entrypoint = (DOCKER / "entrypoint.sh").read_text()
+    procfile = (BASE_DIR / "Procfile.notifications").read_text()
+    queues = {queue.name for queue in shaped["CELERY_TASK_QUEUES"]}
+
+    for text in (entrypoint, procfile):
+        (listed,) = re.findall(r"--queues (\S+)", text)
+        assert set(listed.split(",")) == queues

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
@@ -47,9 +48,9 @@ def check_cache() -> str:
 def check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "in-process (no broker)"
-    from config.celery import app
+    from celery import current_app  # the project's app (config/__init__.py); the kernel imports no config
 
-    with app.connection_for_write() as connection:
+    with current_app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=0, timeout=CHECK_TIMEOUT_SECONDS)
     return broker_backend_name()
 
@@ -83,6 +84,8 @@ def degradations() -> dict[str, list[str]]:
 def run_checks() -> list[CheckResult]:
     results = []
     for name, check in CHECKS.items():
+        if name == "mongo" and not django_apps.is_installed("apps.catalog"):
+            continue  # a deployment without the catalog (notifications) has no MongoDB
         started = time.perf_counter()
         try:
             backend, ok, error = check(), True, ""

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 from opentelemetry import trace
 
@@ -69,13 +69,14 @@ def _deliver(
         return _dead_letter(
             envelope, handler_name, LookupError(f"no handler named {handler_name}"), attempt, first_failed_at
         )
+    using = registry.database_of(subscription)
     try:
         validate_data(envelope)
         with metrics.handler_duration.labels(handler_name).time():
-            processed = _process_once(envelope, subscription)
+            processed = _process_once(envelope, subscription, using)
     except SchemaViolation as exc:
         logger.warning("event_schema_violation", error=str(exc))
-        return _dead_letter(envelope, handler_name, exc, attempt, first_failed_at)
+        return _dead_letter(envelope, handler_name, exc, attempt, first_failed_at, using=using)
     except Exception as exc:
         if not outages_are_failures and is_store_outage(exc):
             metrics.handler_outcomes.labels(handler_name, "store_outage").inc()
@@ -85,11 +86,17 @@ def _deliver(
         first = first_failed_at or timezone.now().isoformat()
         if attempt > len(subscription.retry_schedule):
             logger.error("event_dead_lettered", error=str(exc))
-            return _dead_letter(envelope, handler_name, exc, attempt, first)
+            return _dead_letter(envelope, handler_name, exc, attempt, first, using=using)
         delay = subscription.retry_schedule[attempt - 1] * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311
         logger.warning("event_handler_failed", error=str(exc), retry_in=round(delay, 3))
         _schedule_retry(
-            envelope, handler_name, attempt=attempt + 1, replay=replay, first_failed_at=first, delay=delay
+            envelope,
+            handler_name,
+            attempt=attempt + 1,
+            replay=replay,
+            first_failed_at=first,
+            delay=delay,
+            using=using,
         )
         return "retry_scheduled"
     logger.info("event_handled" if processed else "event_already_handled")
@@ -102,10 +109,11 @@ def _outcome(handler: str, outcome: str) -> str:
 
 
 def _schedule_retry(
-    envelope: dict, handler: str, *, attempt: int, replay: int, first_failed_at: str, delay: float
+    envelope: dict, handler: str, *, attempt: int, replay: int, first_failed_at: str, delay: float, using: str
 ) -> None:
     # get_or_create: a redelivered message that fails again must not schedule the attempt twice.
-    OutboxEvent.objects.get_or_create(
+    # In the handler's database: the relay of the deployment (or database) that runs it sends it.
+    OutboxEvent.objects.using(using).get_or_create(
         event_id=envelope["id"],
         handler=handler,
         attempt=attempt,
@@ -124,7 +132,7 @@ def _schedule_retry(
         nudge_relay(countdown=delay)
 
 
-def _process_once(envelope: dict, subscription: registry.Subscription) -> bool:
+def _process_once(envelope: dict, subscription: registry.Subscription, using: str) -> bool:
     """Inbox row and handler effects commit together, or neither does.
 
     The inbox INSERT comes first: a concurrent duplicate blocks on the unique key until this
@@ -132,11 +140,15 @@ def _process_once(envelope: dict, subscription: registry.Subscription) -> bool:
     handler does not run twice, and no read or savepoint is spent on the common case.
     """
     try:
-        with transaction.atomic():
-            InboxEntry.objects.create(event_id=envelope["id"], handler=subscription.name)
+        with transaction.atomic(using=using):
+            InboxEntry.objects.using(using).create(event_id=envelope["id"], handler=subscription.name)
             subscription.func(envelope)
     except IntegrityError:
-        if InboxEntry.objects.filter(event_id=envelope["id"], handler=subscription.name).exists():
+        if (
+            InboxEntry.objects.using(using)
+            .filter(event_id=envelope["id"], handler=subscription.name)
+            .exists()
+        ):
             return False
         raise  # the handler's own integrity error: a failure like any other
     return True
@@ -182,9 +194,10 @@ def _process_together(subscription: registry.Subscription, items: list[dict]) ->
     """One transaction, as _process_once for each item; each handler run in its own span (ended
     after the commit, with the outcome)."""
     spans = []
+    using = registry.database_of(subscription)  # one handler, one database
     try:
-        with transaction.atomic():
-            InboxEntry.objects.bulk_create(
+        with transaction.atomic(using=using):
+            InboxEntry.objects.using(using).bulk_create(
                 InboxEntry(event_id=item["envelope"]["id"], handler=subscription.name) for item in items
             )
             for item in items:
@@ -229,7 +242,13 @@ def _run_in_span(subscription: registry.Subscription, item: dict) -> trace.Span:
 
 
 def _dead_letter(
-    envelope: dict, handler: str, exc: Exception, attempts: int, first_failed_at: str | None
+    envelope: dict,
+    handler: str,
+    exc: Exception,
+    attempts: int,
+    first_failed_at: str | None,
+    *,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> str:
     now = timezone.now()
     fields = {
@@ -241,7 +260,7 @@ def _dead_letter(
         "last_failed_at": now,
     }
     first = datetime.fromisoformat(first_failed_at) if first_failed_at else now
-    DeadLetter.objects.update_or_create(
+    DeadLetter.objects.using(using).update_or_create(
         event_id=envelope["id"],
         handler=handler,
         defaults={**fields, "replayed_at": None},

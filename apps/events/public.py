@@ -8,6 +8,7 @@ Subscribe: @subscribe("orders.OrderCreated.v1") def handle(envelope): ...     (h
 Project:   apply_if_newer(Model, lookup=..., version=..., values=...)         (order-tolerant)
 Trace:     with continue_trace(envelope): ...   work caused by an event joins the request's trace
 Shed:      @shed_when_backed_up on a non-critical write: 503 while the pipeline is behind
+Deploy:    bind_events_queue(app, channel) when a worker connects (config/celery.py)
 Staff:     known_event_types(), dead_letters_open_count(), pretty_json(envelope) for admin pages
 """
 
@@ -15,6 +16,7 @@ from apps.events.backpressure import shed_when_backed_up
 from apps.events.display import pretty_json
 from apps.events.outbox import OutsideTransaction, domain_signal
 from apps.events.registry import subscribe
+from apps.events.routing import bind_events_queue
 from apps.events.selectors import Backlog, dead_letters_open_count, events_about, outbox_backlog
 from apps.events.tracing import continue_trace, restoring_context
 from apps.events.validation import known_event_types
@@ -24,6 +26,7 @@ __all__ = [
     "Backlog",
     "OutsideTransaction",
     "apply_if_newer",
+    "bind_events_queue",
     "continue_trace",
     "dead_letters_open_count",
     "domain_signal",

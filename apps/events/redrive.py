@@ -8,7 +8,7 @@ makes a re-drive of something that was in fact only slow harmless.
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -27,36 +27,41 @@ def redrive_stalled(*, limit: int | None = None) -> int:
     now = timezone.now()
     deadline = now - settings.EVENTS_REDRIVE_AFTER
     written = 0
-    for event_type, handler in _pairs():
+    for event_type, handler, using in _pairs():
         if written >= limit:
             break
-        for event in _stalled(event_type, handler, deadline, since=now - settings.EVENTS_REDRIVE_WINDOW)[
-            : limit - written
-        ]:
-            written += _redrive(event, handler)
+        stalled = _stalled(
+            event_type, handler, deadline, since=now - settings.EVENTS_REDRIVE_WINDOW, using=using
+        )
+        for event in stalled[: limit - written]:
+            written += _redrive(event, handler, using=using)
     if written:
-        transaction.on_commit(nudge_relay, robust=True)
+        transaction.on_commit(nudge_relay, robust=True)  # each re-drive committed on its own
         logger.warning("events_redriven", count=written)
     return written
 
 
-def _pairs() -> list[tuple[str, str]]:
+def _pairs() -> list[tuple[str, str, str]]:
+    """(event type, handler, its database) for the handlers whose database also holds the events
+    they get: the events' outbox rows and the handler's inbox must be in one database to compare.
+    A handler on another database (or in another deployment) sees its events only as they come
+    from the broker; for it, the broker's durability is the net (durable queue, confirms, acks_late)."""
     return [
-        (event_type, subscription.name)
+        (event_type, subscription.name, using)
         for event_type in registry.event_types()
         for subscription in registry.subscribers(event_type)
+        if (using := registry.database_of(subscription)) == DEFAULT_DB_ALIAS
     ]
 
 
-def _stalled(event_type: str, handler: str, deadline, *, since):
+def _stalled(event_type: str, handler: str, deadline, *, since, using: str):
     same = {"event_id": OuterRef("event_id"), "handler": handler}
     newer = OutboxEvent.objects.filter(**same).filter(
         Q(published_at__isnull=True) | Q(published_at__gt=deadline)
     )
     return (
-        OutboxEvent.objects.filter(
-            handler="", type=event_type, published_at__lte=deadline, published_at__gt=since
-        )
+        OutboxEvent.objects.using(using)
+        .filter(handler="", type=event_type, published_at__lte=deadline, published_at__gt=since)
         .exclude(Exists(InboxEntry.objects.filter(**same)))
         .exclude(Exists(DeadLetter.objects.filter(**same)))
         .exclude(Exists(newer))
@@ -64,18 +69,15 @@ def _stalled(event_type: str, handler: str, deadline, *, since):
     )
 
 
-def _redrive(event: OutboxEvent, handler: str) -> int:
+def _redrive(event: OutboxEvent, handler: str, *, using: str) -> int:
     """Send the handler the attempt it was last given, again."""
-    last = (
-        OutboxEvent.objects.filter(event_id=event.event_id, handler=handler)
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    outbox = OutboxEvent.objects.using(using)
+    last = outbox.filter(event_id=event.event_id, handler=handler).order_by("-created_at", "-id").first()
     source = last or event
-    redrives = OutboxEvent.objects.filter(event_id=event.event_id, handler=handler, redrive__gt=0).count()
+    redrives = outbox.filter(event_id=event.event_id, handler=handler, redrive__gt=0).count()
     try:
-        with transaction.atomic():
-            OutboxEvent.objects.create(
+        with transaction.atomic(using=using):
+            outbox.create(
                 event_id=event.event_id,
                 type=event.type,
                 subject=event.subject,

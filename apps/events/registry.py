@@ -4,7 +4,9 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, router
 
 Handler = Callable[[dict], None]
 
@@ -57,3 +59,19 @@ def event_types() -> list[str]:
 
 def subscription(name: str) -> Subscription | None:
     return _by_name.get(name)
+
+
+def database_of(subscription: Subscription) -> str:
+    """The database the handler's module writes to (through the routers), if it holds the
+    backbone's tables: its inbox row, retries and dead letters go there as well, so they commit
+    with its effects in one connection. Otherwise `default` (reporting's SQL Server has no inbox:
+    its handlers are idempotent by design, see apps/reporting)."""
+    app_config = apps.get_containing_app_config(subscription.func.__module__)
+    model = next(iter(app_config.get_models()), None) if app_config else None
+    using = router.db_for_write(model) if model is not None else DEFAULT_DB_ALIAS
+    return using if router.allow_migrate(using, "events") else DEFAULT_DB_ALIAS
+
+
+def events_databases() -> list[str]:
+    """Every database holding the backbone's tables (`default`, and `notifications` when configured)."""
+    return [alias for alias in settings.DATABASES if router.allow_migrate(alias, "events")]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from apps.common.outages import is_store_outage
-from apps.events import delivery
+from apps.events import delivery, metrics, registry, routing
 from apps.events import redrive as redrive_module
 from apps.events import relay as relay_module
 from apps.events.outbox import RELAY_NUDGE_KEY
@@ -88,17 +88,20 @@ def dispatch(
 
 @shared_task(name="events.dispatch_many", ignore_result=True, bind=True, max_retries=None)
 def dispatch_many(self, deliveries: list[dict]) -> list[str]:
-    """Run a chunk of (event, handler) deliveries from one relay batch: one broker message for
-    many events. Each handler's deliveries first go together, in one inbox transaction
-    (delivery.deliver_together); what that could not do goes one by one, each its own inbox
-    transaction, as in `dispatch`. acks_late: a worker that dies mid-chunk leaves the message,
-    and the inbox absorbs the deliveries that had already committed.
+    """Run a chunk of deliveries from one relay batch: one broker message for many events. An item
+    naming no handler (a new event) goes to each subscriber this deployment has. Each handler's
+    deliveries first go together, in one inbox transaction (delivery.deliver_together); what that
+    could not do goes one by one, each its own inbox transaction, as in `dispatch`. acks_late: a
+    worker that dies mid-chunk leaves the message, and the inbox absorbs the deliveries that had
+    already committed.
 
     A store outage stops the chunk: the deliveries not yet done (the failed one first) are retried
-    on the broker as a smaller chunk, with `dispatch`'s backoff; the ones done are not sent again.
+    on this deployment's queue as a smaller chunk, with `dispatch`'s backoff; the ones done are not
+    sent again.
     """
     outage_retries = self.request.retries or 0
     eager = bool(self.request.is_eager)
+    deliveries = _to_local_handlers(deliveries)
     together = delivery.deliver_together(deliveries)
     outcomes = []
     for index, item in enumerate(deliveries):
@@ -133,6 +136,24 @@ def dispatch_many(self, deliveries: list[dict]) -> list[str]:
     return outcomes
 
 
+def _to_local_handlers(items: list[dict]) -> list[dict]:
+    """One delivery per (event, local subscriber); items that already name a handler stay as they are."""
+    deliveries = []
+    for item in items:
+        if item["handler"]:
+            deliveries.append(item)
+            continue
+        event_type = item["envelope"]["type"]
+        subscriptions = registry.subscribers(event_type)
+        if not subscriptions:  # a binding left from a removed handler, or an old message
+            metrics.events_unrouted.labels(event_type).inc()
+            logger.info(
+                "event_without_subscribers", event_type=event_type, event_id=item["envelope"].get("id")
+            )
+        deliveries += [{**item, "handler": subscription.name} for subscription in subscriptions]
+    return deliveries
+
+
 def _retry_rest(task, exc: Exception, rest: list[dict], outage_retries: int) -> None:
     countdown = outage_backoff(outage_retries)
     logger.warning(
@@ -145,7 +166,9 @@ def _retry_rest(task, exc: Exception, rest: list[dict], outage_retries: int) -> 
         error_class=type(exc).__name__,
     )
     try:
-        raise task.retry(args=(rest,), exc=exc, countdown=countdown) from exc
+        # To this deployment's queue: the message came through the topic exchange, and a retry to
+        # the exchange would reach every deployment subscribed to the type.
+        raise task.retry(args=(rest,), exc=exc, countdown=countdown, **routing.to_own_queue()) from exc
     except Reject:
         # The broker refused the retry: the whole message goes back to its queue (the inbox makes
         # the deliveries already done no-ops when it comes round again).

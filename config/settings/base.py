@@ -75,6 +75,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Which shape this process set is (config/deployments.py): monolith, shop or notifications.
+DEPLOYMENT = "monolith"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -103,7 +105,11 @@ DATABASES = {
         env("REPORTING_DATABASE_URL", default=None) or sqlite_url("reporting.sqlite3")
     ),
 }
-DATABASE_ROUTERS = ["config.db_routers.ReportingRouter"]
+# A database of its own for apps.notifications (and the backbone's tables of its handlers) while
+# it still runs inside the monolith, the step before it runs as its own deployment (issue 14 §4).
+if env("NOTIFICATIONS_DATABASE_URL", default=None):
+    DATABASES["notifications"] = database_from_url(env("NOTIFICATIONS_DATABASE_URL"))
+DATABASE_ROUTERS = ["config.db_routers.NotificationsRouter", "config.db_routers.ReportingRouter"]
 
 # The catalog's MongoDB. Unset = mongomock in-process (needs requirements/local.txt).
 MONGODB_URI = env("MONGODB_URI", default=None)
@@ -178,6 +184,12 @@ CELERY_TASK_ROUTES = {
     "notifications.send_webhook": {"queue": "commerce.webhooks"},
     "notifications.send_webhooks": {"queue": "commerce.webhooks"},
 }
+# How events reach a deployment (apps/events/routing.py): the relay publishes each new event to
+# this topic exchange, routing key = its type; each deployment's events queue is bound, when its
+# worker connects, to the types its handlers subscribe to. Retries and replays of its handlers go
+# straight to its own queue. Deployments sharing a broker share the exchange, never a queue.
+EVENTS_EXCHANGE = "commerce.events"
+EVENTS_QUEUE = CELERY_TASK_DEFAULT_QUEUE
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # py-amqp waits for RabbitMQ to confirm each publish: a relayed event is on the broker, not in flight.
     "confirm_publish": True,

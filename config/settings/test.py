@@ -50,7 +50,8 @@ EVENTS_REDRIVE_AFTER = timedelta(seconds=5)
 EVENTS_OUTAGE_BACKOFF_MAX = 2.0
 # TEST_QUEUE lets two suites share one broker without taking each other's tasks.
 _QUEUE = env("TEST_QUEUE", default="commerce-test")
-CELERY_TASK_DEFAULT_QUEUE = _QUEUE
+CELERY_TASK_DEFAULT_QUEUE = EVENTS_QUEUE = _QUEUE
+EVENTS_EXCHANGE = f"{_QUEUE}.events"  # another suite's workers must not get this one's events
 CELERY_TASK_QUEUES = (
     Queue(_QUEUE),
     Queue(f"{_QUEUE}.relay"),

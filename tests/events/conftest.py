@@ -47,21 +47,30 @@ class Worker:
         self.log = directory / "worker.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self, *, pool: str = "solo", env: dict[str, str] | None = None) -> "Worker":
-        """`pool="prefork"` runs tasks in child processes, as production does; `env` adds variables."""
+    def start(
+        self,
+        *,
+        pool: str = "solo",
+        env: dict[str, str] | None = None,
+        settings_module: str = "config.settings.test",
+        queues: list[str] | None = None,
+    ) -> "Worker":
+        """`pool="prefork"` runs tasks in child processes, as production does; `env` adds variables;
+        `settings_module` and `queues` start another deployment's worker (default: this suite's)."""
+        queues = queues or [queue.name for queue in settings.CELERY_TASK_QUEUES]
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DJANGO_SETTINGS_MODULE": settings_module,
             "DATABASE_URL": _test_database_url("DATABASE_URL", "default"),
             "REPORTING_DATABASE_URL": _test_database_url("REPORTING_DATABASE_URL", "reporting"),
             **(env or {}),
         }
         command = [
             sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", pool, "--concurrency", "2",
-            "--queues", ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES), "--without-gossip", "--without-mingle",
+            "--queues", ",".join(queues), "--without-gossip", "--without-mingle",
             "--without-heartbeat", "--loglevel", "INFO", "--beat", "--schedule", str(self.directory / "beat"),
             # A name of its own: two suites' workers on one broker must not share a control queue.
-            "--hostname", f"{settings.CELERY_TASK_DEFAULT_QUEUE}-{os.getpid()}@%h",
+            "--hostname", f"{queues[0]}-{os.getpid()}@%h",
         ]  # fmt: skip
         self.offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("a") as log:

@@ -127,15 +127,22 @@ def test_event_types_must_follow_the_naming_convention():
         domain_signal("OrderCreated")
 
 
-def test_an_event_nobody_subscribes_to_is_published_and_counted(django_capture_on_commit_callbacks):
+def test_an_event_nobody_subscribes_to_is_published_and_counted_where_it_arrives(monkeypatch):
+    """The relay knows no subscribers (another deployment may have some); a worker that receives
+    an event none of its handlers subscribes to (a binding left from a removed one) counts it."""
     from apps.events import metrics
+    from apps.events.tasks import dispatch_many
 
     before = metrics.events_unrouted.labels("probe.UnheardThing.v1")._value.get()
     thing_do(signal=signals.unheard_thing)
+    published = []
+    monkeypatch.setattr(dispatch_many, "apply_async", lambda args, **options: published.append(args[0]))
 
     assert relay_batch(batch_size=10) == 1
 
     assert OutboxEvent.objects.get().published_at is not None
+    [chunk] = published
+    assert dispatch_many.run(chunk) == []
     assert metrics.events_unrouted.labels("probe.UnheardThing.v1")._value.get() == before + 1
 
 

@@ -1,4 +1,5 @@
-"""The relay publishes chunks of deliveries, one message each: still at least once, effects once.
+"""The relay publishes chunks of events, one message each, to the deployments subscribed to their
+type; the worker runs each event through its own subscribers: still at least once, effects once.
 
 The broker's side is forced here (a publish that fails after earlier chunks went out, a message
 delivered twice); the guarantees across real processes are in test_guarantees.py.
@@ -20,6 +21,7 @@ from tests.events.probe.services import thing_do
 
 pytestmark = pytest.mark.django_db
 RECORD = "tests.events.probe.handlers.record"
+RECORD_AGAIN = "tests.events.probe.handlers.record_again"
 
 
 class Broker:
@@ -30,11 +32,14 @@ class Broker:
         self.chunks: list[list[dict]] = []
         self.calls = 0
 
+        self.destinations: list[dict] = []
+
     def apply_async(self, args, **kwargs) -> None:
         self.calls += 1
         if self.calls in self.fail_on:
             raise ConnectionError("broker went away mid-batch")
         self.chunks.append(args[0])
+        self.destinations.append({key: kwargs.get(key) for key in ("exchange", "routing_key", "queue")})
 
 
 def run_in_a_worker(chunk: list[dict]) -> list[str]:
@@ -46,7 +51,7 @@ def run_in_a_worker(chunk: list[dict]) -> list[str]:
         dispatch_many.pop_request()
 
 
-def test_a_batch_is_a_few_messages_not_one_per_delivery(settings, monkeypatch):
+def test_a_batch_is_a_few_messages_by_event_type_naming_no_handler(settings, monkeypatch):
     settings.EVENTS_DISPATCH_CHUNK = 4
     subjects = [thing_do(note=str(n)) for n in range(5)]  # two handlers each: 10 deliveries
     broker = Broker()
@@ -54,10 +59,39 @@ def test_a_batch_is_a_few_messages_not_one_per_delivery(settings, monkeypatch):
 
     assert relay_batch(batch_size=10) == 5
 
-    assert [len(chunk) for chunk in broker.chunks] == [4, 4, 2]
-    delivered = {(d["envelope"]["subject"], d["handler"].rsplit(".", 1)[1]) for c in broker.chunks for d in c}
-    assert delivered == {(s, h) for s in subjects for h in ("record", "record_again")}
+    assert [len(chunk) for chunk in broker.chunks] == [4, 1]
+    topic = {"exchange": settings.EVENTS_EXCHANGE, "routing_key": "probe.ThingHappened.v1", "queue": None}
+    assert broker.destinations == [topic, topic]
+    assert {d["handler"] for c in broker.chunks for d in c} == {None}  # the consumer knows its handlers
+    events = [d["envelope"] for c in broker.chunks for d in c]
+    assert [e["subject"] for e in events] == subjects
+    assert [run_in_a_worker(chunk) for chunk in broker.chunks] == [["processed"] * 8, ["processed"] * 2]
+    assert {(str(e.event_id), e.handler) for e in Effect.objects.all()} == {
+        (e["id"], h) for e in events for h in ("record", "record_again")
+    }
     assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
+
+
+def test_a_retry_row_goes_to_this_deployments_own_queue_naming_its_handler(settings, monkeypatch):
+    thing_do(note="retried")
+    broker = Broker()
+    monkeypatch.setattr(dispatch_many, "apply_async", broker.apply_async)
+    relay_batch(batch_size=10)
+    [event] = broker.chunks[0]
+    OutboxEvent.objects.create(
+        event_id=event["envelope"]["id"],
+        type=event["envelope"]["type"],
+        subject=event["envelope"]["subject"],
+        envelope=event["envelope"],
+        handler=RECORD,
+        attempt=2,
+    )
+
+    assert relay_batch(batch_size=10) == 1
+
+    assert broker.destinations[-1] == {"exchange": None, "routing_key": None, "queue": settings.EVENTS_QUEUE}
+    [retry] = broker.chunks[-1]
+    assert (retry["handler"], retry["attempt"]) == (RECORD, 2)
 
 
 def test_a_publish_failing_mid_batch_leaves_every_row_pending_and_the_repeat_has_its_effect_once(
@@ -93,8 +127,8 @@ def test_an_outage_mid_chunk_retries_only_the_deliveries_not_done(settings, monk
     broker = Broker()
     monkeypatch.setattr(dispatch_many, "apply_async", broker.apply_async)
     relay_batch(batch_size=10)
-    [chunk] = broker.chunks
-    down = chunk[2]  # the third delivery meets the database down (in its group, then alone)
+    [chunk] = broker.chunks  # 3 events; each goes to record, then record_again
+    down = chunk[1]  # the second event meets the database down in record (in its group, then alone)
     record = registry.subscription(RECORD)
 
     def record_unless_down(envelope):
@@ -105,8 +139,8 @@ def test_an_outage_mid_chunk_retries_only_the_deliveries_not_done(settings, monk
     monkeypatch.setitem(registry._by_name, RECORD, dataclasses.replace(record, func=record_unless_down))
     retried = {}
 
-    def retry(*, args, exc, countdown):
-        retried["args"] = args
+    def retry(*, args, exc, countdown, **options):
+        retried["args"], retried["options"] = args, options
         return Retry(exc=exc, when=countdown)
 
     monkeypatch.setattr(dispatch_many, "retry", retry)
@@ -115,8 +149,13 @@ def test_an_outage_mid_chunk_retries_only_the_deliveries_not_done(settings, monk
         run_in_a_worker(chunk)
 
     [rest] = retried["args"]
-    # The failed delivery first, then the one never tried; record_again's group had committed.
-    assert rest == [chunk[2], chunk[4]]
+    # The failed delivery first, then the one never tried (record_again's group had committed),
+    # each naming its handler, and back to this deployment's queue only (not the exchange, which
+    # would reach every subscriber of the type).
+    assert [(d["envelope"]["id"], d["handler"]) for d in rest] == [
+        (e["envelope"]["id"], RECORD) for e in chunk[1:]
+    ]
+    assert retried["options"] == {"queue": settings.EVENTS_QUEUE}
     assert InboxEntry.objects.count() == 4  # record_again's three, and record's one before it
     monkeypatch.setitem(registry._by_name, RECORD, record)
     assert run_in_a_worker(rest) == ["processed"] * 2
@@ -133,9 +172,9 @@ def test_a_handler_failure_in_a_chunk_schedules_its_retry_and_the_chunk_goes_on(
     broker = Broker()
     monkeypatch.setattr(dispatch_many, "apply_async", broker.apply_async)
     relay_batch(batch_size=10)
-    [chunk] = broker.chunks
+    flaky, after = broker.chunks  # a message per event type; a worker takes any mix as one
 
-    outcomes = run_in_a_worker(chunk)
+    outcomes = run_in_a_worker([*flaky, *after])
 
     assert outcomes == ["retry_scheduled", "processed", "processed"]
     assert OutboxEvent.objects.filter(handler="tests.events.probe.handlers.flaky", attempt=2).count() == 1
