@@ -12,15 +12,22 @@ def endpoint_matches(*, patterns: list[str], event_type: str) -> bool:
     return any(p == "*" or p == event_type or p == f"{module}.*" for p in patterns)
 
 
-def endpoints_subscribed(*, event_type: str) -> list[WebhookEndpoint]:
+def endpoints_subscribed(
+    *, event_type: str, active: list[WebhookEndpoint] | None = None
+) -> list[WebhookEndpoint]:
     """Endpoints staff left active whose event types match (auto-disabled ones included: their
-    deliveries are recorded as missed, to be replayed on re-enable)."""
+    deliveries are recorded as missed, to be replayed on re-enable). `active`: a reading of
+    endpoints_active() to match against instead of reading them now."""
     # Few endpoints, patterns in JSON: matching in Python is clearer than a JSON query per form.
     return [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True).order_by("pk")
+        for endpoint in (endpoints_active() if active is None else active)
         if endpoint_matches(patterns=endpoint.event_types, event_type=event_type)
     ]
+
+
+def endpoints_active() -> list[WebhookEndpoint]:
+    return list(WebhookEndpoint.objects.filter(is_active=True).order_by("pk"))
 
 
 def deliveries_missed(*, endpoint_id: int) -> QuerySet[Delivery]:

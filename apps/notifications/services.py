@@ -19,7 +19,12 @@ from apps.common.outages import retry_through_outage
 from apps.events.public import apply_if_newer, continue_trace, restoring_context
 from apps.notifications import channels, sources
 from apps.notifications.models import Channel, Delivery, DeliveryStatus, OrderFacts, WebhookEndpoint
-from apps.notifications.selectors import OrderNotYetKnown, endpoints_subscribed, order_facts_get
+from apps.notifications.selectors import (
+    OrderNotYetKnown,
+    endpoints_active,
+    endpoints_subscribed,
+    order_facts_get,
+)
 from apps.notifications.signing import secret_generate
 
 logger = structlog.get_logger(__name__)
@@ -65,7 +70,7 @@ def deliveries_fan_out(*, envelope: dict) -> list[Delivery]:
         wanted.append({"channel": Channel.EMAIL, "recipient": email, "template": EMAIL_TEMPLATES[event_type]})
     if event_type in SMS_TEMPLATES and (phone := _order_phone(data["order_id"])):
         wanted.append({"channel": Channel.SMS, "recipient": phone, "template": SMS_TEMPLATES[event_type]})
-    for endpoint in endpoints_subscribed(event_type=event_type):
+    for endpoint in endpoints_subscribed(event_type=event_type, active=_endpoints_this_task()):
         missed = endpoint.disabled_at is not None
         wanted.append(
             {
@@ -496,6 +501,7 @@ def deliveries_sweep() -> int:
 class _Batching(threading.local):
     depth = 0
     held: list[Delivery] | None = None
+    endpoints: list[WebhookEndpoint] | None = None
 
 
 _batching = _Batching()
@@ -508,14 +514,26 @@ def enqueues_hold() -> None:
     leaves them to the sweep, like a lost enqueue."""
     _batching.depth += 1
     if _batching.depth == 1:
-        _batching.held = []
+        _batching.held, _batching.endpoints = [], None
 
 
 def enqueues_release() -> None:
     _batching.depth = max(0, _batching.depth - 1)
     if _batching.depth == 0 and _batching.held is not None:
-        held, _batching.held = _batching.held, None
+        held, _batching.held, _batching.endpoints = _batching.held, None, None
         enqueue_many(held)
+
+
+def _endpoints_this_task() -> list[WebhookEndpoint] | None:
+    """A worker task reads the active endpoints once for all the events it fans out (a change
+    made meanwhile counts from its next task, as if those events had been handled a moment
+    earlier); None elsewhere: read them now. Not while one is disabled: re-enabling replays what
+    it missed, and a delivery recorded missed after that from an older reading would stay so."""
+    if _batching.held is None:
+        return None
+    endpoints = endpoints_active() if _batching.endpoints is None else _batching.endpoints
+    _batching.endpoints = None if any(endpoint.disabled_at for endpoint in endpoints) else endpoints
+    return endpoints
 
 
 def _enqueue_after_commit(deliveries: list[Delivery]) -> None:

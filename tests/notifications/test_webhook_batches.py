@@ -2,6 +2,9 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from apps.notifications import services, tasks
@@ -138,3 +141,41 @@ def test_a_webhook_ignores_proxies_and_credentials_from_the_environment(receiver
 
     [request] = receiver.requests
     assert "Authorization" not in request.headers
+
+
+def endpoint_reads(queries) -> int:
+    return sum('FROM "notifications_webhookendpoint"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_worker_task_reads_the_endpoints_once_for_all_the_events_it_fans_out(receiver):
+    make_endpoint(receiver.url, "payments.*")
+
+    services.enqueues_hold()  # what a worker task does around its run (tasks.py)
+    try:
+        with CaptureQueriesContext(connection) as in_task:
+            fan_out(3)
+    finally:
+        services.enqueues_release()
+    with CaptureQueriesContext(connection) as outside:
+        fan_out(2)
+
+    assert endpoint_reads(in_task) == 1
+    assert endpoint_reads(outside) == 2  # a web request or a test: every fan-out reads them
+    assert Delivery.objects.filter(status=DeliveryStatus.PENDING).count() == 5
+
+
+def test_while_an_endpoint_is_disabled_a_task_reads_the_endpoints_for_every_event(receiver):
+    # Re-enabling replays what it missed: a delivery recorded missed after that from an older
+    # reading would stay missed.
+    endpoint = make_endpoint(receiver.url, "payments.*", disabled_at=timezone.now())
+
+    services.enqueues_hold()
+    try:
+        [missed] = fan_out(1)
+        services.endpoint_enable(endpoint_id=endpoint.pk, replay_missed=True)
+        [after] = fan_out(1)
+    finally:
+        services.enqueues_release()
+
+    assert missed.status == DeliveryStatus.MISSED
+    assert after.status == DeliveryStatus.PENDING
