@@ -8,40 +8,29 @@ from hmac import compare_digest
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
+
+from apps.common.authentication import AccountlessPrincipal, KeywordTokenAuthentication
 
 KEYWORD = "Service"
 
 
 @dataclass(frozen=True)
-class ServicePrincipal:
-    """A calling service, known by its name in INTERNAL_API_TOKENS. No account, no permissions."""
+class ServicePrincipal(AccountlessPrincipal):
+    """A calling service, known by its name in INTERNAL_API_TOKENS."""
 
     name: str
-    is_authenticated: bool = True
-    is_anonymous: bool = False
-    is_staff: bool = False
 
     @property
     def pk(self) -> str:
         return f"service:{self.name}"
 
-    def has_perm(self, perm: str, obj=None) -> bool:
-        return False
 
+class ServiceTokenAuthentication(KeywordTokenAuthentication):
+    keyword, token_name = KEYWORD, "service"
 
-class ServiceTokenAuthentication(BaseAuthentication):
-    def authenticate(self, request):
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != KEYWORD.lower().encode():
-            return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(
-                f"Send the service token as `Authorization: {KEYWORD} <token>`."
-            )
-        presented = parts[1]
+    def authenticate_token(self, presented: bytes):
         # Every token compared, in constant time each: the answer does not tell which one was close.
         matches = [
             name
@@ -51,9 +40,6 @@ class ServiceTokenAuthentication(BaseAuthentication):
         if not matches:
             raise exceptions.AuthenticationFailed("Invalid service token.")
         return ServicePrincipal(matches[0]), None
-
-    def authenticate_header(self, request) -> str:
-        return KEYWORD
 
 
 class ServiceTokenScheme(OpenApiAuthenticationExtension):

@@ -4,44 +4,32 @@ from dataclasses import dataclass
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from apps.checkout.models import Checkout
 from apps.checkout.services import token_hash
+from apps.common.authentication import AccountlessPrincipal, KeywordTokenAuthentication
 
 KEYWORD = "Checkout"
 
 
 @dataclass(frozen=True)
-class GuestPrincipal:
-    """A guest acting on one checkout. Authenticated (so Idempotency-Key works, scoped to the
-    checkout) but no account: no permissions, no orders list."""
+class GuestPrincipal(AccountlessPrincipal):
+    """A guest acting on one checkout: no orders list."""
 
     checkout_id: str
     email: str
-    is_authenticated: bool = True
-    is_anonymous: bool = False
-    is_staff: bool = False
 
     @property
     def pk(self) -> str:
         return f"checkout:{self.checkout_id}"
 
-    def has_perm(self, perm: str, obj=None) -> bool:
-        return False
 
+class CheckoutTokenAuthentication(KeywordTokenAuthentication):
+    keyword, token_name = KEYWORD, "guest"
 
-class CheckoutTokenAuthentication(BaseAuthentication):
-    def authenticate(self, request):
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != KEYWORD.lower().encode():
-            return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(
-                "Send the guest token as `Authorization: Checkout <token>`."
-            )
+    def authenticate_token(self, presented: bytes):
         try:
-            token = parts[1].decode()
+            token = presented.decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid checkout token.") from None
         checkout = (
@@ -50,9 +38,6 @@ class CheckoutTokenAuthentication(BaseAuthentication):
         if checkout is None:
             raise exceptions.AuthenticationFailed("Invalid checkout token.")
         return GuestPrincipal(str(checkout[0]), checkout[1]), token
-
-    def authenticate_header(self, request) -> str:
-        return KEYWORD
 
 
 class CheckoutTokenScheme(OpenApiAuthenticationExtension):
