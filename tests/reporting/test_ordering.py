@@ -18,6 +18,15 @@ from tests.reporting.conftest import envelopes, row
 pytestmark = pytest.mark.django_db(databases=["default", "reporting"])
 
 
+@pytest.fixture(params=["upsert", "portable"], autouse=True)
+def projection_path(request, monkeypatch) -> str:
+    """Every test here runs on both write paths: PostgreSQL's one-statement upserts and the
+    portable one that SQL Server takes (apps/reporting/upserts.py)."""
+    if request.param == "portable":
+        monkeypatch.setattr("apps.reporting.projections.upserts_supported", lambda using: False)
+    return request.param
+
+
 def _snapshot() -> dict:
     return {
         "orders": sorted((row(f) for f in OrderFact.objects.all()), key=lambda r: str(r["order_id"])),
@@ -132,3 +141,53 @@ def test_an_older_event_after_a_newer_one_changes_nothing_but_its_missing_time(l
     assert fact.placed_at.isoformat().replace("+00:00", "Z") == created["time"]
     assert fact.paid_at.isoformat().replace("+00:00", "Z") == paid["time"]
     assert list(DailySales.objects.values_list("status", "orders")) == [("paid", 1)]
+
+
+def test_older_payment_events_after_newer_ones_keep_the_newer_rows_and_fill_only_missing_times(lifecycle):
+    _wipe()
+    payments = [e for e in lifecycle if e["type"].startswith("payments.")]
+    by_payment: dict[str, list[dict]] = {}
+    for envelope in payments:
+        by_payment.setdefault(envelope["subject"], []).append(envelope)
+    # The payment refunded twice: authorized, captured, refunded 500, then 700 (versions rising).
+    events = next(events for events in by_payment.values() if len(events) == 4)
+    authorized, captured, first_refund, second_refund = events
+    assert [e["aggregateversion"] for e in events] == sorted({e["aggregateversion"] for e in events})
+    order_id = second_refund["data"]["order_id"]
+
+    for envelope in (second_refund, first_refund, captured, authorized):  # newest first
+        _project(envelope)
+
+    payment = PaymentFact.objects.get(payment_id=second_refund["subject"])
+    assert (payment.status, payment.amount_refunded, payment.aggregate_version) == (
+        second_refund["data"]["status"],
+        1200,
+        second_refund["aggregateversion"],
+    )
+    # The latest refund's time stays; the older events' milestones were missing, so they are written.
+    assert payment.refunded_at.isoformat().replace("+00:00", "Z") == second_refund["time"]
+    assert payment.captured_at.isoformat().replace("+00:00", "Z") == captured["time"]
+    assert payment.authorized_at.isoformat().replace("+00:00", "Z") == authorized["time"]
+    fact = OrderFact.objects.get(order_id=order_id)
+    assert (fact.payment_status, fact.amount_captured, fact.amount_refunded, fact.payment_version) == (
+        second_refund["data"]["status"],
+        second_refund["data"]["amount_captured"],
+        1200,
+        second_refund["aggregateversion"],
+    )
+    assert (fact.status, fact.aggregate_version, fact.placed_on) == ("", 0, None)  # still a stub
+
+
+def test_a_payment_event_about_an_unplaced_order_is_two_statements_on_postgresql(lifecycle, projection_path):
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    _wipe()
+    refund = next(e for e in reversed(lifecycle) if e["type"] == "payments.PaymentRefunded.v1")
+
+    with CaptureQueriesContext(connections["reporting"]) as queries:
+        _project(refund)
+
+    # Portable: UPDATE, EXISTS, then INSERT in a savepoint (3) for the payment, the same for the
+    # order's stub, then a read of its day: 11. Upsert: one INSERT ... ON CONFLICT each.
+    assert len(queries) == (2 if projection_path == "upsert" else 11)

@@ -24,11 +24,13 @@ class OrderContactSerializer(serializers.Serializer):
 
 
 class InternalOrderContactView(InternalView):
+    callers = ("notifications",)
+
     @extend_schema(
         operation_id="internal_order_contact",
         summary="An order's number, customer, shipping phone and a guest's email (service-to-service)",
         description="For a module deployed on its own that texts and emails the customer (notifications).",
-        responses={200: OrderContactSerializer, **problem_responses(401, 404)},
+        responses={200: OrderContactSerializer, **problem_responses(401, 403, 404)},
         tags=["internal"],
     )
     def get(self, request, order_id):
