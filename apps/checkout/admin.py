@@ -5,7 +5,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 
-from apps.checkout.addresses import is_country
 from apps.checkout.models import (
     Checkout,
     CheckoutLine,
@@ -16,6 +15,7 @@ from apps.checkout.models import (
     Voucher,
     VoucherRedemption,
 )
+from apps.common.addresses import is_country
 from apps.common.admin import ReadOnlyAdmin, ReadOnlyInline
 from apps.common.money import Money
 

@@ -15,7 +15,7 @@ from apps.accounts.contracts import AddressNotFound
 from apps.accounts.public import address_get
 from apps.catalog.public import prices_for
 from apps.checkout import signals
-from apps.checkout.addresses import address_check
+from apps.checkout.addresses import address_check, saved_address_check
 from apps.checkout.contracts import (
     CheckoutClosed,
     CheckoutNotFound,
@@ -113,12 +113,12 @@ def details_set(
     if email is not None:
         changes["email"] = email
     if shipping_address_id is not None:
-        shipping_address = _saved_address(checkout, shipping_address_id, "#/shipping_address_id")
-    if billing_address_id is not None:
-        billing_address = _saved_address(checkout, billing_address_id, "#/billing_address_id")
-    if shipping_address is not None:
+        changes["shipping_address"] = _saved_address(checkout, shipping_address_id, "#/shipping_address_id")
+    elif shipping_address is not None:
         changes["shipping_address"] = address_check(shipping_address, pointer="#/shipping_address")
-    if billing_address is not None:
+    if billing_address_id is not None:
+        changes["billing_address"] = _saved_address(checkout, billing_address_id, "#/billing_address_id")
+    elif billing_address is not None:
         changes["billing_address"] = address_check(billing_address, pointer="#/billing_address")
     elif billing_same_as_shipping:
         changes["billing_address"] = None
@@ -240,7 +240,7 @@ def _changing(checkout: Checkout, **changes):
 
 
 def _saved_address(checkout: Checkout, address_id: int, pointer: str) -> dict:
-    """A copy of one of the checkout's customer's saved addresses (a guest has none)."""
+    """A checked copy of one of the checkout's customer's saved addresses (a guest has none)."""
     try:
         if checkout.customer_id is None:
             raise AddressNotFound(address_id)
@@ -251,7 +251,8 @@ def _saved_address(checkout: Checkout, address_id: int, pointer: str) -> dict:
         name: getattr(saved, name)
         for name in ("name", "line1", "line2", "city", "postal_code", "country", "phone")
     }
-    return copy | ({"region": saved.region} if saved.region else {})
+    copy |= {"region": saved.region} if saved.region else {}
+    return saved_address_check(copy, address_id=address_id, pointer=pointer)
 
 
 def _check_sku(sku: str, currency: str) -> None:

@@ -165,3 +165,117 @@ def test_deleting_the_account_deletes_its_addresses(customer, customer_client):
     customer.delete()
 
     assert not AddressRow.objects.exists()
+
+
+# --- one address check (apps/common/addresses.py) for the book, POST /orders and the checkout ---
+
+
+def legacy_address(customer, **fields) -> AddressRow:
+    """A row saved before the book checked postal codes: the database may hold such addresses."""
+    row = {**BERLIN, "postal_code": "ABCDE"} | fields
+    return AddressRow.objects.create(account=customer, is_default=True, **row)
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"country": "DE", "postal_code": "ABCDE"}, "invalid"),
+        ({"country": "GB", "postal_code": "ZZZ"}, "invalid"),
+        ({"country": "GB", "postal_code": "10117"}, "invalid"),
+        ({"country": "DE", "postal_code": ""}, "required"),
+    ],
+)
+def test_the_book_refuses_a_postal_code_not_in_the_countrys_format(customer_client, change, code):
+    response = customer_client.post(URL, {**LONDON, **change}, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [("#/postal_code", code)]
+    assert not AddressRow.objects.exists()
+
+
+def test_a_change_to_a_bad_postal_code_is_refused_and_a_good_one_normalized(customer_client):
+    saved = customer_client.post(URL, BERLIN, format="json").json()
+
+    bad = customer_client.patch(f"{URL}/{saved['id']}", {"postal_code": "XYZ!!"}, format="json")
+    moved = customer_client.patch(f"{URL}/{saved['id']}", {"country": "GB"}, format="json")
+    good = customer_client.patch(
+        f"{URL}/{saved['id']}", {"country": "GB", "postal_code": "n1 9gu"}, format="json"
+    )
+
+    assert bad.status_code == 400
+    assert [(e["pointer"], e["code"]) for e in bad.json()["errors"]] == [("#/postal_code", "invalid")]
+    # The saved 10117 is not a British code: the field is named, and the detail says it was the saved one.
+    assert moved.status_code == 400
+    assert [(e["pointer"], e["code"]) for e in moved.json()["errors"]] == [("#/postal_code", "invalid")]
+    assert "saved" in moved.json()["errors"][0]["detail"]
+    assert good.status_code == 200, good.json()
+    assert (good.json()["country"], good.json()["postal_code"]) == ("GB", "N1 9GU")
+    assert AddressRow.objects.get().postal_code == "N1 9GU"
+
+
+def test_an_address_saved_before_the_check_is_listed_renamed_and_fixed_without_a_500(
+    customer, customer_client
+):
+    row = legacy_address(customer)
+
+    listed = customer_client.get(URL)
+    renamed = customer_client.patch(f"{URL}/{row.pk}", {"name": "Ada", "is_default": True}, format="json")
+    fixed = customer_client.patch(f"{URL}/{row.pk}", {"postal_code": "10117"}, format="json")
+
+    assert listed.status_code == 200 and listed.json()[0]["postal_code"] == "ABCDE"
+    assert renamed.status_code == 200, renamed.json()
+    assert fixed.status_code == 200, fixed.json()
+    assert AddressRow.objects.get().postal_code == "10117"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        {**LONDON, "postal_code": "ZZZ"},
+        {**BERLIN, "postal_code": "ABCDE"},
+        {**BERLIN, "postal_code": "1011"},
+    ],
+)
+def test_an_order_refuses_an_inline_address_the_checkout_would_refuse(customer_client, address):
+    ProductFactory(sku="MUG", on_hand=5)
+
+    response = customer_client.post(
+        "/api/v1/orders", order_body(shipping_address=address), format="json", HTTP_IDEMPOTENCY_KEY="i"
+    )
+
+    assert response.status_code == 400, response.json()
+    assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+        ("#/shipping_address/postal_code", "invalid")
+    ]
+    assert not Order.objects.exists()
+
+
+def test_an_order_normalizes_an_inline_postal_code(customer_client):
+    ProductFactory(sku="MUG", on_hand=5)
+
+    response = customer_client.post(
+        "/api/v1/orders",
+        order_body(shipping_address={**LONDON, "postal_code": "n1 9gu"}),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="n",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert Order.objects.get().shipping_address["postal_code"] == "N1 9GU"
+
+
+def test_an_order_refuses_a_bad_saved_address_naming_the_id_the_client_sent(customer, customer_client):
+    ProductFactory(sku="MUG", on_hand=5)
+    row = legacy_address(customer)
+
+    response = customer_client.post(
+        "/api/v1/orders", order_body(shipping_address_id=row.pk), format="json", HTTP_IDEMPOTENCY_KEY="s"
+    )
+
+    assert response.status_code == 400, response.json()
+    assert response.headers["Content-Type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("#/shipping_address_id", "saved_address_invalid")
+    assert "postal_code" in error["detail"]
+    assert not Order.objects.exists()

@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.accounts.models import Address as AddressRow
 from apps.checkout.models import Checkout
 from apps.orders.models import Order
 from tests.checkout.helpers import BASE, complete, customer_checkout, guest_checkout
@@ -116,3 +117,20 @@ def test_an_address_and_its_id_together_or_a_bad_id_are_refused(shop, customer_c
 
     assert response.status_code == 400
     assert [e["pointer"] for e in response.json()["errors"]] == [pointer]
+
+
+@pytest.mark.parametrize("field", ["shipping_address_id", "billing_address_id"])
+def test_a_bad_saved_address_is_refused_naming_the_id_the_client_sent(shop, customer, customer_client, field):
+    # Saved before the address book checked postal codes.
+    row = AddressRow.objects.create(account=customer, is_default=True, **{**BERLIN, "postal_code": "ABCDE"})
+    checkout_id = customer_checkout(customer_client)["id"]
+
+    response = customer_client.patch(f"{BASE}/{checkout_id}", {field: row.pk}, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert response.headers["Content-Type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert (error["pointer"], error["code"]) == (f"#/{field}", "saved_address_invalid")
+    assert "postal_code" in error["detail"]
+    checkout = Checkout.objects.get(pk=checkout_id)
+    assert (checkout.shipping_address, checkout.billing_address) == (None, None)

@@ -3,7 +3,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from apps.accounts.countries import WITHOUT_POSTAL_CODES
+from apps.common.addresses import AddressInvalid, address_checked
 
 
 class TokenObtainSerializer(serializers.Serializer):
@@ -89,9 +89,13 @@ class IsoCountryField(CountryField):
         return value
 
 
+_CHECKED = ("country", "postal_code", "city", "line1")  # what apps.common.addresses reads
+
+
 class SavedAddressSerializer(serializers.Serializer):
-    """An address book entry. `country` is ISO 3166-1 alpha-2; `postal_code` is required unless the
-    country has none; `phone` is international (+…) and answered in E.164."""
+    """An address book entry. `country` is ISO 3166-1 alpha-2; `postal_code` is required where the
+    country requires one, in its format (normalized: "n1 9gu" is saved as "N1 9GU"), as the
+    checkout and POST /orders check it; `phone` is international (+…) and answered in E.164."""
 
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=200)
@@ -108,16 +112,21 @@ class SavedAddressSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
     def validate(self, attrs: dict) -> dict:
-        country = attrs.get("country", getattr(self.instance, "country", ""))
-        postal_code = attrs.get("postal_code", getattr(self.instance, "postal_code", ""))
-        if country and not postal_code.strip() and str(country) not in WITHOUT_POSTAL_CODES:
-            raise serializers.ValidationError(
-                {
-                    "postal_code": [
-                        ErrorDetail(f"A postal code is required for addresses in {country}.", code="required")
-                    ]
-                }
-            )
+        # The shared check (apps/common/addresses.py) on the address as it will be saved; a change
+        # of name, phone or default alone is not checked, so an address saved before the check
+        # stays editable.
+        if self.instance is not None and not attrs.keys() & _CHECKED:
+            return attrs
+        merged = {name: str(attrs.get(name, getattr(self.instance, name, ""))) for name in _CHECKED}
+        try:
+            checked = address_checked(merged)
+        except AddressInvalid as exc:
+            detail = exc.detail
+            if exc.field not in attrs:
+                saved = merged[exc.field]
+                detail = f"The saved {exc.field} {saved!r} does not fit: {detail} Send a corrected one too."
+            raise serializers.ValidationError({exc.field: [ErrorDetail(detail, code=exc.code)]}) from None
+        attrs["postal_code"] = checked["postal_code"]  # normalized
         return attrs
 
     def to_representation(self, instance):

@@ -2,7 +2,9 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
+from apps.common.addresses import AddressInvalid, address_checked
 from apps.common.serializers import MoneyField, MoneySerializer, money
 from apps.orders.models import Order, OrderLine
 from apps.orders.transitions import actions_for
@@ -26,6 +28,13 @@ class AddressSerializer(serializers.Serializer):
         error_messages={"invalid": "Use a two-letter ISO 3166-1 country code, e.g. DE."},
     )
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict) -> dict:
+        # The checkout's and the address book's check (postal code in the country's format).
+        try:
+            return address_checked(attrs)
+        except AddressInvalid as exc:
+            raise serializers.ValidationError({exc.field: [ErrorDetail(exc.detail, code=exc.code)]}) from None
 
 
 class OrderCreateSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.contracts import AddressNotFound
 from apps.accounts.public import address_get
+from apps.common.addresses import AddressInvalid, address_checked, saved_address_detail
 from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
 from apps.common.pagination import CursorPagination
@@ -82,7 +83,8 @@ class OrderListCreateView(APIView):
 
 
 def _saved_address(account_id: int, address_id: int) -> dict:
-    """The address book entry as the order keeps it (a copy: later edits do not change the order)."""
+    """The address book entry as the order keeps it (a checked copy: later edits do not change the
+    order)."""
     try:
         address = address_get(account_id=account_id, address_id=address_id)
     except AddressNotFound:
@@ -97,7 +99,17 @@ def _saved_address(account_id: int, address_id: int) -> dict:
         field: getattr(address, field)
         for field in ("name", "line1", "line2", "city", "postal_code", "country", "phone")
     }
-    return copy | ({"region": address.region} if address.region else {})
+    copy |= {"region": address.region} if address.region else {}
+    try:
+        return address_checked(copy)
+    except AddressInvalid as exc:  # saved before the book checked postal codes
+        raise serializers.ValidationError(
+            {
+                "shipping_address_id": [
+                    ErrorDetail(saved_address_detail(address_id, exc), code="saved_address_invalid")
+                ]
+            }
+        ) from None
 
 
 class OrderDetailView(APIView):
