@@ -419,7 +419,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.CursorPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "apps.common.problems.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.common.openapi.AutoSchema",
     # Each throttled endpoint counts per client IP (`<scope>`) and per account (`<scope>-account`:
     # the email it names, or the signed-in account). Client IP: see NUM_PROXIES below.
     "DEFAULT_THROTTLE_RATES": {

@@ -194,7 +194,8 @@ class AccountView(SignedIn):
         summary="Delete your account",
         description="Signs out everywhere and erases your personal data: account, addresses, "
         "and the contact details on your orders. The orders themselves are kept for the shop's "
-        "books, no longer linked to any account.",
+        "books, no longer linked to any account. The body carries the current password, "
+        '`{"current_password": "..."}` (a DELETE with a JSON body, `Content-Type: application/json`).',
         request=s.AccountDeleteSerializer,
         responses={204: OpenApiResponse(description="Deleted."), **problem_responses(400, 401, 415, 429)},
         tags=TAGS,

@@ -84,7 +84,7 @@ export class Client {
             headers,
             body: parts.body === undefined ? null : JSON.stringify(parts.body),
         });
-        const payload: unknown = await response.json();
+        const payload: unknown = response.status === 204 ? undefined : await response.json();
         if (response.status !== expected) throw new ApiError(payload as Problem);
         // The one unchecked step: the server's JSON is taken to be what the schema documents
         // (schemathesis checks that side in tests/contracts/test_api_fuzz.py).

@@ -57,3 +57,11 @@ export async function buyAndCancel(baseUrl: string, email: string, password: str
     });
     return cancelled.status;
 }
+
+/** Delete the signed-in account: the one DELETE that takes a body (the current password). */
+export async function deleteAccount(baseUrl: string, token: string, password: string): Promise<void> {
+    await new Client(baseUrl).request("delete", "/api/v1/accounts/me", 204, {
+        token,
+        body: { current_password: password },
+    });
+}
