@@ -1,7 +1,10 @@
 """Serializers shared by every module's API."""
 
+from collections.abc import Mapping
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 
 class MoneySerializer(serializers.Serializer):
@@ -38,7 +41,33 @@ MoneyField = extend_schema_field(MoneySerializer)(MoneyField)
 
 def validated(serializer_class: type[serializers.Serializer], data, **kwargs) -> dict:
     """The input serializer's validated data, or the 400 problem naming each field at fault: the
-    one way a view parses its request (`validated(LineAddSerializer, request.data)`)."""
+    one way a view parses its request (`validated(LineAddSerializer, request.data)`).
+
+    A top-level field the serializer does not take (`unknown_field`) or only answers
+    (`read_only`) is a fault too, named beside the others: a misspelt field must not be dropped
+    silently (`shiping_address` would leave the address unchanged and answer 200)."""
     serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
+    valid = serializer.is_valid()
+    errors = {} if valid else dict(serializer.errors)
+    if isinstance(data, Mapping):
+        errors |= _unknown_fields(serializer.fields, data)
+    if errors:
+        raise serializers.ValidationError(errors)
     return serializer.validated_data
+
+
+def _unknown_fields(fields, data: Mapping) -> dict:
+    writable = sorted(name for name, field in fields.items() if not field.read_only)
+    errors = {}
+    for name in data:
+        if name in writable:
+            continue
+        if name in fields:
+            detail = ErrorDetail(f"{name} is read-only: it is answered, not set.", code="read_only")
+        else:
+            taken = ", ".join(writable) or "no fields"
+            detail = ErrorDetail(
+                f"Unknown field {name!r}; this request takes: {taken}.", code="unknown_field"
+            )
+        errors[str(name)] = [detail]
+    return errors

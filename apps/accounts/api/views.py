@@ -10,6 +10,7 @@ from apps.accounts.api.serializers import TokenObtainSerializer, TokenSerializer
 from apps.accounts.auth import ApiTokenAuthentication
 from apps.accounts.throttles import THROTTLES
 from apps.common.openapi import problem_responses
+from apps.common.serializers import validated
 
 
 class TokenObtainView(APIView):
@@ -39,10 +40,9 @@ class TokenObtainView(APIView):
         tags=["auth"],
     )
     def post(self, request):
-        credentials = TokenObtainSerializer(data=request.data)
-        credentials.is_valid(raise_exception=True)
-        otp_token = credentials.validated_data.pop("otp_token", "")
-        user = authenticate(request, **credentials.validated_data)
+        credentials = dict(validated(TokenObtainSerializer, request.data))
+        otp_token = credentials.pop("otp_token", "")
+        user = authenticate(request, **credentials)
         if user is None:
             raise exceptions.AuthenticationFailed("Email or password is incorrect.")
         if user.is_staff:
