@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.common.db import insert_one, update_at_version
+from apps.common.money import format_money
 from apps.payments.contracts import (
     AmountInvalid,
     PaymentAmountChanged,
@@ -240,7 +241,9 @@ def _capture(payment_id, idempotency_key: str, amount: int | None, actor: str) -
         _require(payment, S.AUTHORIZED, action="capture")
         amount = payment.amount_authorized if amount is None else amount
         if not 0 < amount <= payment.amount_authorized:
-            raise AmountInvalid(f"capture between 1 and {payment.amount_authorized} {payment.currency}")
+            raise AmountInvalid(
+                _amount_range("Capture", payment.amount_authorized, payment.currency, "the authorized amount")
+            )
         _call(
             payment,
             "capture",
@@ -259,6 +262,12 @@ def _capture(payment_id, idempotency_key: str, amount: int | None, actor: str) -
         )
         Capture.objects.create(payment=payment, amount=amount, idempotency_key=idempotency_key)
     return payment
+
+
+def _amount_range(action: str, most: int, currency: str, what: str) -> str:
+    # People read "7800 EUR" as €7,800: say it in major units, and the minor units the API takes.
+    low, high = format_money(1, currency), format_money(most, currency)
+    return f"{action} between {low} and {high} ({what}); amount is in minor units, 1 to {most}."
 
 
 def payment_refund(
@@ -281,7 +290,7 @@ def _refund(payment_id, amount: int, idempotency_key: str, reason: str, actor: s
         refundable = payment.amount_captured - payment.amount_refunded
         if not 0 < amount <= refundable:
             raise AmountInvalid(
-                f"refund between 1 and {refundable} {payment.currency} (captured and not yet refunded)"
+                _amount_range("Refund", refundable, payment.currency, "captured and not yet refunded")
             )
         ref = _call(
             payment,

@@ -49,7 +49,7 @@ def test_a_refund_above_what_is_left_is_refused_and_changes_nothing():
     payment = captured_payment(amount=3000)
     services.payment_refund(payment_id=payment.pk, amount=2000, idempotency_key="r1")
 
-    with pytest.raises(AmountInvalid, match="refund between 1 and 1000 EUR"):
+    with pytest.raises(AmountInvalid, match=r"^Refund between €0\.01 and €10\.00 "):
         services.payment_refund(payment_id=payment.pk, amount=1001, idempotency_key="r2")
 
     payment.refresh_from_db()
@@ -189,11 +189,29 @@ def test_a_refund_above_captured_through_the_api_is_400_pointing_at_amount():
     assert response.json()["errors"] == [
         {
             "pointer": "#/amount",
-            "detail": "refund between 1 and 3000 EUR (captured and not yet refunded)",
+            "detail": "Refund between €0.01 and €30.00 (captured and not yet refunded); "
+            "amount is in minor units, 1 to 3000.",
             "code": "invalid_amount",
         }
     ]
     assert Refund.objects.count() == 0
+
+
+def test_a_capture_above_the_authorization_is_400_in_major_units_with_the_currency():
+    payment = authorized_payment(amount=7800)
+
+    response = _finance().post(
+        f"/api/v1/payments/{payment.pk}/capture", {"amount": 7801}, format="json", HTTP_IDEMPOTENCY_KEY="c"
+    )
+
+    assert response.status_code == 400
+    assert [(e["pointer"], e["detail"]) for e in response.json()["errors"]] == [
+        (
+            "#/amount",
+            "Capture between €0.01 and €78.00 (the authorized amount); amount is in minor units, 1 to 7800.",
+        )
+    ]
+    assert Capture.objects.count() == 0
 
 
 def test_a_refused_capture_through_the_api_is_402():
