@@ -37,3 +37,30 @@ class AccountThrottle(ScopedRateThrottle):
 
 
 THROTTLES = [ClientIpThrottle, AccountThrottle]
+
+
+class InvalidNotCounted:
+    """View mixin: a request answered 400 (invalid input) is taken back out of its throttles'
+    counts. It is counted first, as always, so concurrent requests still meet the limit; a 400
+    created nothing and sent nothing, so mistyped sign-ups do not lock a storefront out."""
+
+    def get_throttles(self):
+        self.throttles_counted = super().get_throttles()
+        return self.throttles_counted
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == 400:
+            for throttle in getattr(self, "throttles_counted", ()):
+                _uncount(throttle)
+        return response
+
+
+def _uncount(throttle) -> None:
+    key = getattr(throttle, "key", None)  # None: the throttle did not count this request
+    if key is None:
+        return
+    history = throttle.cache.get(key, [])
+    if throttle.now in history:
+        history.remove(throttle.now)
+        throttle.cache.set(key, history, throttle.duration)

@@ -151,6 +151,24 @@ def test_sign_up_is_throttled_per_address(api_client):
     assert statuses == [202, 202, 202, 429]
 
 
+def test_refused_sign_ups_do_not_use_up_the_clients_limit_but_accepted_ones_do(api_client, settings):
+    """A 400 sends no email and creates nothing: a storefront whose users mistype must not be
+    locked out for an hour (the limit is 10/hour per client IP)."""
+    per_ip = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["signup"].split("/")[0])
+
+    refused = [
+        sign_up(api_client, email=f"typo{n}@example.com", password="12345678").status_code
+        for n in range(per_ip + 2)
+    ] + [sign_up(api_client, email="not an address").status_code]
+    accepted = [sign_up(api_client, email=f"user{n}@example.com").status_code for n in range(per_ip + 1)]
+    after = sign_up(api_client, email="typo@example.com", password="12345678")
+
+    assert refused == [400] * (per_ip + 3)
+    assert accepted == [202] * per_ip + [429]
+    assert after.status_code == 429  # a limited client is still limited, whatever it sends
+    assert User.objects.count() == per_ip
+
+
 def test_password_reset_end_to_end_signs_out_everywhere_and_the_link_works_once(api_client):
     user = UserFactory(email="ada@example.com")
     old_client = token_client(user)

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from apps.accounts import services
 from apps.accounts.api import serializers as s
 from apps.accounts.auth import ApiTokenAuthentication
-from apps.accounts.throttles import THROTTLES
+from apps.accounts.throttles import THROTTLES, InvalidNotCounted
 from apps.common.openapi import problem_responses
 from apps.common.problems import Problem
 from apps.common.serializers import validated
@@ -77,7 +77,7 @@ class SignedIn(APIView):
     throttle_scope = "account"
 
 
-class SignUpView(Public):
+class SignUpView(InvalidNotCounted, Public):
     throttle_scope = "signup"
 
     @extend_schema(
