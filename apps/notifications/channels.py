@@ -33,6 +33,8 @@ USER_AGENT = "commerce-webhooks/1"
 # A guest's email goes to "guest-order:<order id>": the address is asked of orders at each send, so
 # it is in no delivery row and an erasure since the fan-out is respected.
 GUEST_ORDER = "guest-order:"
+# What a deleted customer's address becomes in their deliveries ("erased:<delivery id>").
+ERASED = "erased"
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ def email_address(delivery: Delivery) -> str:
 
 
 def send(delivery: Delivery) -> Attempt:
+    if delivery.recipient.startswith(f"{ERASED}:"):  # the customer was deleted before it went
+        return Attempt(ok=False, suppressed=True, error="not sent: the customer's address was erased")
     sender = {"email": _send_email, "sms": _send_sms, "webhook": _send_webhook}[delivery.channel]
     try:
         return sender(delivery)
