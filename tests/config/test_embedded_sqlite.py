@@ -3,6 +3,7 @@ same time, both commit. SQLite's default (deferred) transactions fail one of the
 "database is locked", whatever the timeout: the trial's `make run` saw an order stay unpaid for
 30 s while a handler waited for its retry."""
 
+import contextlib
 import threading
 
 import pytest
@@ -15,9 +16,13 @@ from config.env import SQLITE_OPTIONS, database_from_url
 def _connection(path, **option_changes) -> DatabaseWrapper:
     """A connection as Django makes it from the embedded default's settings (options changed)."""
     config = database_from_url(f"sqlite:///{path}")
-    config["OPTIONS"] = {key: value for key, value in {**config["OPTIONS"], **option_changes}.items() if value}
+    config["OPTIONS"] = {
+        key: value for key, value in {**config["OPTIONS"], **option_changes}.items() if value
+    }
     defaults = {"ATOMIC_REQUESTS": False, "AUTOCOMMIT": True, "TIME_ZONE": None, "TEST": {}}
-    return DatabaseWrapper(defaults | config | {"USER": "", "PASSWORD": "", "HOST": "", "PORT": ""}, "embedded")
+    return DatabaseWrapper(
+        defaults | config | {"USER": "", "PASSWORD": "", "HOST": "", "PORT": ""}, "embedded"
+    )
 
 
 def _read_then_write_at_once(path, **option_changes) -> list[str]:
@@ -39,10 +44,8 @@ def _read_then_write_at_once(path, **option_changes) -> list[str]:
             with connection.cursor() as cursor:
                 connection._start_transaction_under_autocommit()  # what atomic() runs on SQLite
                 cursor.execute("SELECT n FROM counter")
-                try:
+                with contextlib.suppress(threading.BrokenBarrierError):
                     both_read.wait()  # IMMEDIATE: the second is still waiting in BEGIN, so this breaks
-                except threading.BrokenBarrierError:
-                    pass
                 cursor.execute("UPDATE counter SET n = n + 1")
                 cursor.execute("COMMIT")
             outcomes.append("committed")
