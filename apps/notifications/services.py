@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import F, PositiveIntegerField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from opentelemetry import propagate, trace
 from prometheus_client import Counter, Histogram
@@ -325,12 +326,7 @@ def _record(results: list[tuple[Delivery, channels.Attempt, str, float]]) -> Non
         outcome = (status, delay, attempt.status, attempt.excerpt, attempt.error, attempt.ok)
         groups.setdefault(outcome, {})[delivery.pk] = attempt.latency_ms
     for (status, delay, response_status, excerpt, error, ok), latencies in groups.items():
-        whens = [
-            When(pk=pk, then=Value(ms, output_field=PositiveIntegerField()))
-            for pk, ms in latencies.items()
-            if ms is not None
-        ]
-        latency = Case(*whens, output_field=PositiveIntegerField(null=True)) if whens else None
+        latency = _by_pk({pk: ms for pk, ms in latencies.items() if ms is not None})
         values = {
             "status": status,
             "lease_until": None,
@@ -355,6 +351,17 @@ def _record(results: list[tuple[Delivery, channels.Attempt, str, float]]) -> Non
         if status == DeliveryStatus.RETRYING and delay <= settings.NOTIFICATIONS_RETRY_NUDGE_MAX_SECONDS:
             # Later retries are found by the sweep: a broker-held ETA would outlive consumer_timeout.
             enqueue(delivery, countdown=delay)
+
+
+def _by_pk(values: dict[int, int]) -> RawSQL | None:
+    """`CASE id WHEN 1 THEN 10 WHEN 2 THEN 12 END` (standard SQL, every backend): each row's own
+    value in one UPDATE. Written out because Case(When(pk=...)) cost ~0.3 ms of Python per row."""
+    if not values:
+        return None
+    column = connections[router.db_for_write(Delivery)].ops.quote_name(Delivery._meta.pk.column)
+    sql = f"CASE {column}" + " WHEN %s THEN %s" * len(values) + " END"
+    params = [value for pair in values.items() for value in pair]
+    return RawSQL(sql, params, output_field=PositiveIntegerField(null=True))  # noqa: S611 - no user text
 
 
 def _endpoint_record(endpoint: WebhookEndpoint, attempts: list[channels.Attempt]) -> bool:
