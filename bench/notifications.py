@@ -55,12 +55,14 @@ class Arrivals:
     HTTP/1.1 keep-alive, 204 to every POST. It keeps webhook-id -> arrival time (wall clock) and
     counts arrivals in shared memory; `times()` asks it for the whole map."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         context = multiprocessing.get_context("spawn")
         self.counter = context.Value("q", 0, lock=False)
         self.port = context.Value("i", 0)
         self.parent, child = context.Pipe()
-        self.process = context.Process(target=_receive, args=(self.counter, self.port, child), daemon=True)
+        self.process = context.Process(
+            target=_receive, args=(self.counter, self.port, child, delay), daemon=True
+        )
         self.process.start()
         while not self.port.value:
             time.sleep(0.01)
@@ -76,7 +78,7 @@ class Arrivals:
         self.process.kill()
 
 
-def _receive(counter, port, pipe) -> None:
+def _receive(counter, port, pipe, delay: float) -> None:
     import asyncio
 
     times: dict[str, float] = {}
@@ -95,6 +97,8 @@ def _receive(counter, port, pipe) -> None:
                 if headers["webhook-id"] not in times:
                     times[headers["webhook-id"]] = arrived
                     counter.value += 1
+                if delay:  # a receiver across a network: it answers after a while
+                    await asyncio.sleep(delay)
                 writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
@@ -191,6 +195,8 @@ def print_stages(created: dict[str, float], arrived: dict[str, float]) -> None:
     from apps.notifications.models import Delivery
 
     ids = list(created)
+    # The receiver counts a webhook when it arrives, before it answers: wait for the outcomes.
+    wait_until(lambda: not Delivery.objects.filter(event_id__in=ids, delivered_at__isnull=True).exists())
     published = dict(
         OutboxEvent.objects.filter(event_id__in=ids, handler="").values_list("event_id", "published_at")
     )
@@ -270,6 +276,9 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--steady-runs", type=int, default=2)
+    parser.add_argument(
+        "--receiver-delay", type=float, default=0.0, help="seconds the receiver waits before answering"
+    )
     parser.add_argument("--webhook-pool", choices=["threads", "prefork"], default="threads")
     parser.add_argument("--webhook-concurrency", type=int, default=webhook_threads)
     parser.add_argument(
@@ -294,7 +303,7 @@ def main() -> None:
     call_command("migrate", run_syncdb=True, verbosity=0)
     call_command("migrate", database="reporting", verbosity=0)
     app.control.purge()
-    arrivals = Arrivals()
+    arrivals = Arrivals(args.receiver_delay)
     url = f"http://127.0.0.1:{arrivals.port.value}/hooks"
     WebhookEndpoint.objects.create(url=url, event_types=["payments.*"], secrets=endpoint_secret_initial())
     sends = "the same processes" if args.one_worker else f"{args.webhook_pool}, {args.webhook_concurrency}"
