@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -35,7 +36,7 @@ import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,48 @@ class Result:
     p99: float
     errors: int  # non-2xx answers plus wrk's timeouts
     first_error: str
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU ms per request, by process group
+
+
+# Which process group a process's CPU counts under (first match on its command line).
+CPU_GROUPS = (
+    ("gunicorn", "gunicorn"),
+    ("postgres", "postgres"),
+    ("redis", "redis-server"),
+    ("rabbitmq", "beam.smp"),
+)
+
+
+def cpu_seconds_by_group() -> Counter:
+    """CPU seconds (user + system) used so far by each group's live processes (from /proc)."""
+    ticks, used = os.sysconf("SC_CLK_TCK"), Counter()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        group = next((name for name, marker in CPU_GROUPS if marker in command), None)
+        if group is not None:
+            fields_after_name = stat[stat.rindex(")") + 2 :].split()
+            used[group, pid] = (int(fields_after_name[11]) + int(fields_after_name[12])) / ticks
+    return used
+
+
+def cpu_per_request(
+    before: Counter, after: Counter, load_seconds: float, requests: float
+) -> dict[str, float]:
+    """CPU ms per request by group over a run, the load generator's (`load_seconds`) included."""
+    per_group = Counter()
+    for (group, pid), seconds in after.items():
+        per_group[group] += seconds - before.get((group, pid), 0.0)
+    per_group["wrk"] = load_seconds
+    return {group: per_group[group] * 1000 / requests for group in (*(g for g, _ in CPU_GROUPS), "wrk")}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def bodies() -> str:
@@ -105,9 +148,12 @@ def measure(
     }
     env["BENCH_ERRORS"] = "1" if path == ORDERS else "0"  # keep the minimal-order view's load generator lean
     command = ["wrk", "-t2", "-c16", f"-d{int(seconds)}s", "--latency", "-s", str(ROOT / "bench" / script)]
+    cpu_before, wrk_before = cpu_seconds_by_group(), _children_cpu()
     out = subprocess.run(
         [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True, env=env
     ).stdout
+    cpu_after, wrk_seconds = cpu_seconds_by_group(), _children_cpu() - wrk_before
+    requests = max(int(re.search(r"(\d+) requests in", out).group(1)), 1)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     timeouts = re.search(r"Socket errors: .*timeout (\d+)", out)
     first_error = re.search(r"^first error: (.*)$", out, re.MULTILINE | re.DOTALL)
@@ -117,6 +163,7 @@ def measure(
         p99=_latency(out, "99"),
         errors=int(bad.group(1) if bad else 0) + int(timeouts.group(1) if timeouts else 0),
         first_error=first_error.group(1).strip() if first_error else "",
+        cpu=cpu_per_request(cpu_before, cpu_after, wrk_seconds, requests),
     )
 
 
@@ -267,7 +314,9 @@ def print_split(split: Split) -> None:
     catalog = sum(split.catalog.values())
     parts = ", ".join(f"{name} {ms:.1f}" for name, ms in split.catalog.items())
     store = "MongoDB" if "MONGODB_URI" in os.environ else "mongomock (linear scans, in this process)"
-    print(f"\nIn process, {split.orders} orders one after another (one thread, this busy machine):")
+    print(
+        f"\nIn process, {split.orders} orders one after another (one thread; load average {os.getloadavg()[0]:.1f}):"
+    )
     print(f"  {split.total:.1f} ms per order; catalog calls {catalog:.1f} ms ({parts}) on {store},")
     print(f"  making {split.mongo:.1f} MongoDB operations and {split.redis:.1f} Redis commands per order;")
     print(
@@ -310,8 +359,9 @@ def print_header(
     else:
         print("Catalog: mongomock in each worker, committed reservations pruned every 10 requests")
         print("(bench/urls.py); mongomock scans every document: not a speed claim for MongoDB.")
-    print(f"\nSQL statements per {what}, one placed in-process: {len(statements)}{target},")
-    print(f"{transaction_control} of them BEGIN/COMMIT:")
+    work = len(statements) - transaction_control
+    print(f"\nSQL statements per {what}, one placed in-process: {work}{target}, plus {transaction_control}")
+    print("BEGIN/COMMIT (an autocommit statement is its own transaction):")
     for sql in statements:
         print(f"  {sql[:110]}")
 
@@ -362,6 +412,22 @@ def print_medians(results: dict[str, list[Result]]) -> None:
             f"  {target:>13}  {median(results, target, 'rate'):>7,.0f} req/s  p50 {median(results, target, 'p50'):>6.1f} ms"
             f"  p99 {median(results, target, 'p99'):>6.1f} ms  non-2xx {errors}"
         )
+    print("\nCPU per request, ms (median over rounds; 2 cores = 2,000 ms of CPU per second):")
+    groups = (*(group for group, _ in CPU_GROUPS), "wrk")
+    print(
+        f"  {'':>13}  " + "  ".join(f"{group:>8}" for group in groups) + f"  {'total':>8}  {'cores busy':>10}"
+    )
+    for target, rounds in results.items():
+        if not all(result.cpu for result in rounds):
+            continue
+        per_group = {g: statistics.median(result.cpu[g] for result in rounds) for g in groups}
+        total = statistics.median(sum(result.cpu.values()) for result in rounds)
+        busy = statistics.median(sum(result.cpu.values()) * result.rate / 2000 for result in rounds)
+        print(
+            f"  {target:>13}  "
+            + "  ".join(f"{per_group[g]:>8.2f}" for g in groups)
+            + f"  {total:>8.2f}  {busy:>10.0%}"
+        )
 
 
 def print_summary(results: dict[str, list[Result]], first_error: str) -> None:
@@ -381,6 +447,16 @@ def print_summary(results: dict[str, list[Result]], first_error: str) -> None:
         f"{'met' if to_order >= TARGET_SHARE else 'MISSED'}), {to_minimal:.0%} of the minimal view;"
     )
     print(f"p99 {p99:.1f} ms (target <= {TARGET_P99} ms: {'met' if p99 <= TARGET_P99 else 'MISSED'})")
+    if all(result.cpu for rounds in results.values() for result in rounds):
+        order_cpu, minimal_cpu = (
+            statistics.median(sum(result.cpu.values()) for result in results[target])
+            for target in ("POST /orders", "minimal order")
+        )
+        print(
+            f"CPU per request, all processes: POST /orders {order_cpu:.1f} ms, minimal order {minimal_cpu:.1f} ms "
+            f"({order_cpu / minimal_cpu:.1f}x); with the cores saturated, {TARGET_SHARE:.0%} means <= "
+            f"{minimal_cpu / TARGET_SHARE:.1f} ms per order"
+        )
     if first_error:
         print(f"first error: {first_error}")
 

@@ -30,6 +30,9 @@ ACCOUNT_LINK_PURPOSES = {
     "accounts.CustomerPasswordResetRequested.v1": "reset-password",
 }
 USER_AGENT = "commerce-webhooks/1"
+# A guest's email goes to "guest-order:<order id>": the address is asked of orders at each send, so
+# it is in no delivery row and an erasure since the fan-out is respected.
+GUEST_ORDER = "guest-order:"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Attempt:
     error: str = ""
     latency_ms: int | None = None
     retry_after: float | None = field(default=None)  # seconds the receiver asked us to wait
+    suppressed: bool = False  # nobody to send to: final, not a failure to retry or to replay
 
 
 class TemplateProblem(Exception):
@@ -49,6 +53,34 @@ class TemplateProblem(Exception):
 
 class LinkNoLongerApplies(TemplateProblem):
     """The account was verified, deleted or deactivated since the fan-out: nothing to send."""
+
+
+class NoAddress(Exception):
+    """A guest's order whose address orders no longer has (erased): nothing to send, ever."""
+
+
+def guest_recipient(order_id: str) -> str:
+    return f"{GUEST_ORDER}{order_id}"
+
+
+def email_address(delivery: Delivery) -> str:
+    """Where an email goes: its recipient, or for a guest's order the address orders holds now. An
+    owner that cannot answer raises SourceUnavailable: the send is retried on its schedule."""
+    if not delivery.recipient.startswith(GUEST_ORDER):
+        return delivery.recipient
+    contact = sources.orders().order_contact(order_id=delivery.recipient.removeprefix(GUEST_ORDER))
+    if contact is None:
+        raise NoAddress("orders knows no such order")
+    if contact.customer_id:  # claimed since by the customer who verified the address
+        email = sources.accounts().customer_email(customer_id=contact.customer_id)
+        if not email:
+            raise NoAddress("the order's customer has no account any more")
+        return email
+    if contact.email is None:  # an orders release from before the field: not an erasure
+        raise sources.SourceUnavailable("orders' contact answer has no email (older release)")
+    if not contact.email:
+        raise NoAddress("orders has no address for this guest (erased)")
+    return contact.email
 
 
 def send(delivery: Delivery) -> Attempt:
@@ -105,12 +137,16 @@ def email_render(delivery: Delivery) -> tuple[str, str, str]:
 
 
 def _send_email(delivery: Delivery) -> Attempt:
+    try:
+        to = email_address(delivery)
+    except NoAddress as exc:
+        return Attempt(ok=False, suppressed=True, error=f"not sent: {exc}")
     subject, text, html = email_render(delivery)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[delivery.recipient],
+        to=[to],
         headers={"X-Event-Id": str(delivery.event_id)},
     )
     message.attach_alternative(html, "text/html")

@@ -16,6 +16,7 @@ class DeliveryStatus(models.TextChoices):
     SUCCEEDED = "succeeded"
     DEAD = "dead"  # retries exhausted or a permanent failure: staff replay it
     MISSED = "missed"  # its endpoint was disabled: offered for replay when re-enabled
+    SUPPRESSED = "suppressed"  # nobody to send to (a guest's address erased): final, `last_error` says why
 
 
 class WebhookEndpoint(models.Model):
@@ -54,7 +55,8 @@ class Delivery(models.Model):
     event_id = models.UUIDField()
     event_type = models.CharField(max_length=200, db_index=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    # Email address, phone number, or "endpoint:<id>" for webhooks.
+    # Email address, phone number, "endpoint:<id>" for webhooks, or "guest-order:<order id>" for a
+    # guest's email (the address is asked of orders at each send, never kept here).
     recipient = models.CharField(max_length=320)
     endpoint = models.ForeignKey(WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE)
     template = models.CharField(max_length=100, blank=True)  # email/SMS template name

@@ -32,11 +32,17 @@ logger = structlog.get_logger(__name__)
 tracer = trace.get_tracer(__name__)
 deliveries_total = Counter(
     "notifications_deliveries_total",
-    "Delivery attempts by outcome: sent, retry_scheduled, dead, missed",
+    "Delivery attempts by outcome: sent, retry_scheduled, dead, missed, suppressed",
     ["channel", "outcome"],
 )
 delivery_duration = Histogram("notifications_delivery_duration_seconds", "Time one send took", ["channel"])
-_OUTCOMES = {"succeeded": "sent", "retrying": "retry_scheduled", "dead": "dead", "missed": "missed"}
+_OUTCOMES = {
+    "succeeded": "sent",
+    "retrying": "retry_scheduled",
+    "dead": "dead",
+    "missed": "missed",
+    "suppressed": "suppressed",
+}
 JITTER = 0.2  # ±20 %: deliveries failing together do not retry in lockstep
 TEST_EVENT_TYPE = "notifications.WebhookTest.v1"
 
@@ -112,12 +118,19 @@ def _email_recipient(event_type: str, data: dict) -> str | None:
         # A payment event names only the order: its customer is in the projection.
         if data["fully_refunded"]:
             return None
-        return _customer_email(_order_facts(data["order_id"]).customer_id)
+        facts = _order_facts(data["order_id"])
+        if facts.customer_id is None:  # a guest's order (or an erased customer's: orders tells)
+            return channels.guest_recipient(data["order_id"])
+        return _customer_email(facts.customer_id)
     customer_id = data.get("customer_id")
     # Account emails with a link: where it goes is asked of accounts now, the link itself when it
     # is sent (channels), so no usable token is ever stored here.
     purpose = channels.ACCOUNT_LINK_PURPOSES.get(event_type)
     if purpose is None:
+        if not customer_id and "order_id" in data:
+            # A guest's order (customer 0 in events): the order's own emails need no consent and
+            # go to the checkout's address, which orders gives when the email is sent.
+            return channels.guest_recipient(data["order_id"])
         return _customer_email(customer_id)
     link = sources.accounts().account_link(customer_id=customer_id, purpose=purpose)
     if link is None:  # deleted, deactivated or already verified since: nothing to send
@@ -127,7 +140,7 @@ def _email_recipient(event_type: str, data: dict) -> str | None:
 
 
 def _customer_email(customer_id: int | None) -> str | None:
-    if not customer_id:  # a guest's order (0 in events), or a customer since erased
+    if not customer_id:  # a customer since erased
         return None
     email = sources.accounts().customer_email(customer_id=customer_id)
     if email is None:  # the account is gone: nobody to write to, nothing to retry
@@ -351,6 +364,8 @@ def _next_status(delivery: Delivery, attempt: channels.Attempt) -> tuple[str, fl
     if attempt.ok:
         return DeliveryStatus.SUCCEEDED, 0.0
     schedule = settings.NOTIFICATIONS_RETRY_SCHEDULES[delivery.channel]
+    if attempt.suppressed:
+        return DeliveryStatus.SUPPRESSED, 0.0
     if not attempt.retryable or delivery.attempts > len(schedule):
         return DeliveryStatus.DEAD, 0.0
     delay = schedule[delivery.attempts - 1] * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311
@@ -388,6 +403,9 @@ def _record(results: list[tuple[Delivery, channels.Attempt, str, float]]) -> Non
         )
         if attempt.ok:
             log.info("notification_delivered", latency_ms=attempt.latency_ms)
+            continue
+        if status == DeliveryStatus.SUPPRESSED:
+            log.info("notification_suppressed", reason=attempt.error)
             continue
         log.warning("notification_failed", error=attempt.error, retry_in=round(delay, 3))
         if status == DeliveryStatus.RETRYING and delay <= settings.NOTIFICATIONS_RETRY_NUDGE_MAX_SECONDS:

@@ -40,6 +40,9 @@ class OrderContact:
     number: str
     phone: str  # "" when none was given
     customer_id: int | None  # None: a guest's order
+    # A guest's order: the address given at checkout ("" once erased); "" for a customer's order.
+    # None: orders did not say (a release from before the field): ask again later, never "none".
+    email: str | None = None
 
 
 class AccountsSource(Protocol):
@@ -80,7 +83,9 @@ class InProcessOrders:
             contact = self.order_contact_get(order_id=order_id)
         except LookupError:
             return None
-        return OrderContact(number=contact.number, phone=contact.phone, customer_id=contact.customer_id)
+        return OrderContact(
+            number=contact.number, phone=contact.phone, customer_id=contact.customer_id, email=contact.email
+        )
 
 
 class _Http:
@@ -132,7 +137,12 @@ class HttpOrders(_Http):
         body = self._call("GET", f"/internal/orders/{order_id}/contact")
         if body is None:
             return None
-        return OrderContact(number=body["number"], phone=body["phone"], customer_id=body["customer_id"])
+        return OrderContact(
+            number=body["number"],
+            phone=body["phone"],
+            customer_id=body["customer_id"],
+            email=body.get("email"),
+        )
 
 
 def http_sessions_close() -> None:

@@ -195,12 +195,15 @@ class OrderDayPayment:
 @dataclass(frozen=True, slots=True)
 class OrderContact:
     """How to reach the person an order ships to (notifications: SMS about the shipment, the
-    partial-refund email, whose payment event names no customer)."""
+    partial-refund email, whose payment event names no customer, a guest's order emails)."""
 
     name: str
     phone: str  # "" when the customer gave none
     number: str = ""
     customer_id: int | None = None  # None for a guest's order
+    # A guest's order: the address given at checkout, for the order's own emails ("" once erased).
+    # A customer's order: "" (their account holds the current address).
+    email: str = ""
 
 
 @dataclass(frozen=True, slots=True)

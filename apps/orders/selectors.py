@@ -161,13 +161,22 @@ def orders_count() -> int:
 
 
 def order_contact(*, order_id: str) -> OrderContact:
-    """The shipping contact of an order (personal data stays out of events); LookupError if none."""
-    row = Order.objects.filter(pk=order_id).values_list("shipping_address", "number", "customer_id").first()
+    """The shipping contact of an order (personal data stays out of events); LookupError if none.
+    The email only for a guest's order: a customer's current address is their account's."""
+    row = (
+        Order.objects.filter(pk=order_id)
+        .values_list("shipping_address", "number", "customer_id", "customer_email")
+        .first()
+    )
     if row is None:
         raise LookupError(f"no order {order_id}")
-    address, number, customer_id = row
+    address, number, customer_id, email = row
     return OrderContact(
-        name=address.get("name", ""), phone=address.get("phone", ""), number=number, customer_id=customer_id
+        name=address.get("name", ""),
+        phone=address.get("phone", ""),
+        number=number,
+        customer_id=customer_id,
+        email=email if customer_id is None else "",
     )
 
 

@@ -58,6 +58,19 @@ def test_the_published_api_offers_what_each_consumer_calls(consumer, operation_i
     )
 
 
+@pytest.mark.parametrize(("consumer", "operation_id", "call"), CALLS, ids=[f"{c}-{o}" for c, o, _ in CALLS])
+def test_each_endpoint_a_consumer_calls_lets_that_consumer_in(consumer, operation_id, call):
+    from django.urls import resolve
+
+    path = (
+        call["path"]
+        .replace("{account_id}", "1")
+        .replace("{order_id}", "00000000-0000-0000-0000-000000000001")
+    )
+    view = resolve(path).func.view_class
+    assert consumer in view.callers, f"{operation_id}: {view.__name__}.callers does not name {consumer!r}"
+
+
 def test_there_are_calls_to_check():
     assert {o for _, o, _ in CALLS} == {
         "internal_account_get",

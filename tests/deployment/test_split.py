@@ -40,11 +40,12 @@ from apps.events.models import InboxEntry
 from apps.notifications.models import Delivery
 from config.celery import app as celery_app
 from config.env import BASE_DIR
+from tests.checkout.conftest import product_extras, shop  # noqa: F401 (fixtures)
+from tests.checkout.helpers import complete, guest_checkout, ready_checkout
 from tests.contracts.test_event_contracts import (
     test_producers_provide_every_field_each_consumer_relies_on as producers_provide_what_consumer_relies_on,
 )
 from tests.events.conftest import Worker, real_worker, wait_for
-from tests.factories.catalog import ProductFactory
 from tests.factories.orders import order_request
 from tests.notifications.receiver import Receiver
 
@@ -61,6 +62,7 @@ NOTIFICATIONS_QUEUES = [
     *(f"{NOTIFICATIONS_QUEUE}.{q}" for q in ("relay", "messages", "webhooks")),
 ]
 ORDER_EVENTS = {"orders.OrderCreated.v1", "payments.PaymentAuthorized.v1"}
+GUEST = "ada@example.com"
 
 
 def notifications_database_url() -> str:
@@ -187,8 +189,8 @@ def split(live_server, settings, tmp_path, smtp):
     purge(NOTIFICATIONS_QUEUES)
     admin = Admin(tmp_path, notifications_env)
     notifications = Worker(tmp_path / "notifications")
-    shop = Worker(tmp_path / "shop")
-    for directory in (notifications.directory, shop.directory):
+    shop_worker = Worker(tmp_path / "shop")
+    for directory in (notifications.directory, shop_worker.directory):
         directory.mkdir()
     try:
         # Notifications first: its queue must be bound before the monolith relays the events.
@@ -197,7 +199,7 @@ def split(live_server, settings, tmp_path, smtp):
             settings_module="tests.deployment.notifications_settings",
             queues=NOTIFICATIONS_QUEUES,
         )
-        shop.start(
+        shop_worker.start(
             settings_module="tests.deployment.shop_settings",
             queues=[f"{settings.CELERY_TASK_DEFAULT_QUEUE}.relay"],
         )
@@ -211,7 +213,7 @@ def split(live_server, settings, tmp_path, smtp):
                 "web": live_server,
             }
     finally:
-        for process in (shop, notifications):
+        for process in (shop_worker, notifications):
             process.stop()
         admin.stop()
         purge(NOTIFICATIONS_QUEUES)
@@ -234,39 +236,58 @@ def notifications_rows(database, query: str) -> list[tuple]:
 
 
 def test_an_order_placed_in_the_monolith_is_notified_once_by_the_notifications_deployment(
-    split, receiver, customer, customer_client
+    split,
+    receiver,
+    customer,
+    customer_client,
+    shop,  # noqa: F811 (the fixture)
 ):
     database = split["database"]
     make_endpoint_in(split["env"], receiver.url, "orders.*", "payments.*")
-    ProductFactory(sku="MUG", name="Blue mug", price_amount=1250, currency="EUR", on_hand=10)
 
     answer = customer_client.post(
         "/api/v1/orders", order_request(("MUG", 2)), format="json", HTTP_IDEMPOTENCY_KEY="split-1"
     )
     assert answer.status_code == 201, answer.content
     order = answer.json()
+    # And a guest's checkout: its email's address is asked of orders' internal API at the send.
+    guest_client, created = guest_checkout(GUEST)
+    ready_checkout(guest_client, created["id"], ("MUG", 1), method_id=shop["dhl"].pk)
+    completed = complete(guest_client, created["id"], key="split-guest")
+    assert completed.status_code == 201, completed.content
+    guest_order = completed.json()["order"]
+    orders = {order["id"], guest_order["id"]}
 
     wait_for(
-        lambda: {json.loads(r.body)["type"] for r in receiver.requests} >= ORDER_EVENTS, what="the webhooks"
+        lambda: (
+            {(json.loads(r.body)["type"], json.loads(r.body)["data"]["order_id"]) for r in receiver.requests}
+            >= {(event_type, order_id) for event_type in ORDER_EVENTS for order_id in orders}
+        ),
+        what="the webhooks",
     )
-    wait_for(lambda: split["inbox"].messages, what="the confirmation email")
+    wait_for(lambda: len(split["inbox"].messages) >= 2, what="the confirmation emails")
     time.sleep(2.5)  # two sweeps of each deployment (every 1 s): nothing is sent again
 
-    # Delivered once: one webhook per event, one email, to the customer, about this order.
+    # Delivered once: one webhook per event, one email each to the customer and the guest.
     webhooks = [json.loads(r.body) for r in receiver.requests]
-    assert Counter(w["type"] for w in webhooks) == Counter(ORDER_EVENTS)
-    assert {w["data"]["order_id"] for w in webhooks} == {order["id"]}
-    [message] = split["inbox"].messages
-    assert message["To"] == customer.email
-    assert order["number"] in message.get_body(("plain",)).get_content()
+    assert Counter(w["type"] for w in webhooks) == Counter(list(ORDER_EVENTS) * 2)
+    assert {w["data"]["order_id"] for w in webhooks} == orders
+    messages = {message["To"]: message for message in split["inbox"].messages}
+    assert len(split["inbox"].messages) == 2 and set(messages) == {customer.email, GUEST}
+    assert order["number"] in messages[customer.email].get_body(("plain",)).get_content()
+    assert messages[GUEST]["Subject"] == f"Order {guest_order['number']} received"
     deliveries = notifications_rows(
         database, "SELECT channel, event_type, status FROM notifications_delivery"
     )
     assert sorted(deliveries) == sorted(
-        [("email", "orders.OrderCreated.v1", "succeeded")]
-        + [("webhook", event_type, "succeeded") for event_type in ORDER_EVENTS]
-        + [("sms", "orders.OrderCreated.v1", "succeeded")] * any(d[0] == "sms" for d in deliveries)
+        [("email", "orders.OrderCreated.v1", "succeeded")] * 2
+        + [("webhook", event_type, "succeeded") for event_type in ORDER_EVENTS] * 2
+        + [("sms", "orders.OrderCreated.v1", "succeeded")] * sum(d[0] == "sms" for d in deliveries)
     )
+    # The guest's address crossed neither the broker nor into notifications' database.
+    assert all(GUEST not in r.body.decode() for r in receiver.requests)
+    stored = "SELECT count(*) FROM notifications_delivery WHERE envelope::text || recipient ILIKE %s"
+    assert database.execute(stored, [f"%{GUEST}%"]).fetchall() == [(0,)]
 
     # Each database holds its own: notifications' rows (and its handlers' inbox) only in its
     # database, which has no orders, payments or catalog tables at all.

@@ -11,6 +11,8 @@ from rest_framework.test import APIClient
 from apps.accounts.models import User
 from apps.notifications import sources
 from apps.notifications.sms import LocmemSmsProvider
+from tests.checkout.conftest import product_extras, shop  # noqa: F401 (fixtures)
+from tests.checkout.helpers import complete, guest_checkout, ready_checkout
 from tests.factories.accounts import PASSWORD
 from tests.factories.catalog import ProductFactory
 from tests.factories.orders import order_request
@@ -98,3 +100,19 @@ def test_an_order_the_projection_never_saw_is_asked_of_orders_over_http(
 
     assert sent == [("email", customer.email, "succeeded")]
     assert mail.outbox[0].subject == f"Order {order['number']}: 7.50 EUR refunded (partial refund)"
+
+
+def test_a_guests_order_emails_go_to_the_address_orders_gives_over_http(split, shop):  # noqa: F811
+    client, created = guest_checkout("ada@example.com")
+    ready_checkout(client, created["id"], ("MUG", 1), method_id=shop["dhl"].pk)
+    order = complete(client, created["id"]).json()["order"]
+
+    drain_outbox()
+    sent = attempt_due()
+
+    guest = f"guest-order:{order['id']}"  # the address is asked of orders at the send, not kept
+    assert sent == [("email", guest, "succeeded"), ("email", guest, "succeeded")]
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["ada@example.com"], f"Order {order['number']} received"),
+        (["ada@example.com"], f"Payment received for order {order['number']}"),
+    ]

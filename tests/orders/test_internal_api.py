@@ -1,4 +1,5 @@
-"""Orders' internal API: the shipping phone of an order, for a service token only."""
+"""Orders' internal API: an order's number, customer, shipping phone and a guest's email, for a
+service token only."""
 
 import uuid
 
@@ -6,6 +7,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.common.problems import PROBLEM_CONTENT_TYPE
+from apps.orders.models import Order
+from tests.checkout.conftest import product_extras, shop  # noqa: F401 (fixtures)
+from tests.checkout.helpers import complete, guest_checkout, ready_checkout
 from tests.factories.catalog import ProductFactory
 from tests.factories.orders import order_request
 
@@ -34,7 +38,26 @@ def test_a_service_reads_an_orders_number_customer_and_shipping_phone(service, c
         "number": order["number"],
         "phone": "+447700900123",
         "customer_id": customer.pk,
+        "email": "",  # a customer's current address is their account's
     }
+
+
+def test_a_guest_orders_contact_has_the_checkout_address_until_it_is_erased(service, shop):  # noqa: F811
+    checkout, created = guest_checkout("ada@example.com")
+    ready_checkout(checkout, created["id"], ("MUG", 1), method_id=shop["dhl"].pk)
+    order = complete(checkout, created["id"]).json()["order"]
+
+    contact = service.get(f"/api/v1/internal/orders/{order['id']}/contact").json()
+    Order.objects.filter(pk=order["id"]).update(customer_email="")  # as orders erases contact details
+    erased = service.get(f"/api/v1/internal/orders/{order['id']}/contact").json()
+
+    assert contact == {
+        "number": order["number"],
+        "phone": "",
+        "customer_id": None,
+        "email": "ada@example.com",
+    }
+    assert erased["email"] == ""
 
 
 def test_an_unknown_order_is_a_404_problem(service):

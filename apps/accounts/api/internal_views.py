@@ -35,11 +35,13 @@ def _no_account(account_id: int) -> Problem:
 
 
 class InternalAccountView(InternalView):
+    callers = ("notifications",)
+
     @extend_schema(
         operation_id="internal_account_get",
         summary="An account's email address (service-to-service)",
         description="For a module deployed on its own that writes to the customer (notifications).",
-        responses={200: InternalAccountSerializer, **problem_responses(401, 404)},
+        responses={200: InternalAccountSerializer, **problem_responses(401, 403, 404)},
         tags=TAGS,
     )
     def get(self, request, account_id: int):
@@ -51,13 +53,15 @@ class InternalAccountView(InternalView):
 
 
 class InternalAccountLinkView(InternalView):
+    callers = ("notifications",)
+
     @extend_schema(
         operation_id="internal_account_link",
         summary="Make a verify-email or reset-password link (service-to-service)",
         description="Made now, never stored, answered with `Cache-Control: no-store`. 404 when "
         "none applies: the account is gone or deactivated, or (verify-email) has nothing to verify.",
         request=AccountLinkPurposeSerializer,
-        responses={200: AccountLinkSerializer, **problem_responses(400, 401, 404, 415)},
+        responses={200: AccountLinkSerializer, **problem_responses(400, 401, 403, 404, 415)},
         tags=TAGS,
     )
     def post(self, request, account_id: int):
