@@ -64,7 +64,8 @@ def test_a_claim_leases_the_due_deliveries_and_leaves_the_rest(claim_path):
     assert len(queries) == (2 if claim_path == "one statement" else 4)
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback, as every transactional test here: the role groups come back afterwards.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_claim_skips_the_deliveries_another_worker_has_locked(claim_path):
     held, free = deliveries(2)
     locked, release = threading.Event(), threading.Event()
