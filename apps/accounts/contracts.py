@@ -49,8 +49,9 @@ LINK_PURPOSES = ("verify-email", "reset-password")
 
 @dataclass(frozen=True, slots=True)
 class Address:
-    """One address of a customer's address book, validated: `country` ISO 3166-1 alpha-2,
-    `phone` E.164 ('' when none), `postal_code` '' only where the country has no postal codes."""
+    """One address of a customer's address book: `country` ISO 3166-1 alpha-2, `phone` E.164
+    ('' when none), `postal_code` checked by apps.common.addresses when saved (a row saved before
+    that check may not pass it: callers check what they use)."""
 
     name: str
     line1: str
