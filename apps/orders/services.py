@@ -39,7 +39,12 @@ from apps.orders.event_data import (
 )
 from apps.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from apps.orders.transitions import TRANSITIONS
-from apps.payments.contracts import PaymentDeclined, PaymentStateConflict, PaymentSummary
+from apps.payments.contracts import (
+    PaymentAmountChanged,
+    PaymentDeclined,
+    PaymentStateConflict,
+    PaymentSummary,
+)
 from apps.payments.public import payment_authorize, payment_capture, payment_void_unrecorded
 
 logger = structlog.get_logger(__name__)
@@ -88,7 +93,9 @@ def order_create(
             payment_method=payment_method,
             idempotency_key=f"order:{order_id}",
         )
-    except PaymentStateConflict:  # voided: by an earlier run's compensation, or the order's cancel
+    # Voided (by an earlier run's compensation, or the order's cancel), or asked for another total
+    # than the earlier run's (re-priced since): the earlier run's order, if it recorded one.
+    except (PaymentStateConflict, PaymentAmountChanged):
         stock_release(order_ref=reservation_ref)
         existing = Order.objects.filter(pk=order_id).first()
         if existing is None:

@@ -119,6 +119,16 @@ class PaymentStateConflict(PaymentError):
         super().__init__(message)
 
 
+class PaymentAmountChanged(PaymentError):
+    """An authorization asked again under the same idempotency key, for another amount (a retry
+    re-priced after a price change): the key's payment holds the first amount, so nothing is
+    authorized or reused; a new key pays the new amount."""
+
+    def __init__(self, *, payment_id: str, authorized: int, total: int, currency: str):
+        self.payment_id, self.authorized, self.total, self.currency = payment_id, authorized, total, currency
+        super().__init__(f"The total is now {total}; this request's payment was authorized for {authorized}.")
+
+
 class AmountInvalid(PaymentError):
     """An amount outside what the payment allows (e.g. a refund above what is left)."""
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.common.db import insert_one, update_at_version
 from apps.payments.contracts import (
     AmountInvalid,
+    PaymentAmountChanged,
     PaymentDeclined,
     PaymentError,
     PaymentStateConflict,
@@ -77,6 +78,12 @@ def payment_authorize(
     )
     if payment.status == S.FAILED:
         raise PaymentDeclined(payment.failure_code, payment.failure_message, str(payment.pk))
+    if (payment.amount, payment.currency) != (amount, currency):
+        # A retry re-priced since the first run: its authorization (or the provider's intent under
+        # this key) is for the old amount. Neither reused nor renewed: reconciliation voids it.
+        raise PaymentAmountChanged(
+            payment_id=str(payment.pk), authorized=payment.amount, total=amount, currency=currency
+        )
     if payment.status != S.REQUIRES_AUTHORIZATION:  # authorized by an earlier run of this request
         return _reuse(payment)
     provider_ref = _authorize_at_provider(adapter, payment, idempotency_key)

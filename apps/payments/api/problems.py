@@ -4,6 +4,7 @@ answer whichever module's endpoint met the failure (orders, checkout, the staff 
 from apps.common.problems import ProblemRow
 from apps.payments.contracts import (
     AmountInvalid,
+    PaymentAmountChanged,
     PaymentDeclined,
     PaymentStateConflict,
     ProviderRejectedRequest,
@@ -54,6 +55,22 @@ PROBLEMS = {
     ),
     PaymentStateConflict: ProblemRow(
         409, "payment-state-conflict", extensions=lambda exc: {"payment_status": exc.status}
+    ),
+    # A retry under the same Idempotency-Key re-priced to another total than its payment's: the
+    # pointer names the total (of the order or checkout) that no longer matches.
+    PaymentAmountChanged: ProblemRow(
+        409,
+        "payment-amount-changed",
+        detail=lambda exc: (
+            f"{exc} Nothing more was charged and no order was placed; place it again with a new "
+            "Idempotency-Key to pay the new total."
+        ),
+        extensions=lambda exc: {
+            **_field("#/totals/total", "amount_changed")(exc),
+            "payment_id": exc.payment_id,
+            "authorized": {"amount": exc.authorized, "currency": exc.currency},
+            "total": {"amount": exc.total, "currency": exc.currency},
+        },
     ),
     AmountInvalid: ProblemRow(400, "validation-error", extensions=_field("#/amount", "invalid_amount")),
     # The serializers check the provider first; this is a provider disabled in between.
