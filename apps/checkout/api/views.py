@@ -198,8 +198,9 @@ class CheckoutDetailView(CheckoutView):
         description="An open checkout is priced now, with the `problems` that block it. A completed one "
         "shows what was charged (lines, shipping and totals as the order was placed, never re-priced), "
         "no problems, and `order` with its number and current status: a guest's record of its order "
-        "(a guest token does not reach `/orders`). It stays readable after `expires_at` would have passed.",
-        responses={200: CheckoutSerializer, **problem_responses(401, 404)},
+        "(a guest token does not reach `/orders`). It stays readable after `expires_at` would have passed. "
+        "409 `checkout-completed` (with `order_id`) for one completed before checkouts kept what they charged.",
+        responses={200: CheckoutSerializer, **problem_responses(401, 404, 409)},
         examples=[*EXAMPLES, NOT_READY],
         tags=TAGS,
     )
