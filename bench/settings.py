@@ -8,8 +8,23 @@ from config.settings.base import INSTALLED_APPS, LOGGING
 INSTALLED_APPS = [*INSTALLED_APPS, "bench.probe"]
 CELERY_TASK_DEFAULT_QUEUE = EVENTS_QUEUE = "commerce-bench"
 EVENTS_EXCHANGE = "commerce-bench.events"
-CELERY_TASK_QUEUES = (Queue("commerce-bench"), Queue("commerce-bench.relay"))
-CELERY_TASK_ROUTES = {"events.relay": {"queue": "commerce-bench.relay"}}
+# The project's queues under the bench's names, routed as config/settings/base.py routes them
+# (bench/worker.py runs the webhooks queue on a threads-pool worker, as the Procfile does).
+CELERY_TASK_QUEUES = tuple(
+    Queue(name)
+    for name in (
+        "commerce-bench",
+        "commerce-bench.relay",
+        "commerce-bench.notifications",
+        "commerce-bench.webhooks",
+    )
+)
+CELERY_TASK_ROUTES = {
+    "events.relay": {"queue": "commerce-bench.relay"},
+    "notifications.send_message": {"queue": "commerce-bench.notifications"},
+    "notifications.send_webhook": {"queue": "commerce-bench.webhooks"},
+    "notifications.send_webhooks": {"queue": "commerce-bench.webhooks"},
+}
 CELERY_BEAT_SCHEDULE: dict = {}  # the bench nudges; no sweep to blur the numbers
 LOGGING["root"]["level"] = "WARNING"  # a log line per task would be part of what is measured
 ROOT_URLCONF = "bench.urls"

@@ -14,7 +14,7 @@ from config.env import BASE_DIR, VARIABLES
 from tests.telemetry import json_lines
 
 DOCKER = BASE_DIR / "docker"
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "webhooks", "beat")
 PRODUCTION_REQUIRED = {
     "DJANGO_SETTINGS_MODULE",
     "DJANGO_SECRET_KEY",
@@ -353,6 +353,7 @@ def test_a_log_line_links_to_its_trace_and_a_trace_to_its_lines(grafana_datasour
 NOTIFICATIONS_SERVICES = (
     "notifications-migrate",
     "notifications-worker",
+    "notifications-webhooks",
     "notifications-beat",
     "notifications-admin",
 )
@@ -368,6 +369,8 @@ def test_the_split_runs_the_monolith_without_notifications(compose, split_compos
         assert split_compose["services"][service]["environment"] == {
             "DJANGO_SETTINGS_MODULE": "config.settings.shop"
         }
+    # The shop has no webhooks queue: its webhooks worker starts only if its profile is asked for.
+    assert split_compose["services"]["webhooks"]["profiles"] == ["monolith-webhooks"]
     assert set(split_compose["services"]) - set(compose["services"]) == {
         "notifications-postgres",
         *NOTIFICATIONS_SERVICES,
@@ -405,5 +408,42 @@ def test_the_notifications_worker_consumes_the_queues_its_settings_route_to():
     queues = {queue.name for queue in shaped["CELERY_TASK_QUEUES"]}
 
     for text in (entrypoint, procfile):
-        (listed,) = re.findall(r"--queues (\S+)", text)
-        assert set(listed.split(",")) == queues
+        lines = [line for line in worker_lines(text) if "--queues notifications" in line]
+        consumed = {queue for line in lines for queue in re.findall(r"--queues (\S+)", line)[0].split(",")}
+        assert consumed == queues
+        assert threads_pool_queues(lines) == {
+            shaped["CELERY_TASK_ROUTES"]["notifications.send_webhooks"]["queue"]
+        }
+
+
+def worker_lines(text: str) -> list[str]:
+    """Each `celery ... worker` command of a Procfile or the entrypoint, continuation lines joined."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    return [line for line in joined.splitlines() if re.search(r"celery --app config worker", line)]
+
+
+def threads_pool_queues(lines: list[str]) -> set[str]:
+    return {
+        queue
+        for line in lines
+        if "--pool threads" in line
+        for queue in re.findall(r"--queues (\S+)", line)[0].split(",")
+    }
+
+
+def test_webhook_sends_run_on_a_threads_pool_worker_and_every_other_queue_on_the_prefork_one():
+    """The monolith (Procfile, `make up`; the entrypoint's worker and webhooks roles): the webhooks
+    queue on its own threads-pool worker, nothing else there, and every queue consumed."""
+    from config.settings import base  # the queue names the process files name (tests prefix theirs)
+
+    webhooks = base.CELERY_TASK_ROUTES["notifications.send_webhooks"]["queue"]
+    queues = {queue.name for queue in base.CELERY_TASK_QUEUES}
+    assert base.CELERY_TASK_ROUTES["notifications.send_webhook"]["queue"] == webhooks
+
+    for text in ((BASE_DIR / "Procfile").read_text(), (DOCKER / "entrypoint.sh").read_text()):
+        lines = [line for line in worker_lines(text) if "notifications" not in line]  # the monolith's
+        (prefork,) = [line for line in lines if "--pool threads" not in line]
+        assert re.findall(r"--exclude-queues (\S+)", prefork) == [webhooks]
+        assert threads_pool_queues(lines) == {webhooks}
+        # No --queues: it consumes every configured queue (the relay's, email/SMS...) but that one.
+        assert "--queues" not in prefork and webhooks in queues

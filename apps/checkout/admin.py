@@ -16,7 +16,7 @@ from apps.checkout.models import (
     Voucher,
     VoucherRedemption,
 )
-from apps.common.admin import ReadOnlyAdmin, ReadOnlyInline
+from apps.common.admin import MajorUnitsField, ReadOnlyAdmin, ReadOnlyInline
 from apps.common.money import Money
 
 
@@ -47,8 +47,29 @@ class ZoneForm(forms.ModelForm):
         return sorted(set(codes))
 
 
+def _currency() -> str:
+    return settings.CHECKOUT_CURRENCY
+
+
+class MethodForm(forms.ModelForm):
+    price = MajorUnitsField(
+        currency=_currency, required=False, help_text="The flat price, or the price below the threshold."
+    )
+    free_over = MajorUnitsField(
+        currency=_currency, required=False, help_text="Free when the subtotal after discount reaches this."
+    )
+
+    class Meta:
+        model = ShippingMethod
+        fields = ["zone", "name", "rule", "price", "free_over", "delivery_time", "active", "position"]
+
+    def clean_price(self) -> int:
+        return self.cleaned_data["price"] or 0  # blank: free (a weight method's price is its bands')
+
+
 class MethodInline(admin.TabularInline):
     model = ShippingMethod
+    form = MethodForm
     extra = 0
     fields = ["name", "rule", "price", "free_over", "delivery_time", "active", "position"]
     show_change_link = True
@@ -85,14 +106,24 @@ class ShippingZoneAdmin(admin.ModelAdmin):
             )
 
 
+class WeightBandForm(forms.ModelForm):
+    price = MajorUnitsField(currency=_currency)
+
+    class Meta:
+        model = ShippingWeightBand
+        fields = ["max_weight_grams", "price"]
+
+
 class WeightBandInline(admin.TabularInline):
     model = ShippingWeightBand
+    form = WeightBandForm
     extra = 1
     fields = ["max_weight_grams", "price"]
 
 
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(admin.ModelAdmin):
+    form = MethodForm
     list_display = ["name", "zone", "rule", "price_display", "delivery_time", "active"]
     list_filter = ["zone", "rule", "active"]
     search_fields = ["name"]
@@ -125,6 +156,11 @@ class TaxRateAdmin(admin.ModelAdmin):
 
 
 class VoucherForm(forms.ModelForm):
+    amount = MajorUnitsField(currency=_currency, required=False, help_text="A fixed voucher's value.")
+    min_subtotal = MajorUnitsField(
+        currency=_currency, required=False, help_text="The subtotal it needs; empty or 0 for none."
+    )
+
     class Meta:
         model = Voucher
         fields = [
@@ -151,9 +187,10 @@ class VoucherForm(forms.ModelForm):
         if kind == "percentage":
             data["amount"] = None
         if kind == "fixed" and not data.get("amount"):
-            self.add_error("amount", "A fixed voucher needs an amount in minor units.")
+            self.add_error("amount", "A fixed voucher needs an amount above 0.")
         if kind == "fixed":
             data["percentage"] = None
+        data["min_subtotal"] = data.get("min_subtotal") or 0
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", "Must be after the start.")
         return data
@@ -204,7 +241,3 @@ class VoucherRedemptionAdmin(ReadOnlyAdmin):
     list_display = ["voucher", "order_id", "customer_key", "discount_amount", "created_at"]
     list_filter = ["voucher"]
     search_fields = ["=order_id", "voucher__code"]
-
-
-def _currency() -> str:
-    return settings.CHECKOUT_CURRENCY

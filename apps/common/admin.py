@@ -1,6 +1,43 @@
 """Admin bases shared by every module's back-office pages (no models of its own are registered)."""
 
+from collections.abc import Callable
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin
+
+from apps.common.money import Money
+
+
+class MajorUnitsField(forms.DecimalField):
+    """Staff type an amount in major units ("4.90"); the column keeps minor units (490) of the
+    currency `currency()` names. Negative amounts and sub-minor precision are form errors."""
+
+    def __init__(self, *, currency: Callable[[], str], **kwargs):
+        kwargs.setdefault("min_value", Decimal(0))
+        super().__init__(**kwargs)
+        self.currency = currency
+        self.help_text = self.help_text or f"In major units of {currency()}, e.g. 4.90."
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):  # the stored minor units
+            return Money(value, self.currency()).to_decimal()
+        return value
+
+    def clean(self, value) -> int | None:
+        major = super().clean(value)
+        if major is None:
+            return None
+        try:
+            return Money.from_decimal(major, self.currency()).amount
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def has_changed(self, initial, data) -> bool:
+        try:
+            return self.clean(data) != initial
+        except forms.ValidationError:
+            return True
 
 
 class _NoWrites:

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import F, PositiveIntegerField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from opentelemetry import propagate, trace
 from prometheus_client import Counter, Histogram
@@ -249,14 +250,19 @@ def deliveries_attempt(*, delivery_ids: list[int], traces: dict[str, dict] | Non
 
 
 def _claim(delivery_ids: list[int]) -> list[Delivery]:
-    """Lease the due ones of the deliveries (one UPDATE for the batch) and load them."""
+    """Lease the due ones of the deliveries (one UPDATE for the batch) and load them, with their
+    endpoints; each knows its `previous_status` (for a release)."""
     now = timezone.now()
     lease = timedelta(
         seconds=settings.NOTIFICATIONS_BATCH_BUDGET + settings.NOTIFICATIONS_WEBHOOK_TIMEOUT + 30
     )
-    with transaction.atomic():
+    using = router.db_for_write(Delivery)
+    if _claims_in_one_statement(using):
+        return _claim_returning(delivery_ids, now=now, lease_until=now + lease, using=using)
+    with transaction.atomic(using=using):
         due = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            Delivery.objects.using(using)
+            .select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint")
             .filter(pk__in=delivery_ids)
             .filter(
@@ -266,12 +272,49 @@ def _claim(delivery_ids: list[int]) -> list[Delivery]:
             .order_by("pk")
         )
         if due:
-            Delivery.objects.filter(pk__in=[d.pk for d in due]).update(
+            Delivery.objects.using(using).filter(pk__in=[d.pk for d in due]).update(
                 status=DeliveryStatus.SENDING, lease_until=now + lease, attempts=F("attempts") + 1
             )
     for delivery in due:
         delivery.previous_status = delivery.status
         delivery.status, delivery.attempts = DeliveryStatus.SENDING, delivery.attempts + 1
+    return due
+
+
+def _claims_in_one_statement(using: str) -> bool:
+    return connections[using].vendor == "postgresql"
+
+
+def _claim_returning(delivery_ids: list[int], *, now, lease_until, using: str) -> list[Delivery]:
+    """The same claim in one statement on PostgreSQL (issue 20: it was BEGIN, SELECT ... FOR UPDATE
+    SKIP LOCKED, UPDATE, COMMIT): the subquery locks the due rows, skipping rows another worker
+    holds, and the UPDATE returns them as they are now, with the status they had before."""
+    quote = connections[using].ops.quote_name
+    table = quote(Delivery._meta.db_table)
+    columns = ", ".join(f"d.{quote(field.column)}" for field in Delivery._meta.concrete_fields)
+    # Identifiers are the model's, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {table} AS d SET status = %s, lease_until = %s, attempts = d.attempts + 1 "  # noqa: S608
+        f"FROM (SELECT id, status FROM {table} WHERE id = ANY(%s) AND ((status = ANY(%s) AND next_attempt_at <= %s)"
+        f" OR (status = %s AND lease_until < %s)) FOR UPDATE SKIP LOCKED) AS due "
+        f"WHERE d.id = due.id RETURNING due.status AS previous_status, {columns}"
+    )
+    params = [
+        DeliveryStatus.SENDING,
+        lease_until,
+        list(delivery_ids),
+        list(_RETRYABLE),
+        now,
+        DeliveryStatus.SENDING,
+        now,
+    ]
+    due = sorted(Delivery.objects.db_manager(using).raw(sql, params), key=lambda d: d.pk)
+    endpoints = WebhookEndpoint.objects.using(using).in_bulk({d.endpoint_id for d in due if d.endpoint_id})
+    # An endpoint deleted since took its deliveries with it (CASCADE): nothing left to send.
+    due = [d for d in due if d.endpoint_id is None or d.endpoint_id in endpoints]
+    for delivery in due:
+        if delivery.endpoint_id:
+            delivery.endpoint = endpoints[delivery.endpoint_id]
     return due
 
 
@@ -340,12 +383,7 @@ def _record(results: list[tuple[Delivery, channels.Attempt, str, float]]) -> Non
         outcome = (status, delay, attempt.status, attempt.excerpt, attempt.error, attempt.ok)
         groups.setdefault(outcome, {})[delivery.pk] = attempt.latency_ms
     for (status, delay, response_status, excerpt, error, ok), latencies in groups.items():
-        whens = [
-            When(pk=pk, then=Value(ms, output_field=PositiveIntegerField()))
-            for pk, ms in latencies.items()
-            if ms is not None
-        ]
-        latency = Case(*whens, output_field=PositiveIntegerField(null=True)) if whens else None
+        latency = _by_pk({pk: ms for pk, ms in latencies.items() if ms is not None})
         values = {
             "status": status,
             "lease_until": None,
@@ -373,6 +411,17 @@ def _record(results: list[tuple[Delivery, channels.Attempt, str, float]]) -> Non
         if status == DeliveryStatus.RETRYING and delay <= settings.NOTIFICATIONS_RETRY_NUDGE_MAX_SECONDS:
             # Later retries are found by the sweep: a broker-held ETA would outlive consumer_timeout.
             enqueue(delivery, countdown=delay)
+
+
+def _by_pk(values: dict[int, int]) -> RawSQL | None:
+    """`CASE id WHEN 1 THEN 10 WHEN 2 THEN 12 END` (standard SQL, every backend): each row's own
+    value in one UPDATE. Written out because Case(When(pk=...)) cost ~0.3 ms of Python per row."""
+    if not values:
+        return None
+    column = connections[router.db_for_write(Delivery)].ops.quote_name(Delivery._meta.pk.column)
+    sql = f"CASE {column}" + " WHEN %s THEN %s" * len(values) + " END"
+    params = [value for pair in values.items() for value in pair]
+    return RawSQL(sql, params, output_field=PositiveIntegerField(null=True))  # noqa: S611 - no user text
 
 
 def _endpoint_record(endpoint: WebhookEndpoint, attempts: list[channels.Attempt]) -> bool:
@@ -403,7 +452,7 @@ def _endpoint_record(endpoint: WebhookEndpoint, attempts: list[channels.Attempt]
     return True
 
 
-ERASED = "erased"
+ERASED = channels.ERASED
 
 
 def deliveries_erase_customer(*, customer_id: int) -> int:

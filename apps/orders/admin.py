@@ -241,6 +241,8 @@ class OrderAdmin(ReadOnlyAdmin):
 
     @admin.display(description="customer")
     def customer(self, order: Order) -> str:
+        if order.customer_id is None:
+            return "guest (no account)"
         url = reverse("admin:backoffice_customer", args=[order.customer_id])
         return format_html('<a href="{}">customer {}</a>', url, order.customer_id)
 

@@ -443,7 +443,9 @@ PERSONAL_ADDRESS_FIELDS = ("phone",)  # not on an invoice: erased with the accou
 
 def orders_erase_customer(*, customer_id: int) -> int:
     """A deleted customer's orders keep what the books need (number, lines, amounts, the invoice
-    name and address) and lose the contact details (email, phone). Returns how many orders."""
+    name and address) and lose the contact details (email, phone), in the status history's actor
+    labels too ("customer 12 <a@b.c>" becomes "customer 12"; a claimed guest order's "guest <a@b.c>"
+    becomes "guest"). Returns how many orders."""
     with transaction.atomic():
         orders = list(Order.objects.select_for_update().filter(customer_id=customer_id).order_by("pk"))
         for order in orders:
@@ -451,4 +453,7 @@ def orders_erase_customer(*, customer_id: int) -> int:
             Order.objects.filter(pk=order.pk).update(
                 customer_email="", shipping_address=address, updated_at=timezone.now()
             )
+        history = OrderStatusChange.objects.filter(order__customer_id=customer_id)
+        history.filter(actor__startswith=f"customer {customer_id} <").update(actor=f"customer {customer_id}")
+        history.filter(actor__startswith="guest <").update(actor="guest")
     return len(orders)

@@ -337,6 +337,8 @@ def test_deleting_the_account_erases_personal_data_and_keeps_the_orders_detached
     assert (kept.customer_id, kept.customer_email) == (customer.pk, "")
     assert "phone" not in kept.shipping_address and kept.shipping_address["name"] == "Ada Lovelace"
     assert kept.total_amount > 0 and kept.lines.count() == 1
+    actors = list(kept.status_changes.values_list("actor", flat=True))
+    assert f"customer {customer.pk}" in actors and not any(customer.email in actor for actor in actors)
     recipients = set(Delivery.objects.filter(channel="email").values_list("recipient", flat=True))
     assert recipients and all(r.startswith("erased:") for r in recipients)
     assert events("accounts.CustomerDeleted.v1") == [{"customer_id": customer.pk}]

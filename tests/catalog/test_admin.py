@@ -24,6 +24,14 @@ def test_the_product_list_searches_filters_and_pages(admin_client):
     assert [p.sku for p in filtered.context["page"]] == [f"MUG-{n}" for n in range(50, 55)]
 
 
+def test_the_product_list_shows_prices_in_major_units_like_the_form(admin_client):
+    ProductFactory(sku="PAN-1", price_amount=3900, currency="EUR")
+
+    page = admin_client.get(BASE).content.decode()
+
+    assert "€39.00" in page and "3900" not in page
+
+
 def test_staff_create_a_product_with_validation(admin_client):
     bad = admin_client.post(
         BASE + "add/",

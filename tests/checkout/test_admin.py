@@ -50,7 +50,7 @@ def test_a_zone_takes_iso_country_codes_and_refuses_others():
         "methods-INITIAL_FORMS": "0",
         "methods-0-name": "Post",
         "methods-0-rule": "flat",
-        "methods-0-price": "590",
+        "methods-0-price": "5.90",  # major units, as staff read prices
         "methods-0-delivery_time": "3-5 days",
         "methods-0-active": "on",
         "methods-0-position": "0",
@@ -64,6 +64,32 @@ def test_a_zone_takes_iso_country_codes_and_refuses_others():
     zone = ShippingZone.objects.get()
     assert zone.countries == ["AT", "CH", "DE"]
     assert list(zone.methods.values_list("name", "rule", "price")) == [("Post", "flat", 590)]
+
+
+@pytest.mark.parametrize(
+    ("price", "error"),
+    [("-1.00", "greater than or equal to 0"), ("5.905", "more decimals than EUR allows")],
+    ids=["negative", "below a cent"],
+)
+def test_a_shipping_price_staff_cannot_charge_is_a_form_error_not_a_database_one(price, error):
+    zone = ShippingZone.objects.create(name="DE", countries=["DE"])
+    form = {"zone": zone.pk, "name": "Post", "rule": "flat", "price": price, "position": "0", "active": "on"}
+    form |= {"weight_bands-TOTAL_FORMS": "0", "weight_bands-INITIAL_FORMS": "0"}
+
+    response = _staff("merchandising").post(f"{ADMIN}shippingmethod/add/", form)
+
+    assert response.status_code == 200
+    assert error in str(response.context["adminform"].form.errors["price"])
+    assert not zone.methods.exists()
+
+
+def test_a_shipping_method_form_shows_its_stored_price_in_major_units():
+    zone = ShippingZone.objects.create(name="DE", countries=["DE"])
+    method = zone.methods.create(name="Post", rule="free_over", price=490, free_over=5000)
+
+    form = _staff("merchandising").get(f"{ADMIN}shippingmethod/{method.pk}/change/").context["adminform"].form
+
+    assert (form["price"].value(), form["free_over"].value()) == (Decimal("4.90"), Decimal("50.00"))
 
 
 def test_a_voucher_and_a_tax_rate_are_entered_and_checked():

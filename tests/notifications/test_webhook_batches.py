@@ -179,3 +179,24 @@ def test_while_an_endpoint_is_disabled_a_task_reads_the_endpoints_for_every_even
 
     assert missed.status == DeliveryStatus.MISSED
     assert after.status == DeliveryStatus.PENDING
+
+
+def test_each_delivery_of_a_batch_records_its_own_latency(receiver):
+    receiver.answer = lambda n: Answer(delay=0.5) if n == 2 else Answer()
+    make_endpoint(receiver.url, "payments.*")
+    deliveries = fan_out(3)
+
+    services.deliveries_attempt(delivery_ids=[d.pk for d in deliveries])
+
+    latencies = dict(Delivery.objects.values_list("pk", "latency_ms"))
+    assert latencies[deliveries[1].pk] >= 500  # the one the receiver held
+    assert None not in latencies.values()
+    # The one UPDATE gives every row its own value (the CASE keyed by id):
+    Delivery.objects.filter(pk__in=latencies).update(
+        latency_ms=services._by_pk({deliveries[0].pk: 7, deliveries[2].pk: 9})
+    )
+    assert dict(Delivery.objects.values_list("pk", "latency_ms")) == {
+        deliveries[0].pk: 7,
+        deliveries[1].pk: None,  # CASE without ELSE: not named, no value
+        deliveries[2].pk: 9,
+    }

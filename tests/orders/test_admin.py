@@ -62,6 +62,16 @@ def test_the_order_page_shows_lines_payment_history_and_events(order):
     assert "Ada Lovelace<br>12 Analytical Row<br>N1 9GU London<br>GB" in page
 
 
+@pytest.mark.parametrize("role", ["support", "fulfilment", "finance"])
+def test_a_guest_order_page_opens_for_every_role_and_says_guest(order, role):
+    Order.objects.filter(pk=order.pk).update(customer_id=None, customer_email="guest@example.com")
+
+    response = _staff(role).get(f"{LIST}{order.pk}/change/")
+
+    assert response.status_code == 200
+    assert "guest (no account)" in response.content.decode()
+
+
 def test_fulfilment_ships_from_the_admin_with_a_confirmation_page(order):
     client = _staff("fulfilment")
     form = client.get(f"{LIST}{order.pk}/ship/")
