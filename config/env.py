@@ -84,10 +84,22 @@ def database_from_url(url: str) -> dict:
         config["OPTIONS"] = _mssql_options(config.get("OPTIONS", {}))
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        config.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     config["CONN_MAX_AGE"] = 60
     config["CONN_HEALTH_CHECKS"] = True
     return config
 
+
+# The embedded SQLite under a threaded dev server with in-process tasks: a transaction takes the
+# write lock when it begins (IMMEDIATE) and waits up to 20 s for it. A deferred transaction that
+# read first and writes second fails at once with "database is locked" when another wrote
+# meanwhile, whatever the timeout; WAL lets reads go on beside the one writer.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 
 # OPTIONS keys mssql-django reads itself; everything else is a connection-string keyword.
 _MSSQL_OPTIONS = {

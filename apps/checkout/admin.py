@@ -3,7 +3,7 @@ merchandising role), and checkouts to look at (read only)."""
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from apps.checkout.addresses import is_country
 from apps.checkout.models import (
@@ -78,13 +78,32 @@ class MethodInline(admin.TabularInline):
 @admin.register(ShippingZone)
 class ShippingZoneAdmin(admin.ModelAdmin):
     form = ZoneForm
-    list_display = ["name", "country_list"]
+    list_display = ["name", "country_list", "untaxed_list"]
     search_fields = ["name"]
     inlines = [MethodInline]
 
     @admin.display(description="countries")
     def country_list(self, zone: ShippingZone) -> str:
         return ", ".join(zone.countries)
+
+    @admin.display(description="no tax rate (checkouts refused)")
+    def untaxed_list(self, zone: ShippingZone) -> str:
+        return ", ".join(self.countries_without_tax_rate(zone)) or "—"
+
+    def countries_without_tax_rate(self, zone: ShippingZone) -> list[str]:
+        """The zone's countries with no standard tax rate: a checkout to them cannot complete."""
+        taxed = set(TaxRate.objects.filter(tax_class="").values_list("country", flat=True))
+        return [country for country in zone.countries if country not in taxed]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if untaxed := self.countries_without_tax_rate(obj):
+            self.message_user(
+                request,
+                f"{obj.name} ships to {', '.join(untaxed)} without a tax rate: checkouts to them are "
+                "refused until one is set (a 0 % rate, e.g. for exports, counts).",
+                messages.WARNING,
+            )
 
 
 class WeightBandForm(forms.ModelForm):
