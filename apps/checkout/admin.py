@@ -67,6 +67,12 @@ class MethodForm(forms.ModelForm):
         return self.cleaned_data["price"] or 0  # blank: free (a weight method's price is its bands')
 
 
+def untaxed(countries) -> list[str]:
+    """Those countries with no standard tax rate: a checkout to them cannot complete."""
+    taxed = set(TaxRate.objects.filter(tax_class="").values_list("country", flat=True))
+    return [country for country in countries if country not in taxed]
+
+
 class MethodInline(admin.TabularInline):
     model = ShippingMethod
     form = MethodForm
@@ -91,9 +97,7 @@ class ShippingZoneAdmin(admin.ModelAdmin):
         return ", ".join(self.countries_without_tax_rate(zone)) or "—"
 
     def countries_without_tax_rate(self, zone: ShippingZone) -> list[str]:
-        """The zone's countries with no standard tax rate: a checkout to them cannot complete."""
-        taxed = set(TaxRate.objects.filter(tax_class="").values_list("country", flat=True))
-        return [country for country in zone.countries if country not in taxed]
+        return untaxed(zone.countries)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -153,6 +157,17 @@ class TaxRateAdmin(admin.ModelAdmin):
     @admin.display(description="tax class", ordering="tax_class")
     def tax_class_display(self, rate: TaxRate) -> str:
         return rate.tax_class or "standard (all others)"
+
+    def changelist_view(self, request, extra_context=None):
+        shipped_to = sorted({c for zone in ShippingZone.objects.all() for c in zone.countries})
+        if missing := untaxed(shipped_to):
+            self.message_user(
+                request,
+                f"The shipping zones include {', '.join(missing)} without a standard tax rate: "
+                "checkouts to them are refused until one is set.",
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
 
 class VoucherForm(forms.ModelForm):

@@ -83,3 +83,21 @@ def test_the_back_office_warns_of_zone_countries_without_a_tax_rate(shop):
         "until one is set (a 0 % rate, e.g. for exports, counts)."
     ]
     assert ShippingZone.objects.get().countries == ["AT", "DE", "IE"]
+
+
+def test_the_tax_rate_list_warns_of_shipped_to_countries_without_a_rate(shop):
+    client = Client()
+    client.force_login(StaffFactory(role="merchandising"))
+
+    before = client.get("/admin/checkout/taxrate/")
+    TaxRate.objects.create(country="AT", tax_class="", rate=Decimal("20.00"))
+    after = client.get("/admin/checkout/taxrate/")
+
+    def warnings(page):
+        return [str(m) for m in page.context["messages"] if m.level_tag == "warning"]
+
+    assert warnings(before) == [
+        "The shipping zones include AT without a standard tax rate: checkouts to them are refused "
+        "until one is set."
+    ]
+    assert warnings(after) == []
