@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.common.money import Money
 from apps.notifications import sources
-from apps.notifications.models import Delivery
+from apps.notifications.models import GUEST_ORDER, Delivery
 from apps.notifications.selectors import order_number
 from apps.notifications.signing import signature_header
 from apps.notifications.sms import SmsError, sms_provider
@@ -30,9 +30,8 @@ ACCOUNT_LINK_PURPOSES = {
     "accounts.CustomerPasswordResetRequested.v1": "reset-password",
 }
 USER_AGENT = "commerce-webhooks/1"
-# A guest's email goes to "guest-order:<order id>": the address is asked of orders at each send, so
-# it is in no delivery row and an erasure since the fan-out is respected.
-GUEST_ORDER = "guest-order:"
+# What a deleted customer's address becomes in their deliveries ("erased:<delivery id>").
+ERASED = "erased"
 
 
 @dataclass(frozen=True)
@@ -84,6 +83,8 @@ def email_address(delivery: Delivery) -> str:
 
 
 def send(delivery: Delivery) -> Attempt:
+    if delivery.recipient.startswith(f"{ERASED}:"):  # the customer was deleted before it went
+        return Attempt(ok=False, suppressed=True, error="not sent: the customer's address was erased")
     sender = {"email": _send_email, "sms": _send_sms, "webhook": _send_webhook}[delivery.channel]
     try:
         return sender(delivery)

@@ -2,6 +2,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# A guest's email is recorded for "guest-order:<order id>": the address is asked of orders at each
+# send (channels.email_address), so it is in no delivery row and an erasure since is respected.
+GUEST_ORDER = "guest-order:"
+
 
 class Channel(models.TextChoices):
     EMAIL = "email"

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from apps.notifications.contracts import DeliveryHealth, DeliveryRecord
-from apps.notifications.models import Delivery, DeliveryStatus, OrderFacts, WebhookEndpoint
+from apps.notifications.models import GUEST_ORDER, Delivery, DeliveryStatus, OrderFacts, WebhookEndpoint
 
 
 def endpoint_matches(*, patterns: list[str], event_type: str) -> bool:
@@ -47,7 +47,7 @@ def deliveries_about_order(*, order_id: str) -> list[DeliveryRecord]:
             id=d.pk,
             event_type=d.event_type,
             channel=d.channel,
-            recipient=str(d.endpoint) if d.endpoint else d.recipient,
+            recipient=_recipient_shown(d),
             status=d.status,
             attempts=d.attempts,
             created_at=d.created_at,
@@ -56,6 +56,14 @@ def deliveries_about_order(*, order_id: str) -> list[DeliveryRecord]:
         )
         for d in rows
     ]
+
+
+def _recipient_shown(delivery: Delivery) -> str:
+    if delivery.endpoint:
+        return str(delivery.endpoint)
+    if delivery.recipient.startswith(GUEST_ORDER):
+        return "the guest's checkout address"
+    return delivery.recipient
 
 
 def delivery_health() -> DeliveryHealth:

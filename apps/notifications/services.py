@@ -452,7 +452,7 @@ def _endpoint_record(endpoint: WebhookEndpoint, attempts: list[channels.Attempt]
     return True
 
 
-ERASED = "erased"
+ERASED = channels.ERASED
 
 
 def deliveries_erase_customer(*, customer_id: int) -> int:

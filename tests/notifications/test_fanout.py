@@ -11,6 +11,7 @@ from apps.events.models import OutboxEvent
 from apps.notifications.models import Delivery
 from apps.notifications.services import deliveries_fan_out
 from apps.notifications.sms import LocmemSmsProvider
+from tests.factories.accounts import PASSWORD
 from tests.factories.catalog import ProductFactory
 from tests.factories.orders import order_request
 from tests.helpers import drain_outbox
@@ -195,3 +196,23 @@ def test_a_refund_of_everything_at_once_sends_only_the_refunded_email(
     attempt_due()
 
     assert [m.subject for m in mail.outbox] == [f"Order {order['number']} refunded"]
+
+
+def test_a_customer_deleted_before_their_emails_went_gets_none(customer_client):
+    ProductFactory(sku="MUG", on_hand=10)
+    customer_client.post(
+        "/api/v1/orders", order_request(("MUG", 1)), format="json", HTTP_IDEMPOTENCY_KEY="d-1"
+    )
+    drain_outbox()  # the order's emails recorded, not sent yet
+    deleted = customer_client.delete("/api/v1/accounts/me", {"current_password": PASSWORD}, format="json")
+    assert deleted.status_code == 204, deleted.content
+    drain_outbox()  # accounts.CustomerDeleted.v1: their deliveries' recipients erased
+
+    sent = attempt_due()
+
+    assert [outcome for _, _, outcome in sent] == ["suppressed", "suppressed"]
+    assert mail.outbox == []
+    assert set(Delivery.objects.values_list("status", "last_error")) == {
+        ("suppressed", "not sent: the customer's address was erased")
+    }
+    assert attempt_due() == []

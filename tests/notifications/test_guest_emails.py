@@ -6,6 +6,7 @@ import pytest
 
 from apps.events.models import OutboxEvent
 from apps.notifications.models import Delivery, DeliveryStatus
+from apps.notifications.public import deliveries_about_order
 from apps.notifications.services import deliveries_sweep
 from apps.orders.models import Order
 from apps.orders.services import orders_claim_guest
@@ -49,6 +50,9 @@ def test_a_guest_checkout_gets_its_confirmation_email_at_the_checkout_address(sh
         GUEST not in str(envelope) for envelope in OutboxEvent.objects.values_list("envelope", flat=True)
     )
     assert not Delivery.objects.filter(recipient__icontains=GUEST).exists()
+    # The order's timeline in the back office says who, without the address.
+    shown = {(r.channel, r.recipient, r.status) for r in deliveries_about_order(order_id=str(order.pk))}
+    assert shown == {("email", "the guest's checkout address", "succeeded")}
 
 
 def test_a_guest_hears_of_shipment_refunds_and_cancellation(shop, smtp_inbox, staff_client):  # noqa: F811
