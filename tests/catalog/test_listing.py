@@ -237,6 +237,8 @@ def test_brand_filter_and_disjunctive_brand_facet(api_client, shop):
     assert body["facets"]["brands"] == [{"value": "Acme", "count": 1}, {"value": "Spade & Co", "count": 1}]
     assert facet(body, "colour") == {"green": 1}  # narrowed by the brand
     assert api_client.get(URL, {"brand": "Nobody"}).json()["total"] == 0
+    assert api_client.get(f"{URL}?brand=Nobody&brand=Spade+%26+Co").json()["total"] == 1
+    assert api_client.get(URL, {"brand": " , "}).json()["errors"][0]["pointer"] == "#/brand"
 
 
 def test_the_deploy_command_derives_prices_for_products_stored_before_them(api_client, shop):

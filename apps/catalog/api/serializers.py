@@ -165,7 +165,8 @@ class CatalogListingQuerySerializer(serializers.Serializer):
         return _known_category(value)
 
     def validate_brand(self, value: str) -> tuple[str, ...]:
-        brands = tuple(sorted({b.strip() for b in value.split(",") if b.strip()}))
+        given = self._params.getlist("brand") if self._params is not None else [value]  # brand=a&brand=b too
+        brands = tuple(sorted({b.strip() for v in given for b in v.split(",") if b.strip()}))
         if not brands or any(len(b) > 100 for b in brands):
             raise serializers.ValidationError(
                 "One or more brands, comma-separated, up to 100 characters each."
