@@ -3,7 +3,7 @@ merchandising role), and checkouts to look at (read only)."""
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from apps.checkout.addresses import is_country
 from apps.checkout.models import (
@@ -67,6 +67,12 @@ class MethodForm(forms.ModelForm):
         return self.cleaned_data["price"] or 0  # blank: free (a weight method's price is its bands')
 
 
+def untaxed(countries) -> list[str]:
+    """Those countries with no standard tax rate: a checkout to them cannot complete."""
+    taxed = set(TaxRate.objects.filter(tax_class="").values_list("country", flat=True))
+    return [country for country in countries if country not in taxed]
+
+
 class MethodInline(admin.TabularInline):
     model = ShippingMethod
     form = MethodForm
@@ -78,13 +84,30 @@ class MethodInline(admin.TabularInline):
 @admin.register(ShippingZone)
 class ShippingZoneAdmin(admin.ModelAdmin):
     form = ZoneForm
-    list_display = ["name", "country_list"]
+    list_display = ["name", "country_list", "untaxed_list"]
     search_fields = ["name"]
     inlines = [MethodInline]
 
     @admin.display(description="countries")
     def country_list(self, zone: ShippingZone) -> str:
         return ", ".join(zone.countries)
+
+    @admin.display(description="no tax rate (checkouts refused)")
+    def untaxed_list(self, zone: ShippingZone) -> str:
+        return ", ".join(self.countries_without_tax_rate(zone)) or "—"
+
+    def countries_without_tax_rate(self, zone: ShippingZone) -> list[str]:
+        return untaxed(zone.countries)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if untaxed := self.countries_without_tax_rate(obj):
+            self.message_user(
+                request,
+                f"{obj.name} ships to {', '.join(untaxed)} without a tax rate: checkouts to them are "
+                "refused until one is set (a 0 % rate, e.g. for exports, counts).",
+                messages.WARNING,
+            )
 
 
 class WeightBandForm(forms.ModelForm):
@@ -134,6 +157,17 @@ class TaxRateAdmin(admin.ModelAdmin):
     @admin.display(description="tax class", ordering="tax_class")
     def tax_class_display(self, rate: TaxRate) -> str:
         return rate.tax_class or "standard (all others)"
+
+    def changelist_view(self, request, extra_context=None):
+        shipped_to = sorted({c for zone in ShippingZone.objects.all() for c in zone.countries})
+        if missing := untaxed(shipped_to):
+            self.message_user(
+                request,
+                f"The shipping zones include {', '.join(missing)} without a standard tax rate: "
+                "checkouts to them are refused until one is set.",
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
 
 class VoucherForm(forms.ModelForm):

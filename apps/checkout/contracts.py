@@ -9,7 +9,7 @@ class Problem:
 
     code: str  # out_of_stock, price_changed, unknown_sku, not_for_sale, currency_mismatch, empty,
     # shipping_address_required, no_shipping_method, shipping_method_required,
-    # shipping_method_unavailable, voucher_invalid
+    # shipping_method_unavailable, voucher_invalid, tax_rate_missing
     detail: str
     pointer: str = "#"  # JSON Pointer into the checkout as read: "#/lines/0", "#/voucher_code"
     extra: dict = field(default_factory=dict)  # e.g. {"sku": ..., "available": 3}

@@ -34,6 +34,9 @@ class Checkout(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     order_id = models.UUIDField(null=True, blank=True)  # orders.public, never a ForeignKey
     order_number = models.CharField(max_length=20, blank=True, default="")
+    # What completion charged (lines, shipping, totals), written with the order: a completed
+    # checkout reads from it, never re-priced from today's catalog, vouchers or rates.
+    charged = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)

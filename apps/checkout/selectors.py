@@ -55,8 +55,9 @@ class Quote:
 
 def checkout_for(*, checkout_id, principal) -> Checkout | None:
     """The caller's checkout, not expired; None otherwise (another customer's is None too: 404)."""
+    # A completed checkout never expires: it is a guest's only record of the order.
     checkout = (
-        Checkout.objects.filter(pk=checkout_id, expires_at__gt=timezone.now())
+        Checkout.objects.filter(Q(expires_at__gt=timezone.now()) | Q(status="completed"), pk=checkout_id)
         .select_related("shipping_method")
         .first()
     )
@@ -106,6 +107,15 @@ def quote(checkout: Checkout) -> Quote:
     voucher, discount = _voucher(checkout, subtotal, problems)
     options = _shipping_options(address.get("country"), subtotal - discount, weight) if address else []
     shipping = _chosen_shipping(checkout, address, options, problems)
+    if options and "" not in rates:  # it ships there, but no silent 0 % (an entered 0 % is a rate)
+        problems.append(
+            Problem(
+                "tax_rate_missing",
+                f"The shop has no tax rate for {address['country']}, so it cannot sell there yet.",
+                "#/shipping_address/country",
+                {"country": address["country"]},
+            )
+        )
     totals = pricing.price(
         inputs,
         discount=discount,
@@ -114,6 +124,46 @@ def quote(checkout: Checkout) -> Quote:
         prices_include_tax=settings.CHECKOUT_PRICES_INCLUDE_TAX,
     )
     return Quote(checkout, lines, prices, totals, problems, options, shipping, voucher, weight)
+
+
+def charged_record(current: Quote) -> dict:
+    """What completing `current` charges, as plain JSON (minor units): stored with the order, it is
+    what the completed checkout shows from then on."""
+    t, shipping = current.totals, current.shipping
+    return {
+        "lines": [
+            {
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "line_total": line.line_total,
+                "discount": line.discount,
+                "tax": line.tax,
+                "tax_rate": f"{line.tax_rate:.2f}",
+            }
+            for line in t.lines
+        ],
+        "shipping_method": {
+            "id": shipping.method.pk,
+            "name": shipping.method.name,
+            "delivery_time": shipping.method.delivery_time,
+            "price": shipping.price,
+        }
+        if shipping
+        else None,
+        "voucher_code": current.voucher.code if current.voucher else "",
+        "weight_grams": current.weight_grams,
+        "totals": {
+            "subtotal": t.subtotal,
+            "discount": t.discount,
+            "shipping": t.shipping,
+            "shipping_tax": t.shipping_tax,
+            "tax": t.tax,
+            "total": t.total,
+            "prices_include_tax": t.prices_include_tax,
+        },
+    }
 
 
 def _line_problem(
@@ -142,7 +192,8 @@ def _line_problem(
 
 
 def _tax_rates(country: str | None) -> dict[str, Decimal]:
-    """{tax_class: percent} for the country; "" is its standard rate. No rate: no tax."""
+    """{tax_class: percent} for the country; "" is its standard rate (a class without its own
+    falls back to it; without it the checkout cannot complete: tax_rate_missing)."""
     if not country:
         return {}
     return dict(TaxRate.objects.filter(country=country).values_list("tax_class", "rate"))

@@ -29,6 +29,7 @@ from apps.checkout.models import Checkout, CheckoutLine, CheckoutStatus, Voucher
 from apps.checkout.selectors import (
     VOUCHER_REASONS,
     Quote,
+    charged_record,
     customer_key,
     expired_checkouts,
     quote,
@@ -63,6 +64,7 @@ def checkout_create(*, email: str, customer_id: int | None) -> tuple[Checkout, s
 
 def line_add(*, checkout: Checkout, sku: str, quantity: int) -> Checkout:
     """Add `quantity` of `sku` (to the line already holding it, if any)."""
+    _refuse_closed(checkout)
     _check_sku(sku, checkout.currency)
     with _changing(checkout) as locked:
         line = CheckoutLine.objects.filter(checkout=locked, sku=sku).first()
@@ -81,6 +83,7 @@ def line_add(*, checkout: Checkout, sku: str, quantity: int) -> Checkout:
 
 def line_set(*, checkout: Checkout, sku: str, quantity: int) -> Checkout:
     """Set the quantity of the line holding `sku`."""
+    _refuse_closed(checkout)
     _check_quantity(quantity, "#/quantity")
     with _changing(checkout) as locked:
         if not CheckoutLine.objects.filter(checkout=locked, sku=sku).update(quantity=quantity):
@@ -109,6 +112,7 @@ def details_set(
     """Change the email and/or the addresses (each checked for its country's rules). An address
     may come from the customer's address book (`*_address_id`): it is copied, so later edits of
     the book do not change the checkout or its order."""
+    _refuse_closed(checkout)
     changes: dict = {}
     if email is not None:
         changes["email"] = email
@@ -129,6 +133,7 @@ def details_set(
 
 def shipping_method_set(*, checkout: Checkout, method_id: int) -> Checkout:
     """Pick one of the methods that apply to the checkout now."""
+    _refuse_closed(checkout)
     current = quote(checkout)
     if method_id not in {o.method.pk for o in current.options}:
         raise InvalidInput(
@@ -144,6 +149,7 @@ def shipping_method_set(*, checkout: Checkout, method_id: int) -> Checkout:
 
 def voucher_apply(*, checkout: Checkout, code: str) -> Checkout:
     """Apply a voucher the checkout may use now (else InvalidInput naming the code)."""
+    _refuse_closed(checkout)
     code = code.strip().upper()
     current = quote(checkout)
     voucher = Voucher.objects.filter(code=code).first()
@@ -173,13 +179,14 @@ def quote_shown(current: Quote) -> None:
 
 def checkout_complete(
     *, checkout: Checkout, idempotency_key: str, payment_provider: str, payment_method: str
-) -> Quote:
+) -> PlacedOrder:
     """Re-price, check, and place the order: stock reserved, the total authorized, the order,
     the voucher's use and the checkout's completion committed together.
 
     One complete at a time: the first claims the checkout (status `completing`); a concurrent one
     gets CheckoutClosed. A failure gives the claim back. A claim left by a crashed process is
-    taken over after CHECKOUT_CLAIM_TIMEOUT. Returns the quote it charged, the checkout completed."""
+    taken over after CHECKOUT_CLAIM_TIMEOUT. Returns the order placed; the checkout, completed,
+    holds what was charged (`charged`)."""
     claim = _claim(checkout)
     try:
         checkout.refresh_from_db()
@@ -209,7 +216,8 @@ def checkout_complete(
         )
         raise
     checkout.status, checkout.order_id, checkout.order_number = S.COMPLETED, placed.id, placed.number
-    return current  # what was charged: the answer needs no second pricing
+    checkout.charged = charged_record(current)
+    return placed
 
 
 def checkouts_purge() -> int:
@@ -219,6 +227,13 @@ def checkouts_purge() -> int:
 
 
 # --- internals ---------------------------------------------------------------------------
+
+
+def _refuse_closed(checkout: Checkout) -> None:
+    """A change to a completed checkout is a 409 before its input is judged against today's
+    catalog or vouchers (the locked re-check in _changing stays the one that counts)."""
+    if checkout.status != S.OPEN:
+        raise CheckoutClosed(checkout.status, str(checkout.order_id) if checkout.order_id else None)
 
 
 @contextmanager
@@ -317,7 +332,11 @@ def _record_completion(current: Quote, claim: str, order: PlacedOrder) -> None:
     if current.voucher is not None:
         _redeem(current.voucher, checkout, order, current.totals.discount)
     completed = Checkout.objects.filter(pk=checkout.pk, claim_token=claim, status=S.COMPLETING).update(
-        status=S.COMPLETED, order_id=order.id, order_number=order.number, updated_at=timezone.now()
+        status=S.COMPLETED,
+        order_id=order.id,
+        order_number=order.number,
+        charged=charged_record(current),
+        updated_at=timezone.now(),
     )
     if not completed:  # our claim was taken over (we were presumed dead): the other run decides
         raise CheckoutClosed(S.COMPLETING)

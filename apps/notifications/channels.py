@@ -206,10 +206,13 @@ def _send_webhook(delivery: Delivery) -> Attempt:
             stream=True,
         )
         with response:
-            excerpt = response.raw.read(EXCERPT_CHARS, decode_content=True).decode("utf-8", "replace")
+            # The body within the timeout in all: a receiver dripping it byte by byte under the
+            # read timeout must not hold the sender (a threads-pool worker has no hard time limit).
+            deadline = started + settings.NOTIFICATIONS_WEBHOOK_TIMEOUT
+            excerpt = _read(response.raw, EXCERPT_CHARS, deadline, decode=True).decode("utf-8", "replace")
             # Read the rest (up to a bound) so the connection goes back to the pool for the next
-            # delivery; a longer body closes it instead of being read to the end.
-            response.raw.read(DRAIN_BYTES, decode_content=False)
+            # delivery; a longer or slower body closes it instead of being read to the end.
+            _read(response.raw, DRAIN_BYTES, deadline, decode=False)
     except InvalidIPAddress as exc:  # resolved to a private address at connect time (DNS rebinding)
         return Attempt(
             ok=False, retryable=False, error=f"URL refused: resolves to a non-public address ({exc})"
@@ -221,6 +224,18 @@ def _send_webhook(delivery: Delivery) -> Attempt:
             ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}", latency_ms=_ms_since(started)
         )
     return _classify(response.status_code, response.headers.get("Retry-After"), excerpt, _ms_since(started))
+
+
+def _read(raw, amount: int, deadline: float, *, decode: bool) -> bytes:
+    """Up to `amount` bytes of the body, what arrives before `deadline` (monotonic)."""
+    chunks, size = [], 0
+    while size < amount and time.monotonic() < deadline:
+        chunk = raw.read1(amount - size, decode_content=decode)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _classify(status: int, retry_after: str | None, excerpt: str, latency_ms: int) -> Attempt:

@@ -69,6 +69,7 @@ class PlacedOrder:
     number: str
     currency: str
     total_amount: int
+    status: str = "placed"
 
 
 class OrderError(Exception):

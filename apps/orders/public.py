@@ -13,6 +13,7 @@ from apps.orders.selectors import (
     order_contact,
     order_numbers,
     order_payments_by_day,
+    order_status,
     order_totals_by_day,
     orders_count,
     orders_of_customer,
@@ -27,6 +28,7 @@ __all__ = [
     "order_numbers",
     "order_payments_by_day",
     "order_place",
+    "order_status",
     "order_timeline_source",
     "order_totals_by_day",
     "orders_count",
@@ -62,4 +64,4 @@ def order_place(
         order_key=order_key,
         within=within,
     )
-    return PlacedOrder(str(order.pk), order.number, order.currency, order.total_amount)
+    return PlacedOrder(str(order.pk), order.number, order.currency, order.total_amount, order.status)

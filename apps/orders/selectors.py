@@ -234,6 +234,11 @@ def order_numbers(*, order_ids: list[str]) -> dict[str, str]:
     return {str(pk): number for pk, number in rows}
 
 
+def order_status(*, order_id: str) -> str | None:
+    """The order's status now (a guest follows its order through the checkout); None if none."""
+    return Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
+
+
 def orders_of_customer(*, customer_id: int, limit: int = 100) -> list[CustomerOrder]:
     """A customer's latest orders, newest first (indexed by customer and time)."""
     rows = Order.objects.filter(customer_id=customer_id).order_by("-created_at")[:limit]

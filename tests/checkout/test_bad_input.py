@@ -256,3 +256,21 @@ def test_a_declined_payment_leaves_the_checkout_open_for_another_card(shop, chec
     assert paid.status_code == 201, paid.json()
     assert Order.objects.count() == 1
     assert Checkout.objects.get().status == "completed"
+
+
+def test_a_voucher_the_customer_used_up_in_another_checkout_is_not_ready_not_unavailable(
+    shop, checkout, customer_client
+):
+    Voucher.objects.create(code="ONEEACH", kind="fixed", amount=500, per_customer_limit=1)
+    ready_checkout(customer_client, checkout, ("MUG", 1), method_id=shop["express"].pk, voucher="ONEEACH")
+    other = customer_client.post(BASE, {}, format="json").json()["id"]
+    ready_checkout(customer_client, other, ("MUG", 1), method_id=shop["express"].pk, voucher="ONEEACH")
+    assert complete(customer_client, other).status_code == 201
+
+    response = complete(customer_client, checkout)
+
+    # What the complete operation documents: the pre-check's problem, not voucher-unavailable.
+    assert response.status_code == 409 and response.json()["type"].endswith("/checkout-not-ready")
+    assert [(p["code"], p["reason"]) for p in response.json()["problems"]] == [
+        ("voucher_invalid", "used_up_by_customer")
+    ]

@@ -93,7 +93,7 @@ def test_a_guest_checks_out_with_weight_shipping_tax_and_a_voucher(shop, welcome
     done = response.json()
     order = Order.objects.get()
     assert done["status"] == "completed"
-    assert done["order"] == {"id": str(order.pk), "number": order.number}
+    assert done["order"] == {"id": str(order.pk), "number": order.number, "status": "placed"}
     assert (order.customer_id, order.customer_email) == (None, "ada@example.com")  # a guest's order
     assert (
         order.subtotal_amount,

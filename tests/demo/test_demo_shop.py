@@ -96,3 +96,32 @@ def _berlin() -> dict:
         "postal_code": "10117",
         "country": "DE",
     }
+
+
+def test_every_country_the_demo_ships_to_has_its_vat_rates(demo_shop):
+    countries = {c for zone in ShippingZone.objects.all() for c in zone.countries}
+    standard = dict(TaxRate.objects.filter(tax_class="").values_list("country", "rate"))
+    reduced = dict(TaxRate.objects.filter(tax_class="reduced").values_list("country", "rate"))
+
+    assert countries <= set(standard)
+    # The EU members the zone added, at their standard rates (FI 25.5 % since 2024-09-01) and
+    # their rates for books (the demo's "reduced" class; DK has none: its standard rate applies).
+    assert {c: str(standard[c]) for c in ("DK", "FI", "IE", "LU", "PL", "PT", "SE")} == {
+        "DK": "25.00",
+        "FI": "25.50",
+        "IE": "23.00",
+        "LU": "17.00",
+        "PL": "23.00",
+        "PT": "23.00",
+        "SE": "25.00",
+    }
+    assert {c: str(reduced[c]) for c in ("FI", "IE", "LU", "PL", "PT", "SE")} == {
+        "FI": "13.50",
+        "IE": "0.00",
+        "LU": "3.00",
+        "PL": "5.00",
+        "PT": "6.00",
+        "SE": "6.00",
+    }
+    # Outside the EU the shop exports VAT-free: an explicit 0 %, not a missing rate.
+    assert {str(standard[c]) for c in ("AU", "CA", "CH", "JP", "NO", "US")} == {"0.00"}

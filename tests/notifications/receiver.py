@@ -22,6 +22,7 @@ class Answer:
     body: bytes = b'{"ok": true}'
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (a hanging receiver)
+    drip: float = 0.0  # seconds between the body's bytes (a receiver dripping its answer)
 
 
 class Receiver:
@@ -29,6 +30,7 @@ class Receiver:
 
     def __init__(self) -> None:
         self.requests: list[Received] = []
+        self.dripped = 0  # body bytes written by the last dripping answer
         self.answer: Callable[[int], Answer] = lambda n: Answer()
         self._lock = threading.Lock()
         receiver = self
@@ -55,7 +57,13 @@ class Receiver:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(content)))
                     self.end_headers()
-                    self.wfile.write(content)
+                    if not answer.drip:
+                        self.wfile.write(content)
+                    for index in range(len(content) if answer.drip else 0):
+                        self.wfile.write(content[index : index + 1])
+                        self.wfile.flush()
+                        receiver.dripped = index + 1
+                        time.sleep(answer.drip)
                 except OSError:  # the client gave up (timeout): nothing to answer
                     pass
 

@@ -200,3 +200,19 @@ def test_each_delivery_of_a_batch_records_its_own_latency(receiver):
         deliveries[1].pk: None,  # CASE without ELSE: not named, no value
         deliveries[2].pk: 9,
     }
+
+
+def test_a_receiver_dripping_its_answer_holds_a_send_no_longer_than_the_timeout(receiver, settings):
+    # Each byte well within the read timeout, the whole far past it: without a deadline on the
+    # body the sender would read all 2,000 bytes (100 s), as a threads-pool worker has no hard limit.
+    settings.NOTIFICATIONS_WEBHOOK_TIMEOUT = 1
+    receiver.answer = lambda n: Answer(body=b"x" * 2000, drip=0.05)
+    make_endpoint(receiver.url, "payments.*")
+    (delivery,) = fan_out(1)
+
+    outcomes = services.deliveries_attempt(delivery_ids=[delivery.pk])
+
+    assert outcomes == {delivery.pk: "succeeded"}  # the status came in time
+    assert receiver.dripped < 2000  # the sender stopped reading and closed the connection
+    delivery.refresh_from_db()
+    assert delivery.response_excerpt == "x" * len(delivery.response_excerpt)

@@ -92,7 +92,9 @@ class CheckoutLineSerializer(serializers.Serializer):
     sku = serializers.CharField()
     name = serializers.CharField(allow_null=True, help_text="null when the SKU is no longer sold.")
     quantity = serializers.IntegerField()
-    unit_price = MoneySerializer(allow_null=True, help_text="The catalog's current price.")
+    unit_price = MoneySerializer(
+        allow_null=True, help_text="The catalog's current price; once completed, the price charged."
+    )
     line_total = MoneySerializer(allow_null=True, help_text="unit_price x quantity, before the discount.")
     discount = MoneySerializer(allow_null=True, help_text="This line's share of the voucher discount.")
     tax = MoneySerializer(allow_null=True, help_text="On the discounted line total, rounded half-up.")
@@ -131,6 +133,7 @@ class CheckoutProblemSerializer(serializers.Serializer):
             "shipping_method_required",
             "shipping_method_unavailable",
             "voucher_invalid",
+            "tax_rate_missing",
         ]
     )
     detail = serializers.CharField()
@@ -140,11 +143,18 @@ class CheckoutProblemSerializer(serializers.Serializer):
     previous = serializers.IntegerField(required=False, help_text="price_changed: the price last shown.")
     current = serializers.IntegerField(required=False, help_text="price_changed: the price now.")
     reason = serializers.CharField(required=False, help_text="voucher_invalid: why.")
+    country = serializers.CharField(
+        required=False, help_text="tax_rate_missing: the shipping country the shop has no tax rate for."
+    )
 
 
 class CheckoutOrderSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField()
+    status = serializers.CharField(
+        allow_null=True,
+        help_text="The order's status now: placed, paid, shipped, delivered, cancelled, refunded.",
+    )
 
 
 class CheckoutSerializer(serializers.Serializer):
@@ -163,11 +173,17 @@ class CheckoutSerializer(serializers.Serializer):
     problems = CheckoutProblemSerializer(
         many=True,
         help_text="What blocks completion. price_changed is reported once, on the first read that "
-        "shows the new price; completing after that read charges it.",
+        "shows the new price; completing after that read charges it. Empty once completed.",
     )
-    ready = serializers.BooleanField(help_text="Nothing blocks completion.")
-    order = CheckoutOrderSerializer(allow_null=True, help_text="The order it became, once completed.")
-    expires_at = serializers.DateTimeField()
+    ready = serializers.BooleanField(help_text="Nothing blocks completion (false once completed).")
+    order = CheckoutOrderSerializer(
+        allow_null=True,
+        help_text="The order it became, once completed. From then on the checkout shows what was charged "
+        "(lines, shipping, totals as placed), never re-priced; a guest's record of its order.",
+    )
+    expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="null once completed: a completed checkout stays with its order."
+    )
 
 
 class CheckoutCreatedSerializer(CheckoutSerializer):

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from apps.checkout import services
 from apps.checkout.api.auth import CheckoutTokenAuthentication, GuestPrincipal
-from apps.checkout.api.presenters import checkout_body, option_body
+from apps.checkout.api.presenters import checkout_body, completed_body, option_body
 from apps.checkout.api.serializers import (
     CheckoutCompleteSerializer,
     CheckoutCreatedSerializer,
@@ -22,16 +22,15 @@ from apps.checkout.api.serializers import (
     ShippingOptionSerializer,
     VoucherApplySerializer,
 )
-from apps.checkout.contracts import (
-    PriceChanged,
-)
-from apps.checkout.models import Checkout
+from apps.checkout.contracts import CheckoutClosed, PriceChanged
+from apps.checkout.models import Checkout, CheckoutStatus
 from apps.checkout.selectors import checkout_for, quote
 from apps.common.idempotency import idempotent
 from apps.common.openapi import IDEMPOTENCY_KEY, problem_responses
 from apps.common.problems import problem_of
 from apps.common.serializers import validated
 from apps.events.public import shed_when_backed_up
+from apps.orders.public import order_status
 
 TAGS = ["checkout"]
 EXAMPLE = {
@@ -107,13 +106,37 @@ NOT_READY = OpenApiExample(
         ],
     },
 )
+# What POST /checkouts answers: an empty checkout (a guest's here).
+CREATED = EXAMPLE | {
+    "guest": True,
+    "lines": [],
+    "shipping_address": None,
+    "shipping_method": None,
+    "voucher_code": None,
+    "weight_grams": 0,
+    "totals": {
+        name: {"amount": 0, "currency": "EUR"}
+        for name in ("subtotal", "discount", "shipping", "tax", "total")
+    }
+    | {"prices_include_tax": True},
+    "problems": [
+        {"code": "empty", "detail": "The checkout has no lines.", "pointer": "#/lines"},
+        {
+            "code": "shipping_address_required",
+            "detail": "Set a shipping address.",
+            "pointer": "#/shipping_address",
+        },
+    ],
+    "ready": False,
+    "guest_token": "q8Zr…",
+}
 # The shop's account tokens (whatever settings name), or a guest's checkout token.
 AUTH = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, CheckoutTokenAuthentication]
 
 
+# Base: token or guest-token authentication, the caller's own checkout, answers priced (a comment,
+# not a docstring: drf-spectacular would print it as every operation's description).
 class CheckoutView(APIView):
-    """Base: token or guest-token authentication, the caller's own checkout, answers priced."""
-
     authentication_classes = AUTH
 
     def checkout(self, request, checkout_id) -> Checkout:
@@ -123,6 +146,11 @@ class CheckoutView(APIView):
         return checkout
 
     def priced(self, checkout: Checkout, *, status_code: int = 200, **extra) -> Response:
+        if checkout.status == CheckoutStatus.COMPLETED:
+            if checkout.charged is None:  # completed before checkouts kept what they charged
+                raise CheckoutClosed(checkout.status, str(checkout.order_id))
+            status = order_status(order_id=str(checkout.order_id))
+            return Response(completed_body(checkout, order_status=status), status=status_code)
         current = quote(checkout)
         services.quote_shown(current)
         return Response(checkout_body(current) | extra, status=status_code)
@@ -134,19 +162,16 @@ class CheckoutCreateView(CheckoutView):
     @extend_schema(
         operation_id="checkouts_create",
         summary="Start a checkout (a customer's, or a guest's with an email)",
-        description="Signed in (`Authorization: Token …`): the customer's checkout. Anonymous: a guest "
-        "checkout for `email`; the answer's `guest_token` is shown once and reaches it from then on.",
+        description="Signed in (`Authorization: Bearer …`, or the older `Token …`): the customer's "
+        "checkout. Anonymous: a guest checkout for `email`; the answer's `guest_token` is shown once and "
+        "reaches it from then on.",
         request=CheckoutCreateSerializer,
         responses={201: CheckoutCreatedSerializer, **problem_responses(400, 401, 415)},
         examples=[
             OpenApiExample("A guest", value={"email": "ada@example.com"}, request_only=True),
-            OpenApiExample(
-                "Created for a guest",
-                value=EXAMPLE | {"guest": True, "lines": [], "guest_token": "q8Zr…"},
-                response_only=True,
-            ),
+            OpenApiExample("Created for a guest", value=CREATED, response_only=True),
         ],
-        auth=[{"tokenAuth": []}, {}],
+        auth=[{"bearerAuth": []}, {"tokenAuth": []}, {}],
         tags=TAGS,
     )
     def post(self, request):
@@ -169,8 +194,13 @@ class CheckoutCreateView(CheckoutView):
 class CheckoutDetailView(CheckoutView):
     @extend_schema(
         operation_id="checkouts_retrieve",
-        summary="A checkout, priced from the catalog's current prices",
-        responses={200: CheckoutSerializer, **problem_responses(401, 404)},
+        summary="A checkout: open, priced from the catalog's current prices; completed, what was charged",
+        description="An open checkout is priced now, with the `problems` that block it. A completed one "
+        "shows what was charged (lines, shipping and totals as the order was placed, never re-priced), "
+        "no problems, and `order` with its number and current status: a guest's record of its order "
+        "(a guest token does not reach `/orders`). It stays readable after `expires_at` would have passed. "
+        "409 `checkout-completed` (with `order_id`) for one completed before checkouts kept what they charged.",
+        responses={200: CheckoutSerializer, **problem_responses(401, 404, 409)},
         examples=[*EXAMPLES, NOT_READY],
         tags=TAGS,
     )
@@ -268,26 +298,17 @@ class CheckoutShippingMethodsView(CheckoutView):
     @extend_schema(
         operation_id="checkouts_shipping_methods",
         summary="The shipping methods that apply to the checkout's address and parcel, cheapest first",
-        responses={200: ShippingOptionSerializer(many=True), **problem_responses(401, 404)},
-        examples=[
-            OpenApiExample(
-                "Two methods",
-                response_only=True,
-                value=[
-                    EXAMPLE["shipping_method"],
-                    {
-                        "id": 2,
-                        "name": "Express",
-                        "delivery_time": "next working day",
-                        "price": {"amount": 1290, "currency": "EUR"},
-                    },
-                ],
-            )
-        ],
+        description="409 `checkout-completed` once the checkout is completed.",
+        responses={200: ShippingOptionSerializer(many=True), **problem_responses(401, 404, 409)},
+        # One item: the schema's list makes the example a list of it.
+        examples=[OpenApiExample("A method", response_only=True, value=EXAMPLE["shipping_method"])],
         tags=TAGS,
     )
     def get(self, request, checkout_id):
-        current = quote(self.checkout(request, checkout_id))
+        checkout = self.checkout(request, checkout_id)
+        if checkout.status == CheckoutStatus.COMPLETED:
+            raise CheckoutClosed(checkout.status, str(checkout.order_id))
+        current = quote(checkout)
         return Response([option_body(o, current.checkout.currency) for o in current.options])
 
 
@@ -343,9 +364,12 @@ class CheckoutCompleteView(CheckoutView):
         description="Re-prices the checkout, checks the voucher, reserves stock, authorizes the total and "
         "places the order. 409 `price-changed` (with `checkout`, the new totals) when the total differs "
         "from the one last read: nothing is charged, and completing again accepts the new total. "
-        "409 `checkout-not-ready` lists the `problems`; 409 `voucher-unavailable` when the code ran out "
-        "meanwhile; 409 `checkout-completed` / `checkout-completing` for a checkout completed or being "
-        "completed by another request.",
+        "409 `checkout-not-ready` lists the `problems` (a voucher used up, by everyone or by this "
+        "customer, expired or below its minimum is a `voucher_invalid` problem with its `reason`; a "
+        "country without a tax rate is `tax_rate_missing`); 409 `voucher-unavailable` only when another "
+        "order took the voucher's last use between that check and placement (the authorization is "
+        "voided); 409 `checkout-completed` / `checkout-completing` for a checkout completed or being "
+        "completed by another request. The 201 answer is the completed checkout: what was charged.",
         request=CheckoutCompleteSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
@@ -364,7 +388,13 @@ class CheckoutCompleteView(CheckoutView):
                 value=EXAMPLE
                 | {
                     "status": "completed",
-                    "order": {"id": "9b2e0c4d-1f3a-5e6b-8c7d-0a1b2c3d4e5f", "number": "2612-7K3Q-9M2X"},
+                    "ready": False,
+                    "order": {
+                        "id": "9b2e0c4d-1f3a-5e6b-8c7d-0a1b2c3d4e5f",
+                        "number": "2612-7K3Q-9M2X",
+                        "status": "placed",
+                    },
+                    "expires_at": None,
                 },
             ),
         ],
@@ -377,7 +407,7 @@ class CheckoutCompleteView(CheckoutView):
         data = validated(CheckoutCompleteSerializer, request.data)
         payment = data["payment"]
         try:
-            completed = services.checkout_complete(
+            placed = services.checkout_complete(
                 checkout=checkout,
                 idempotency_key=request.headers["Idempotency-Key"],
                 payment_provider=payment["provider"],
@@ -386,4 +416,4 @@ class CheckoutCompleteView(CheckoutView):
         except PriceChanged as exc:
             checkout.refresh_from_db()
             raise problem_of(exc, checkout=checkout_body(quote(checkout))) from exc
-        return Response(checkout_body(completed), status=status.HTTP_201_CREATED)
+        return Response(completed_body(checkout, order_status=placed.status), status=status.HTTP_201_CREATED)
