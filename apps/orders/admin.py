@@ -6,6 +6,7 @@ retry capture payments.capture_payment, a note orders.add_ordernote. Every actio
 to Django's admin history (LogEntry) for the order.
 """
 
+import re
 import uuid
 from decimal import Decimal
 
@@ -150,6 +151,26 @@ class FulfilmentFilter(admin.SimpleListFilter):
         return selectors.orders_to_fulfil(queryset) if self.value() == "todo" else queryset
 
 
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
+_NUMBER_CHARACTER = "[0-9A-HJKMNP-TV-Z]"  # services.NUMBER_ALPHABET
+
+
+def number_as_read(term: str) -> str:
+    """'2612e7po h7hx' -> '2612-E7P0-H7HX' (Crockford's reading rules), or '' if it is no number."""
+    plain = term.upper().translate(_READ_AS)
+    if re.fullmatch(rf"\d{{4}}{_NUMBER_CHARACTER}{{8}}", plain):
+        return f"{plain[:4]}-{plain[4:8]}-{plain[8:]}"
+    return ""
+
+
+def number_tail_as_read(term: str) -> str:
+    """A number without its year-month ('E7P0-H7HX') -> '-E7P0-H7HX', or ''."""
+    plain = term.upper().translate(_READ_AS)
+    if re.fullmatch(rf"{_NUMBER_CHARACTER}{{8}}", plain) and not plain.isdigit():
+        return f"-{plain[:4]}-{plain[4:]}"
+    return ""
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
     """Orders are placed through the storefront; fields are read-only and changes go through the
@@ -219,7 +240,8 @@ class OrderAdmin(ReadOnlyAdmin):
         ]
 
     def get_search_results(self, request, queryset, search_term):
-        """Also find orders by a SKU on one of their lines."""
+        """Also find orders by a SKU on one of their lines, and by an order number as people read
+        it out: any case, without dashes, O for 0, I or L for 1, or without its year-month."""
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         if term:
@@ -227,6 +249,11 @@ class OrderAdmin(ReadOnlyAdmin):
                 Exists(OrderLine.objects.filter(order=OuterRef("pk"), sku__iexact=term))
             )
             queryset |= self.get_queryset(request).filter(pk__in=with_sku.values("pk"))
+            number = number_as_read(term)
+            if number:
+                queryset |= self.get_queryset(request).filter(number=number)
+            elif tail := number_tail_as_read(term):
+                queryset |= self.get_queryset(request).filter(number__endswith=tail)
         return queryset, may_have_duplicates
 
     @admin.display(description="total", ordering="total_amount")

@@ -39,6 +39,24 @@ def test_support_finds_an_order_by_number_email_or_sku(order, term):
     assert [o.pk for o in response.context["cl"].result_list] == [order.pk]
 
 
+@pytest.mark.parametrize(
+    "as_read",
+    [
+        lambda number: number.lower().replace("-", ""),
+        lambda number: number.replace("0", "O").replace("1", "l"),
+        lambda number: number[5:],  # without the year-month
+        lambda number: number[5:].replace("-", " ").lower(),
+    ],
+    ids=["lower case, no dashes", "O for 0, l for 1", "without year-month", "tail with a space"],
+)
+def test_support_finds_an_order_by_its_number_as_a_customer_reads_it_out(order, as_read):
+    Order.objects.filter(pk=order.pk).update(number="2612-E7P0-H1HX")
+
+    response = _staff("support").get(LIST, {"q": as_read("2612-E7P0-H1HX")})
+
+    assert [o.pk for o in response.context["cl"].result_list] == [order.pk]
+
+
 def test_the_list_filters_by_status_and_payment_status(order):
     drain_outbox()  # captured: the order is paid
 
