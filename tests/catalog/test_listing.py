@@ -189,6 +189,17 @@ def test_attribute_facets_are_disjunctive_and_narrowed_by_the_other_filters(api_
     assert [b["count"] for b in both["facets"]["price_bands"]] == [0, 0, 1, 0, 0, 0]  # narrowed
 
 
+def test_a_price_set_by_upsert_reaches_the_listing(api_client, shop):
+    from apps.catalog.contracts import ProductInput
+    from apps.catalog.public import product_upsert
+
+    product_upsert(product=ProductInput("MUG", "Stoneware mug", "kitchen", 1900, "EUR", on_hand=5))
+
+    [card] = api_client.get(URL, {"q": "mug"}).json()["results"]
+    assert card["price_from"] == {"amount": 1900, "currency": "EUR"}
+    assert slugs(api_client.get(URL, {"min_price": 1800, "max_price": 2000})) == ["mug"]
+
+
 def test_a_price_range_matches_any_active_variant_and_the_bands_agree(api_client, shop):
     products.product_create(
         draft=ProductDraft(
