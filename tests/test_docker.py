@@ -134,11 +134,16 @@ def test_prometheus_scrapes_the_web_port(compose, prometheus_config):
 
 
 def test_prometheus_scrapes_the_worker_metrics_port(compose, prometheus_config):
-    port = compose["services"]["worker"]["environment"]["WORKER_METRICS_PORT"]
+    # Both workers: the webhook sends' counters are in the webhooks worker's process.
+    workers = ("worker", "webhooks")
+    ports = [compose["services"][worker]["environment"]["WORKER_METRICS_PORT"] for worker in workers]
 
-    assert scrape_targets(prometheus_config, "commerce-worker") == [f"worker:{port}"]
-    # The worker's endpoint has no token: it must stay on the compose network.
-    assert not any(port in str(p) for p in compose["services"]["worker"].get("ports", []))
+    assert scrape_targets(prometheus_config, "commerce-worker") == [
+        f"{worker}:{port}" for worker, port in zip(workers, ports, strict=True)
+    ]
+    # The workers' endpoints have no token: they must stay on the compose network.
+    for worker, port in zip(workers, ports, strict=True):
+        assert not any(port in str(p) for p in compose["services"][worker].get("ports", []))
 
 
 def test_prometheus_sends_the_token_the_web_process_expects(compose, prometheus_config):

@@ -60,6 +60,7 @@ class Product(Document):
     edit_version = IntField(required=True, default=0)
     # Listing fields, derived from the category tree and the variants (listing.refresh):
     category_path = ListField(StringField(max_length=64))
+    prices = ListField(IntField())  # the active variants' distinct prices: the price filter
     price_min = IntField(default=0)
     currency = StringField(default="EUR", max_length=3)
     search_terms = ListField(StringField())  # normalised tokens of name, brand, attributes + prefixes

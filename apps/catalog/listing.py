@@ -1,10 +1,18 @@
 """The storefront's product listing: filters, sort, cursor pages, facets and search.
 
-Filtering runs in the store through indexed fields (`category_path`, `search_terms`,
-`price_min`, `published`; in-stock through the variants' `product_slug, available` index), the
-same query on MongoDB and on the embedded store. Facets, ranking and keyset pagination are
-computed over the matching products' few listing fields, so they are the same code everywhere
-too (at a few thousand matches per filter; an aggregation `$facet` is the step after that).
+One aggregation per listing (plus a `distinct` on the variants for the in-stock filter): a
+`$match` through indexed fields (`published` with `category_path` or `search_terms`; the
+category is the listing's scope, not a facet filter), then a `$facet` with one sub-pipeline
+per facet, each matching every other filter but its own: attribute, brand and price facets are
+disjunctive (the values one could add to the selection, within the other filters), and the
+hits sub-pipeline matches them all. The same operators on MongoDB and on mongomock. Ranking and
+keyset pagination are computed over the hits' few listing fields (fine to some thousands of
+matches: the whole `$facet` answer is one document, at most 16 MB on MongoDB).
+
+Price: a product matches a range when any of its active variants' prices (`prices`) is in it;
+its `price_from` (and its key for sort by price) is then the cheapest price in the range, the
+cheapest overall without one. A price band counts the products that filtering on that band
+lists (a product with variants in two bands is in both).
 
 Search: names, brands and attribute values are normalised (lower case, accents removed) into
 tokens, each stored with its prefixes from 2 characters (`search_terms`). A query matches the
@@ -33,6 +41,7 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 class ListingQuery:
     category: str | None = None
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name, accepted values)
+    brands: tuple[str, ...] = ()  # any of these
     min_price: int | None = None
     max_price: int | None = None
     in_stock: bool | None = None
@@ -70,6 +79,7 @@ def refresh(slug: str) -> None:
     low = min(prices) if prices else (0, "EUR")
     Product.objects(slug=slug).update_one(
         set__category_path=path_of(product.category),
+        set__prices=sorted({amount for amount, _ in prices}),
         set__price_min=low[0],
         set__currency=low[1],
         set__search_terms=search_terms(product.name, product.brand, *product.attributes.values()),
@@ -101,91 +111,135 @@ def product_listing(query: ListingQuery) -> dict:
         :32
     ]
     entry = cache.get_or_compute(
-        cache.list_key(f"products:{fingerprint}", shows_stock=query.in_stock is not None),
+        # v2: entries carry prices_from (a v1 entry from before a deploy is never read).
+        cache.list_key(f"products.v2:{fingerprint}", shows_stock=query.in_stock is not None),
         lambda: _compute(query),
         ttl=cache.LIST_TTL,
     )
-    return {**entry, "results": _cards(entry["slugs"])}
+    return {**entry, "results": _cards(entry["slugs"], entry["prices_from"])}
 
 
 def _compute(query: ListingQuery) -> dict:
-    conditions: dict = {"published": True}
+    base: dict = {"published": True}
     if query.collection is not None:
-        conditions["slug__in"] = list(query.collection)
+        base["slug__in"] = list(query.collection)
     if query.category:
-        conditions["category_path"] = query.category
-    if query.min_price is not None:
-        conditions["price_min__gte"] = query.min_price
-    if query.max_price is not None:
-        conditions["price_min__lte"] = query.max_price
+        base["category_path"] = query.category
     wanted = tokens(query.q or "")
     if wanted:
-        conditions["search_terms__all"] = wanted
-    rows = Product.objects(**conditions).only(
-        "slug", "name", "category", "attributes", "price_min", "created_at"
-    )
+        base["search_terms__all"] = wanted
     if query.in_stock is not None:
-        stocked = set(
-            Variant.objects(product_slug__ne=None, active=True, available__gt=0).distinct("product_slug")
+        stocked = Variant.objects(product_slug__ne=None, active=True, available__gt=0).distinct(
+            "product_slug"
         )
-        rows = [r for r in rows if (r.slug in stocked) == query.in_stock]
-    matched = [r for r in rows if all(r.attributes.get(name) in values for name, values in query.attributes)]
-    facets = _facets(matched, query)
-    keyed = sorted((_sort_key(r, query, wanted), r.slug) for r in matched)
+        # In an $and: a collection's slug__in is a condition on slug too.
+        base["__raw__"] = {"$and": [{"slug": {"$in" if query.in_stock else "$nin": stocked}}]}
+
+    # The facet filters, each by its facet's name: a facet's counts match all the others.
+    filters: dict[str, dict] = {}
+    for name, values in query.attributes:
+        filters[f"attr_{name}"] = {f"attributes.{name}": {"$in": list(values)}}
+    if query.brands:
+        filters["brands"] = {"brand": {"$in": list(query.brands)}}
+    if query.min_price is not None or query.max_price is not None:
+        span = {"$gte": query.min_price or 0}
+        if query.max_price is not None:
+            span["$lte"] = query.max_price
+        filters["price"] = {"prices": {"$elemMatch": span}}
+
+    def but(facet: str | None) -> dict:
+        others = [f for name, f in filters.items() if name != facet]
+        return {"$match": {"$and": others} if others else {}}
+
+    filtered = [name for name, _ in query.attributes]
+    facets = {
+        "hits": [but(None), {"$project": {"_id": 0, "slug": 1, "name": 1, "prices": 1, "price_min": 1,
+                                          "created_at": 1}}],
+        "categories": [but(None), {"$group": {"_id": "$category", "count": {"$sum": 1}}}],
+        "brands": [but("brands"), {"$match": {"brand": {"$nin": ["", None]}}},
+                   {"$group": {"_id": "$brand", "count": {"$sum": 1}}}],
+        "price": [but("price"), {"$unwind": "$prices"},
+                  {"$bucket": {"groupBy": "$prices", "boundaries": [*PRICE_BANDS, 2**62], "default": -1,
+                               "output": {"products": {"$addToSet": "$_id"}}}}],
+        # Attributes nobody filters on, from the hits; each filtered one from its own match.
+        "attributes": [but(None), {"$project": {"pairs": {"$objectToArray": "$attributes"}}},
+                       {"$unwind": "$pairs"}, {"$match": {"pairs.k": {"$nin": filtered}}},
+                       {"$group": {"_id": {"name": "$pairs.k", "value": "$pairs.v"}, "count": {"$sum": 1}}}],
+        **{
+            f"attr_{name}": [but(f"attr_{name}"), {"$match": {f"attributes.{name}": {"$exists": True}}},
+                             {"$group": {"_id": {"name": name, "value": f"$attributes.{name}"},
+                                         "count": {"$sum": 1}}}]
+            for name in filtered
+        },
+    }  # fmt: skip
+    (result,) = Product.objects(**base).aggregate([{"$facet": facets}])
+    rows = result["hits"]
+    low, high = query.min_price or 0, query.max_price
+    for row in rows:
+        prices = row.get("prices") or [row.get("price_min", 0)]
+        in_range = [p for p in prices if low <= p and (high is None or p <= high)]
+        row["price_from"] = min(in_range or prices)  # no price filter: every price is in range
+    keyed = sorted((_sort_key(r, query, wanted), r["slug"]) for r in rows)
     if query.after is not None:
         keyed = [k for k in keyed if [k[0], k[1]] > query.after]
     page = keyed[: query.limit]
     more = len(keyed) > query.limit
+    prices_from = {r["slug"]: r["price_from"] for r in rows}
     return {
         "slugs": [slug for _, slug in page],
-        "facets": facets,
-        "total": len(matched),
+        "prices_from": {slug: prices_from[slug] for _, slug in page},
+        "facets": _facets(result),
+        "total": len(rows),
         "next": encode_cursor([query.sort, page[-1][0], page[-1][1]]) if more and page else None,
     }
 
 
-def _sort_key(row, query: ListingQuery, wanted: list[str]):
+def _sort_key(row: dict, query: ListingQuery, wanted: list[str]):
     sort = query.sort if not (query.sort == "relevance" and not wanted) else "newest"
     if sort == "position":
-        return query.collection.index(row.slug)
+        return query.collection.index(row["slug"])
     if sort == "relevance":
-        name_terms = set(search_terms(row.name))
+        name_terms = set(search_terms(row["name"]))
         return -sum(token in name_terms for token in wanted)
     if sort in ("price", "-price"):
-        return row.price_min if sort == "price" else -row.price_min
+        return row["price_from"] if sort == "price" else -row["price_from"]
     if sort == "name":
-        return row.name.casefold()
+        return row["name"].casefold()
     if sort == "-name":
-        return [-ord(c) for c in row.name.casefold()]
-    return -int(row.created_at.timestamp() * 1_000_000)  # newest first
+        return [-ord(c) for c in row["name"].casefold()]
+    return -int(row["created_at"].timestamp() * 1_000_000)  # newest first
 
 
-def _facets(rows, query: ListingQuery) -> dict:
-    """Counts over the current filter: categories (each product counted under its category),
-    attribute values, price bands."""
-    categories: dict[str, int] = {}
-    attributes: dict[str, dict[str, int]] = {}
-    bands = [0] * len(PRICE_BANDS)
-    for row in rows:
-        categories[row.category] = categories.get(row.category, 0) + 1
-        for name, value in row.attributes.items():
-            attributes.setdefault(name, {})
-            attributes[name][value] = attributes[name].get(value, 0) + 1
-        bands[max(n for n, low in enumerate(PRICE_BANDS) if row.price_min >= low)] += 1
+def _facets(result: dict) -> dict:
+    """The `$facet` answer as the API's facets: categories (each product under its own),
+    brands, attribute values, price bands."""
+    attributes: dict[str, dict] = {}
+    for key, rows in result.items():
+        if key == "attributes" or key.startswith("attr_"):
+            for row in rows:
+                attributes.setdefault(row["_id"]["name"], {})[row["_id"]["value"]] = row["count"]
+    banded = {row["_id"]: len(row["products"]) for row in result["price"]}
     return {
-        "categories": [{"slug": slug, "count": n} for slug, n in sorted(categories.items())],
+        "categories": [{"slug": r["_id"], "count": r["count"]} for r in sorted(result["categories"], key=_id)],
+        "brands": [{"value": r["_id"], "count": r["count"]} for r in sorted(result["brands"], key=_id)],
         "attributes": {
-            name: [{"value": v, "count": n} for v, n in sorted(values.items())]
+            name: [{"value": v, "count": n} for v, n in sorted(values.items(), key=lambda vn: str(vn[0]))]
             for name, values in sorted(attributes.items())
         },
         "price_bands": [
-            {"min": low, "max": PRICE_BANDS[n + 1] if n + 1 < len(PRICE_BANDS) else None, "count": bands[n]}
+            {"min": low, "max": PRICE_BANDS[n + 1] if n + 1 < len(PRICE_BANDS) else None,
+             "count": banded.get(low, 0)}
             for n, low in enumerate(PRICE_BANDS)
         ],
-    }
+    }  # fmt: skip
 
 
-def _cards(slugs: list[str]) -> list[dict]:
+def _id(row: dict) -> str:
+    return str(row["_id"])
+
+
+def _cards(slugs: list[str], prices_from: dict[str, int]) -> list[dict]:
+    """Product cards, fresh from the product pages; `price_from` as the listing matched it."""
     from apps.catalog.selectors import product_pages
 
     pages = product_pages(slugs=slugs)
@@ -194,13 +248,12 @@ def _cards(slugs: list[str]) -> list[dict]:
         page = pages.get(slug)
         if page is None:
             continue
-        prices = [v["price"]["amount"] for v in page["variants"]]
         currency = page["variants"][0]["price"]["currency"] if page["variants"] else "EUR"
         cards.append(
             {
                 "slug": page["slug"], "name": page["name"], "brand": page["brand"], "category": page["category"],
                 "attributes": page["attributes"], "media": page["media"][:1],
-                "price_from": {"amount": min(prices, default=0), "currency": currency},
+                "price_from": {"amount": prices_from[slug], "currency": currency},
                 "in_stock": any(v["in_stock"] for v in page["variants"]),
             }
         )  # fmt: skip

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from mongoengine.queryset.visitor import Q
 
 from apps.catalog import cache
-from apps.catalog.documents import Product, Variant
+from apps.catalog.documents import Category, Product, Variant
 
 
 def product_payload(product: Variant) -> dict:
@@ -200,7 +200,10 @@ def skus_low_on_stock_count(*, threshold: int) -> int:
 def categories() -> list[str]:
     return cache.get_or_compute(
         cache.list_key("categories", shows_stock=False),  # stale with the list pages: new ones usable at once
-        lambda: sorted(Variant.objects(active=True).distinct("category")),
+        # The tree's (a category can be empty) and the active SKUs' (a SKU can be outside it).
+        lambda: sorted(
+            {*Variant.objects(active=True).distinct("category"), *Category.objects.distinct("slug")}
+        ),
         ttl=cache.LIST_TTL,
     )
 

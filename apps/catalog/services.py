@@ -78,9 +78,12 @@ def product_upsert(*, product: ProductInput) -> Variant:
             break
     else:
         raise ConcurrentUpdate(f"{product.sku} kept changing under the upsert; try again")
+    saved = Variant.objects.get(sku=product.sku)
+    if saved.product_slug:  # its product's listing fields (price from, price filter) follow the price
+        listing.refresh(saved.product_slug)
     cache.invalidate([product.sku])
     pending_events.deliver(product.sku, events)
-    return Variant.objects.get(sku=product.sku)
+    return saved
 
 
 def product_save(

@@ -10,6 +10,13 @@ from apps.catalog.selectors import ProductFilters, categories
 from apps.common.serializers import MoneySerializer
 
 
+def _known_category(value: str) -> str:
+    """Both listings: a category of the tree or of an active SKU; any other is a 400."""
+    if value not in categories():
+        raise serializers.ValidationError(f"Unknown category {value!r}.", code="unknown_category")
+    return value
+
+
 class ProductSerializer(serializers.Serializer):
     """One sellable SKU (a variant of the product named by `product`)."""
 
@@ -90,9 +97,7 @@ class ProductQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
 
     def validate_category(self, value: str) -> str:
-        if value not in categories():
-            raise serializers.ValidationError(f"Unknown category {value!r}.", code="unknown_category")
-        return value
+        return _known_category(value)
 
     def validate_cursor(self, value: str) -> str:
         try:
@@ -129,9 +134,19 @@ class CatalogListingQuerySerializer(serializers.Serializer):
     """Every parameter is a plain string from the query string; values never reach the store as
     operators (an attribute filter is a literal match), and unknown parameters are refused."""
 
-    category = serializers.SlugField(required=False, max_length=64, help_text="With everything below it.")
-    min_price = serializers.IntegerField(required=False, min_value=0, help_text="Minor units.")
-    max_price = serializers.IntegerField(required=False, min_value=0, help_text="Minor units.")
+    category = serializers.SlugField(
+        required=False, max_length=64,
+        help_text="A category of the tree (or of a SKU), with everything below it; unknown: 400.",
+    )  # fmt: skip
+    brand = serializers.CharField(
+        required=False, max_length=1000, help_text="Brands, comma-separated (any of them)."
+    )
+    min_price = serializers.IntegerField(
+        required=False, min_value=0, help_text="Minor units; any active variant's price counts."
+    )
+    max_price = serializers.IntegerField(
+        required=False, min_value=0, help_text="Minor units; any active variant's price counts."
+    )
     in_stock = serializers.BooleanField(required=False, allow_null=True, default=None)
     q = serializers.CharField(
         required=False, max_length=100, help_text="Words (or their beginnings) to find."
@@ -145,6 +160,18 @@ class CatalogListingQuerySerializer(serializers.Serializer):
     def __init__(self, *args, params=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._params = params
+
+    def validate_category(self, value: str) -> str:
+        return _known_category(value)
+
+    def validate_brand(self, value: str) -> tuple[str, ...]:
+        given = self._params.getlist("brand") if self._params is not None else [value]  # brand=a&brand=b too
+        brands = tuple(sorted({b.strip() for v in given for b in v.split(",") if b.strip()}))
+        if not brands or any(len(b) > 100 for b in brands):
+            raise serializers.ValidationError(
+                "One or more brands, comma-separated, up to 100 characters each."
+            )
+        return brands
 
     def validate(self, attrs):
         errors, attributes = {}, []
@@ -178,7 +205,8 @@ class CatalogListingQuerySerializer(serializers.Serializer):
     def query(self, *, collection: tuple[str, ...] | None = None) -> ListingQuery:
         data = self.validated_data
         return ListingQuery(
-            category=data.get("category"), attributes=data["attributes"], min_price=data.get("min_price"),
+            category=data.get("category"), attributes=data["attributes"], brands=data.get("brand", ()),
+            min_price=data.get("min_price"),
             max_price=data.get("max_price"), in_stock=data.get("in_stock"), q=data.get("q"), sort=data["sort"],
             after=data.get("cursor"), limit=data["limit"], collection=collection,
         )  # fmt: skip
@@ -204,7 +232,9 @@ class ProductCardSerializer(serializers.Serializer):
     category = serializers.CharField()
     attributes = serializers.DictField(child=serializers.CharField())
     media = MediaSerializer(many=True)
-    price_from = MoneySerializer()
+    price_from = MoneySerializer(
+        help_text="The cheapest active variant's price; with a price filter, the cheapest in the range."
+    )
     in_stock = serializers.BooleanField()
 
 
@@ -228,15 +258,21 @@ class PriceBandSerializer(CountSerializer):
 
 
 class FacetsSerializer(serializers.Serializer):
+    """Each facet counts with every filter but its own (attributes, brands and price bands are
+    disjunctive: the values one could add); categories count within the whole filter."""
+
     categories = CategoryCountSerializer(many=True)
+    brands = ValueCountSerializer(many=True)
     attributes = serializers.DictField(child=ValueCountSerializer(many=True))
-    price_bands = PriceBandSerializer(many=True)
+    price_bands = PriceBandSerializer(
+        many=True, help_text="Products with an active variant priced in the band (one can be in two)."
+    )
 
 
 class CatalogListingSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     total = serializers.IntegerField(help_text="Products matching the filter.")
-    facets = FacetsSerializer(help_text="Counts over the current filter.")
+    facets = FacetsSerializer(help_text="Counts for the current filter, each facet without its own.")
     results = ProductCardSerializer(many=True)
 
 
