@@ -152,7 +152,7 @@ class FulfilmentFilter(admin.SimpleListFilter):
 
 
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
-_NUMBER_CHARACTER = "[0-9A-HJKMNP-TV-Z]"  # services.NUMBER_ALPHABET
+_NUMBER_CHARACTER = f"[{services.NUMBER_ALPHABET}]"  # one character of an order number
 
 
 def number_as_read(term: str) -> str:

@@ -2,23 +2,19 @@
 send) to a real SMTP server on 127.0.0.1: sign up, verify, sign in, reset the password, add an
 address, order to it, sign out, and the token is refused."""
 
-import email
-import email.policy
 import re
-import socket
-import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from tests.events.conftest import real_worker, wait_for
+from tests.events.conftest import real_worker
 from tests.factories.accounts import PASSWORD
 from tests.factories.catalog import ProductFactory
 from tests.helpers import drain_outbox
+from tests.smtp import smtp_server
 
 pytestmark = [
     real_worker,
@@ -27,36 +23,10 @@ pytestmark = [
 NEW_PASSWORD = "a brand new long passphrase"
 
 
-class Inbox:
-    """aiosmtpd handler: keeps every message it is given, parsed."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-    def wait(self, subject: str) -> email.message.EmailMessage:
-        found = []
-        wait_for(
-            lambda: found.extend(m for m in self.messages if m["Subject"] == subject) or found, what=subject
-        )
-        return found[0]
-
-
 @pytest.fixture
 def inbox():
-    handler = Inbox()
-    with socket.socket() as probe:  # a free port (aiosmtpd cannot start on port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+    with smtp_server() as running:
+        yield running
 
 
 def parts(message) -> tuple[str, str]:

@@ -13,14 +13,10 @@ notifications' consumer contract relies on; the API notifications calls is the c
 """
 
 import contextlib
-import email
-import email.policy
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,7 +27,6 @@ import psycopg
 import pytest
 import requests
 import yaml
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connections
 from psycopg import sql
@@ -48,6 +43,7 @@ from tests.contracts.test_event_contracts import (
 from tests.events.conftest import Worker, real_worker, wait_for
 from tests.factories.orders import order_request
 from tests.notifications.receiver import Receiver
+from tests.smtp import free_port, smtp_server
 
 pytestmark = [
     real_worker,
@@ -84,32 +80,10 @@ def purge(queues: list[str]) -> None:
                 channel.queue_purge(queue)  # suppressed: not declared yet
 
 
-class Inbox:
-    """aiosmtpd handler: keeps every message it is given, parsed."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    with smtp_server() as running:
+        yield running
 
 
 @pytest.fixture
